@@ -1,0 +1,85 @@
+/**
+ * Byte sources: where documents and image archives come from. The library reads files through
+ * this interface only, so that a caller can hand it a buffer, a browser File or a range-capable
+ * remote blob instead of a path.
+ */
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+
+import { ScapulaError } from '../errors.js';
+
+export interface ByteSource {
+  /** A name for messages: the path, or what the caller calls the bytes. */
+  readonly name: string;
+  size(): Promise<number>;
+  /** Streams the bytes from `offset` (default 0) to the end. */
+  stream(offset?: number): Readable;
+  /** Reads exactly `length` bytes at `offset`, fewer only at the end. */
+  readRange(offset: number, length: number): Promise<Uint8Array>;
+}
+
+export function fileSource(path: string): ByteSource {
+  return {
+    name: path,
+    async size() {
+      try {
+        return (await stat(path)).size;
+      } catch (error) {
+        throw ioError(path, error);
+      }
+    },
+    stream(offset = 0) {
+      return wrapStreamErrors(createReadStream(path, { start: offset, highWaterMark: 1 << 20 }), path);
+    },
+    async readRange(offset, length) {
+      let handle;
+      try {
+        handle = await open(path, 'r');
+        const buffer = Buffer.alloc(length);
+        const { bytesRead } = await handle.read(buffer, 0, length, offset);
+        return buffer.subarray(0, bytesRead);
+      } catch (error) {
+        throw ioError(path, error);
+      } finally {
+        await handle?.close();
+      }
+    },
+  };
+}
+
+export function bufferSource(name: string, bytes: Uint8Array): ByteSource {
+  return {
+    name,
+    async size() {
+      return bytes.byteLength;
+    },
+    stream(offset = 0) {
+      return Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset + offset, bytes.byteLength - offset)]);
+    },
+    async readRange(offset, length) {
+      return bytes.subarray(offset, Math.min(bytes.byteLength, offset + length));
+    },
+  };
+}
+
+function wrapStreamErrors(stream: Readable, path: string): Readable {
+  const wrapped = new Readable({ read() {} });
+  stream.on('data', (chunk: Buffer) => {
+    if (!wrapped.push(chunk)) stream.pause();
+  });
+  wrapped._read = () => stream.resume();
+  stream.on('end', () => wrapped.push(null));
+  stream.on('error', (error) => wrapped.destroy(ioError(path, error)));
+  wrapped._destroy = (error, callback) => {
+    stream.destroy();
+    callback(error);
+  };
+  return wrapped;
+}
+
+export function ioError(path: string, error: unknown): ScapulaError {
+  const cause = error as NodeJS.ErrnoException;
+  const reason = cause?.code === 'ENOENT' ? 'no such file' : cause?.message ?? String(error);
+  return new ScapulaError('IO', `cannot read: ${reason}`, { file: path }, { cause: error });
+}
