@@ -1,0 +1,406 @@
+/**
+ * The directory target: a root file system that sits in a host directory (an extracted or
+ * mounted image), read in place and read-only. Every path is resolved inside the root by
+ * walking it one component at a time, so no symbolic link in the root ever reaches a host
+ * path outside it.
+ */
+import { constants as fsConstants, type Dirent, type Stats } from 'node:fs';
+import { lstat, open, readdir, readlink, realpath, type FileHandle } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+
+import { ScapulaError } from '../errors.js';
+import { osNameAndVersion, readElfArchitecture, readHostName, readOsRelease } from './os-release.js';
+import type {
+  DirEntry,
+  FileStat,
+  FileSystemView,
+  FileType,
+  ReadOptions,
+  Target,
+  TargetFacts,
+} from './target.js';
+
+/** The number of symbolic links one lookup may follow, as Linux's MAXSYMLINKS (40). */
+export const MAX_SYMLINK_HOPS = 40;
+
+const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+const DEFAULT_CHUNK_SIZE = 1024 * 1024;
+
+/**
+ * O_NOFOLLOW guards against a component replaced by a link after it was resolved, and
+ * O_NONBLOCK keeps an open from blocking if a FIFO took a file's place in the meantime.
+ */
+const READ_FLAGS = fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK;
+
+/** O_NOATIME leaves access times alone, but Linux allows it only to the file's owner or root. */
+const NOATIME_FLAG = fsConstants.O_NOATIME ?? 0;
+
+interface ResolvedPath {
+  /** The canonical path inside the root, with every symbolic link resolved. */
+  innerPath: string;
+  /** The host path of the same file, built only from components that are not links. */
+  hostPath: string;
+  stats: Stats;
+}
+
+/**
+ * A read-only file system view of a host directory taken as "/". Also serves the live host,
+ * with "/" as its root.
+ */
+export class RootedFileSystemView implements FileSystemView {
+  private readonly rootPath: string;
+
+  /** `rootPath` must be a canonical host path of a directory (see `openDirectoryTarget`). */
+  constructor(rootPath: string) {
+    this.rootPath = rootPath;
+  }
+
+  async lstat(path: string): Promise<FileStat | null> {
+    const resolved = await this.resolve(path, false);
+    return resolved === null ? null : toFileStat(resolved.stats);
+  }
+
+  async stat(path: string): Promise<FileStat | null> {
+    const resolved = await this.resolve(path, true);
+    return resolved === null ? null : toFileStat(resolved.stats);
+  }
+
+  async readlink(path: string): Promise<string> {
+    const resolved = await this.resolveExisting(path, false);
+    if (!resolved.stats.isSymbolicLink()) {
+      throw new ScapulaError('IO', `cannot read link ${path}: it is not a symbolic link`);
+    }
+    return this.hostCall(path, () => readlink(resolved.hostPath));
+  }
+
+  async realpath(path: string): Promise<string> {
+    return (await this.resolveExisting(path, true)).innerPath;
+  }
+
+  async readFile(path: string, options: ReadOptions = {}): Promise<Uint8Array> {
+    const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+
+    // Read to the end of the file instead of trusting st_size, which is 0 for /proc files.
+    for await (const chunk of this.readChunks(path, Math.min(DEFAULT_CHUNK_SIZE, maxBytes + 1))) {
+      total += chunk.byteLength;
+      if (total > maxBytes) {
+        throw new ScapulaError('LIMIT', `${path} is larger than the limit of ${maxBytes} bytes`);
+      }
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks, total);
+  }
+
+  async readRange(path: string, offset: number, length: number): Promise<Uint8Array> {
+    const handle = await this.openRegularFile(path);
+    try {
+      const buffer = Buffer.alloc(length);
+      let filled = 0;
+      while (filled < length) {
+        const { bytesRead } = await handle.read(buffer, filled, length - filled, offset + filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+      return buffer.subarray(0, filled);
+    } catch (error) {
+      throw ioError(path, error);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async *readChunks(path: string, chunkSize = DEFAULT_CHUNK_SIZE): AsyncIterable<Uint8Array> {
+    const handle = await this.openRegularFile(path);
+    try {
+      while (true) {
+        const buffer = Buffer.alloc(chunkSize);
+        let bytesRead: number;
+        try {
+          ({ bytesRead } = await handle.read(buffer, 0, chunkSize, null));
+        } catch (error) {
+          throw ioError(path, error);
+        }
+        if (bytesRead === 0) return;
+        yield buffer.subarray(0, bytesRead);
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async readdir(path: string): Promise<DirEntry[]> {
+    const resolved = await this.resolveExisting(path, true);
+    if (!resolved.stats.isDirectory()) {
+      throw new ScapulaError('NOT_A_DIRECTORY', `cannot list ${path}: it is not a directory`);
+    }
+
+    const dirents = await this.hostCall(path, () => readdir(resolved.hostPath, { withFileTypes: true }));
+    const entries: DirEntry[] = [];
+    for (const dirent of dirents) {
+      const type = direntType(dirent) ?? (await this.entryTypeByLstat(resolved.hostPath, dirent.name));
+      if (type !== null) entries.push({ name: dirent.name, type });
+    }
+    return entries.sort(compareNames);
+  }
+
+  async xattrs(path: string): Promise<Map<string, Uint8Array>> {
+    // Node.js has no extended attribute API, so only the existence check runs here.
+    await this.resolveExisting(path, false);
+    return new Map();
+  }
+
+  /** Resolves `path` and throws NOT_FOUND when it does not exist. */
+  private async resolveExisting(path: string, followFinal: boolean): Promise<ResolvedPath> {
+    const resolved = await this.resolve(path, followFinal);
+    if (resolved === null) throw new ScapulaError('NOT_FOUND', `${path} does not exist in the target`);
+    return resolved;
+  }
+
+  /**
+   * Walks `path` one component at a time with lstat, resolving each symbolic link inside the
+   * root: an absolute link target restarts at the root, ".." at the root stays there. A
+   * final link is followed only when `followFinal` is set. Returns null for a missing path.
+   */
+  private async resolve(path: string, followFinal: boolean): Promise<ResolvedPath | null> {
+    if (path.includes('\0')) return null;
+
+    // Components still to resolve, the next one last, so that link targets can be pushed on.
+    const pending = splitPath(path).reverse();
+    const resolved: string[] = [];
+    let hops = 0;
+    let stats = await this.hostCall(path, () => lstat(this.rootPath));
+
+    while (pending.length > 0) {
+      const name = pending.pop()!;
+      if (name === '..') {
+        resolved.pop();
+        stats = await this.hostCall(path, () => lstat(this.hostPathOf(resolved)));
+        continue;
+      }
+
+      const hostPath = this.hostPathOf([...resolved, name]);
+      let entryStats: Stats;
+      try {
+        entryStats = await lstat(hostPath);
+      } catch (error) {
+        if (errnoCode(error) === 'ENOENT') return null;
+        throw ioError(path, error);
+      }
+
+      const isFinal = pending.length === 0;
+      if (entryStats.isSymbolicLink() && (!isFinal || followFinal)) {
+        hops++;
+        if (hops > MAX_SYMLINK_HOPS) {
+          throw new ScapulaError('PATH_LOOP', `too many symbolic links (more than ${MAX_SYMLINK_HOPS}) in ${path}`);
+        }
+        const linkTarget = await this.hostCall(path, () => readlink(hostPath));
+        if (linkTarget === '') return null;
+        if (linkTarget.startsWith('/')) resolved.length = 0;
+        pending.push(...splitPath(linkTarget).reverse());
+        // A link to "/" or to "." leaves no components, so the resolved path is the directory reached so far.
+        stats = await this.hostCall(path, () => lstat(this.hostPathOf(resolved)));
+        continue;
+      }
+
+      if (!isFinal && !entryStats.isDirectory()) {
+        throw new ScapulaError('NOT_A_DIRECTORY', `${path}: /${[...resolved, name].join('/')} is not a directory`);
+      }
+      resolved.push(name);
+      stats = entryStats;
+    }
+
+    return { innerPath: '/' + resolved.join('/'), hostPath: this.hostPathOf(resolved), stats };
+  }
+
+  private hostPathOf(components: string[]): string {
+    return components.length === 0 ? this.rootPath : join(this.rootPath, ...components);
+  }
+
+  /** Opens a regular file for reading. FIFOs, sockets and devices are rejected before any open. */
+  private async openRegularFile(path: string): Promise<FileHandle> {
+    const resolved = await this.resolveExisting(path, true);
+    assertRegularFile(path, resolved.stats);
+
+    const handle = await this.hostCall(path, () => openWithoutAtime(resolved.hostPath));
+    try {
+      // The file opened must be the file checked above, because anything else was swapped in between.
+      const opened = await handle.stat();
+      assertRegularFile(path, opened);
+      if (opened.ino !== resolved.stats.ino || opened.dev !== resolved.stats.dev) {
+        throw new ScapulaError('IO', `${path} changed while it was being opened`);
+      }
+    } catch (error) {
+      await handle.close();
+      throw error instanceof ScapulaError ? error : ioError(path, error);
+    }
+    return handle;
+  }
+
+  private async entryTypeByLstat(directoryHostPath: string, name: string): Promise<FileType | null> {
+    try {
+      return fileTypeOf(await lstat(join(directoryHostPath, name)));
+    } catch {
+      // The entry went away between readdir and lstat.
+      return null;
+    }
+  }
+
+  private async hostCall<T>(path: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      throw ioError(path, error);
+    }
+  }
+}
+
+async function openWithoutAtime(hostPath: string): Promise<FileHandle> {
+  if (NOATIME_FLAG !== 0) {
+    try {
+      return await open(hostPath, READ_FLAGS | NOATIME_FLAG);
+    } catch (error) {
+      if (errnoCode(error) !== 'EPERM') throw error;
+    }
+  }
+  return open(hostPath, READ_FLAGS);
+}
+
+function assertRegularFile(path: string, stats: Stats): void {
+  if (stats.isFile()) return;
+  if (stats.isDirectory()) throw new ScapulaError('IO', `cannot read ${path}: it is a directory`);
+  throw new ScapulaError('SPECIAL_FILE', `cannot read ${path}: it is a ${fileTypeOf(stats)}, not a regular file, so it is not opened`);
+}
+
+function compareNames(a: DirEntry, b: DirEntry): number {
+  if (a.name < b.name) return -1;
+  if (a.name > b.name) return 1;
+  return 0;
+}
+
+function splitPath(path: string): string[] {
+  return path.split('/').filter((component) => component !== '' && component !== '.');
+}
+
+export function fileTypeOf(stats: Stats): FileType {
+  if (stats.isFile()) return 'file';
+  if (stats.isDirectory()) return 'directory';
+  if (stats.isSymbolicLink()) return 'symlink';
+  if (stats.isFIFO()) return 'fifo';
+  if (stats.isCharacterDevice()) return 'character';
+  if (stats.isBlockDevice()) return 'block';
+  return 'socket';
+}
+
+function direntType(dirent: Dirent): FileType | null {
+  if (dirent.isFile()) return 'file';
+  if (dirent.isDirectory()) return 'directory';
+  if (dirent.isSymbolicLink()) return 'symlink';
+  if (dirent.isFIFO()) return 'fifo';
+  if (dirent.isCharacterDevice()) return 'character';
+  if (dirent.isBlockDevice()) return 'block';
+  if (dirent.isSocket()) return 'socket';
+  // DT_UNKNOWN: some file systems leave the type out of directory entries.
+  return null;
+}
+
+/** Converts host stats to the target's FileStat, decoding device numbers from Linux's dev_t layout. */
+export function toFileStat(stats: Stats): FileStat {
+  const fileStat: FileStat = {
+    type: fileTypeOf(stats),
+    mode: stats.mode & 0o7777,
+    uid: stats.uid,
+    gid: stats.gid,
+    size: stats.size,
+    mtime: Math.floor(stats.mtimeMs / 1000),
+    atime: Math.floor(stats.atimeMs / 1000),
+    ctime: Math.floor(stats.ctimeMs / 1000),
+    nlink: stats.nlink,
+    ino: stats.ino,
+    dev: stats.dev,
+  };
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) {
+    const rdev = BigInt(stats.rdev);
+    fileStat.rdevMajor = Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn));
+    fileStat.rdevMinor = Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn));
+  }
+  return fileStat;
+}
+
+function errnoCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
+}
+
+function ioError(path: string, error: unknown): ScapulaError {
+  if (error instanceof ScapulaError) return error;
+  const code = errnoCode(error);
+  if (code === 'ENOENT') return new ScapulaError('NOT_FOUND', `${path} does not exist in the target`, {}, { cause: error });
+  if (code === 'ENOTDIR') return new ScapulaError('NOT_A_DIRECTORY', `${path}: a path component is not a directory`, {}, { cause: error });
+  const reason = error instanceof Error ? error.message : String(error);
+  return new ScapulaError('IO', `cannot read ${path}: ${reason}`, {}, { cause: error });
+}
+
+class DirectoryTarget implements Target {
+  readonly kind = 'directory' as const;
+  readonly live = false;
+  readonly source: string;
+  readonly fs: RootedFileSystemView;
+  private factsPromise?: Promise<TargetFacts>;
+
+  constructor(source: string, rootPath: string) {
+    this.source = source;
+    this.fs = new RootedFileSystemView(rootPath);
+  }
+
+  facts(): Promise<TargetFacts> {
+    this.factsPromise ??= this.readFacts();
+    return this.factsPromise;
+  }
+
+  async close(): Promise<void> {
+    // Nothing is held open between calls.
+  }
+
+  /**
+   * Reads the facts from the root's own files: os-release for the OS, the ELF header of
+   * /bin/sh for the architecture, etc/hostname (else the root's directory name) for the host
+   * name. No environment and no kernel facts exist for a root that is not running.
+   */
+  private async readFacts(): Promise<TargetFacts> {
+    const { osName, osVersion } = osNameAndVersion(await readOsRelease(this.fs));
+    const architecture = (await readElfArchitecture(this.fs)) ?? 'unknown';
+    const primaryHostName = (await readHostName(this.fs)) ?? basename(this.source);
+
+    return {
+      osName,
+      osVersion,
+      architecture,
+      primaryHostName,
+      interfaces: [],
+      environment: null,
+      uname: null,
+    };
+  }
+}
+
+/**
+ * Opens a directory holding a root file system as a read-only target. Throws NOT_FOUND or
+ * NOT_A_DIRECTORY when `root` is not an existing directory.
+ */
+export async function openDirectoryTarget(root: string): Promise<Target> {
+  let rootPath: string;
+  try {
+    rootPath = await realpath(root);
+  } catch (error) {
+    throw ioError(root, error);
+  }
+
+  const stats = await lstat(rootPath).catch((error: unknown) => {
+    throw ioError(root, error);
+  });
+  if (!stats.isDirectory()) {
+    throw new ScapulaError('NOT_A_DIRECTORY', `${root} is not a directory: a directory target needs a root file system directory`);
+  }
+  return new DirectoryTarget(root, rootPath);
+}

@@ -1,0 +1,224 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { isScapulaError } from '../../lib/errors.js';
+import { openDirectoryTarget } from '../../lib/targets/directory.js';
+import { decodeElfMachine, parseOsRelease } from '../../lib/targets/os-release.js';
+import type { Target } from '../../lib/targets/target.js';
+
+let workDir: string;
+let root: string;
+let target: Target;
+
+beforeAll(async () => {
+  workDir = mkdtempSync(join(tmpdir(), 'scapula-directory-'));
+  root = join(workDir, 'root');
+  mkdirSync(join(root, 'etc/sub'), { recursive: true });
+  mkdirSync(join(root, 'usr/lib'), { recursive: true });
+  writeFileSync(join(workDir, 'secret'), 'outside the root\n');
+  writeFileSync(join(root, 'etc/hostname'), '\nbuild-host\n');
+  writeFileSync(join(root, 'usr/lib/os-release'), 'NAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n');
+  writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/bash\n');
+  writeFileSync(join(root, 'etc/sub/file'), '0123456789');
+
+  // Escapes that must resolve inside the root.
+  symlinkSync('/../../../secret', join(root, 'etc/absolute-escape'));
+  symlinkSync('../../../../secret', join(root, 'etc/relative-escape'));
+  symlinkSync('/etc/passwd', join(root, 'etc/passwd-link'));
+  symlinkSync('sub', join(root, 'etc/sub-link'));
+  symlinkSync('/', join(root, 'etc/root-link'));
+  symlinkSync(workDir, join(root, 'etc/host-dir-link'));
+
+  // Loops.
+  symlinkSync('loop-b', join(root, 'etc/loop-a'));
+  symlinkSync('loop-a', join(root, 'etc/loop-b'));
+  symlinkSync('self', join(root, 'etc/self'));
+
+  execFileSync('mkfifo', [join(root, 'etc/fifo')]);
+  utimesSync(join(root, 'etc/sub/file'), 1_600_000_000, 1_700_000_000);
+
+  target = await openDirectoryTarget(root);
+});
+
+afterAll(() => {
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+async function errorCode(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (isScapulaError(error)) return error.code;
+    throw error;
+  }
+  return 'no error';
+}
+
+describe('directory target paths', () => {
+  it('reads a plain file', async () => {
+    const bytes = await target.fs.readFile('/etc/passwd');
+    expect(Buffer.from(bytes).toString()).toBe('root:x:0:0:root:/root:/bin/bash\n');
+  });
+
+  it('keeps an absolute link escape inside the root', async () => {
+    expect(await target.fs.stat('/etc/absolute-escape')).toBeNull();
+    expect(await errorCode(target.fs.readFile('/etc/absolute-escape'))).toBe('NOT_FOUND');
+  });
+
+  it('keeps a relative link escape inside the root', async () => {
+    expect(await target.fs.stat('/etc/relative-escape')).toBeNull();
+  });
+
+  it('keeps dot-dot at the root', async () => {
+    const bytes = await target.fs.readFile('/../../etc/../../etc/passwd');
+    expect(Buffer.from(bytes).toString()).toContain('root:x:0:0');
+  });
+
+  it('resolves an absolute link against the root', async () => {
+    expect(await target.fs.realpath('/etc/passwd-link')).toBe('/etc/passwd');
+    const bytes = await target.fs.readFile('/etc/passwd-link');
+    expect(Buffer.from(bytes).toString()).toContain('root:x:0:0');
+  });
+
+  it('resolves a host path link inside the root', async () => {
+    // The link names the host directory that holds the root; inside the root it does not exist.
+    expect(await target.fs.stat('/etc/host-dir-link/secret')).toBeNull();
+    expect(await target.fs.stat('/etc/host-dir-link/root/etc/passwd')).toBeNull();
+  });
+
+  it('follows links in the middle of a path', async () => {
+    expect(await target.fs.realpath('/etc/sub-link/file')).toBe('/etc/sub/file');
+    expect(await target.fs.realpath('/etc/root-link/etc/root-link/etc/passwd')).toBe('/etc/passwd');
+  });
+
+  it('lstat does not follow a final link', async () => {
+    const linkStat = await target.fs.lstat('/etc/passwd-link');
+    expect(linkStat?.type).toBe('symlink');
+    const fileStat = await target.fs.stat('/etc/passwd-link');
+    expect(fileStat?.type).toBe('file');
+    expect(await target.fs.readlink('/etc/passwd-link')).toBe('/etc/passwd');
+  });
+
+  it('stops a two-link loop with PATH_LOOP', async () => {
+    expect(await errorCode(target.fs.stat('/etc/loop-a'))).toBe('PATH_LOOP');
+    expect(await errorCode(target.fs.readFile('/etc/self'))).toBe('PATH_LOOP');
+  });
+
+  it('lstat of a loop link returns the link', async () => {
+    expect((await target.fs.lstat('/etc/loop-a'))?.type).toBe('symlink');
+  });
+
+  it('never opens a FIFO', async () => {
+    expect((await target.fs.stat('/etc/fifo'))?.type).toBe('fifo');
+    // Opening a FIFO for reading without a writer would block; SPECIAL_FILE must come first.
+    expect(await errorCode(target.fs.readFile('/etc/fifo'))).toBe('SPECIAL_FILE');
+    expect(await errorCode(target.fs.readRange('/etc/fifo', 0, 10))).toBe('SPECIAL_FILE');
+  });
+
+  it('reports a file used as a directory', async () => {
+    expect(await errorCode(target.fs.stat('/etc/passwd/x'))).toBe('NOT_A_DIRECTORY');
+    expect(await errorCode(target.fs.readdir('/etc/passwd'))).toBe('NOT_A_DIRECTORY');
+  });
+
+  it('returns null for a missing path', async () => {
+    expect(await target.fs.lstat('/no/such/path')).toBeNull();
+    expect(await errorCode(target.fs.readFile('/no/such/path'))).toBe('NOT_FOUND');
+  });
+
+  it('reads ranges and chunks', async () => {
+    expect(Buffer.from(await target.fs.readRange('/etc/sub/file', 3, 4)).toString()).toBe('3456');
+    expect(Buffer.from(await target.fs.readRange('/etc/sub/file', 8, 10)).toString()).toBe('89');
+    const chunks: string[] = [];
+    for await (const chunk of target.fs.readChunks('/etc/sub/file', 4)) chunks.push(Buffer.from(chunk).toString());
+    expect(chunks).toEqual(['0123', '4567', '89']);
+  });
+
+  it('rejects a file over maxBytes', async () => {
+    expect(await errorCode(target.fs.readFile('/etc/sub/file', { maxBytes: 9 }))).toBe('LIMIT');
+    expect((await target.fs.readFile('/etc/sub/file', { maxBytes: 10 })).byteLength).toBe(10);
+  });
+
+  it('lists a directory sorted with types', async () => {
+    const entries = await target.fs.readdir('/etc/sub-link');
+    expect(entries).toEqual([{ name: 'file', type: 'file' }]);
+    const names = (await target.fs.readdir('/etc')).map((entry) => entry.name);
+    expect(names).toEqual([...names].sort());
+    expect(names).toContain('fifo');
+  });
+
+  it('stat reports mode, size and times', async () => {
+    const fileStat = await target.fs.stat('/etc/sub/file');
+    const hostStat = statSync(join(root, 'etc/sub/file'));
+    expect(fileStat?.size).toBe(10);
+    expect(fileStat?.mtime).toBe(1_700_000_000);
+    expect(fileStat?.atime).toBe(1_600_000_000);
+    expect(fileStat?.mode).toBe(hostStat.mode & 0o7777);
+    expect(fileStat?.ino).toBe(hostStat.ino);
+  });
+
+  it('reading leaves the access time alone', async () => {
+    await target.fs.readFile('/etc/sub/file');
+    expect(statSync(join(root, 'etc/sub/file')).atimeMs).toBe(1_600_000_000_000);
+  });
+});
+
+describe('directory target facts', () => {
+  it('reads os-release, hostname and no environment', async () => {
+    const facts = await target.facts();
+    expect(facts.osName).toBe('Debian GNU/Linux');
+    expect(facts.osVersion).toBe('12');
+    expect(facts.primaryHostName).toBe('build-host');
+    expect(facts.environment).toBeNull();
+    expect(facts.uname).toBeNull();
+    expect(facts.architecture).toBe('unknown');
+    expect(target.live).toBe(false);
+  });
+
+  it('rejects a root that is a file', async () => {
+    expect(await errorCode(openDirectoryTarget(join(root, 'etc/passwd')))).toBe('NOT_A_DIRECTORY');
+    expect(await errorCode(openDirectoryTarget(join(workDir, 'missing')))).toBe('NOT_FOUND');
+  });
+});
+
+describe('os-release parsing', () => {
+  it('unquotes values and skips comments', () => {
+    const fields = parseOsRelease('# comment\nNAME="Debian \\"GNU\\"/Linux"\nID=debian\nVERSION=\'12 (bookworm)\'\nbad line\n');
+    expect(fields.get('NAME')).toBe('Debian "GNU"/Linux');
+    expect(fields.get('ID')).toBe('debian');
+    expect(fields.get('VERSION')).toBe('12 (bookworm)');
+    expect(fields.size).toBe(3);
+  });
+});
+
+describe('ELF architecture', () => {
+  function elfHeader(is64Bit: boolean, littleEndian: boolean, machine: number): Uint8Array {
+    const header = new Uint8Array(20);
+    header.set([0x7f, 0x45, 0x4c, 0x46, is64Bit ? 2 : 1, littleEndian ? 1 : 2, 1]);
+    if (littleEndian) header.set([machine & 0xff, machine >> 8], 18);
+    else header.set([machine >> 8, machine & 0xff], 18);
+    return header;
+  }
+
+  it('names common machines as uname -m does', () => {
+    expect(decodeElfMachine(elfHeader(true, true, 0x3e))).toBe('x86_64');
+    expect(decodeElfMachine(elfHeader(true, true, 0xb7))).toBe('aarch64');
+    expect(decodeElfMachine(elfHeader(true, false, 0x16))).toBe('s390x');
+    expect(decodeElfMachine(elfHeader(true, true, 0x15))).toBe('ppc64le');
+    expect(decodeElfMachine(elfHeader(false, true, 0x03))).toBe('i686');
+  });
+
+  it('rejects a header that is not ELF', () => {
+    expect(decodeElfMachine(new Uint8Array(20))).toBeNull();
+    expect(decodeElfMachine(new Uint8Array([0x7f, 0x45]))).toBeNull();
+  });
+
+  it('reads the machine of a real /bin/sh', async () => {
+    const hostRoot = await openDirectoryTarget('/');
+    const architecture = (await hostRoot.facts()).architecture;
+    expect(architecture).toBe(execFileSync('uname', ['-m']).toString().trim());
+  });
+});
