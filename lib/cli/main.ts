@@ -1,0 +1,140 @@
+/**
+ * The scapula command line: picks the command, runs it, and turns errors into a message on
+ * stderr and an exit status. bin/scapula.js calls runCli(); tests call main() with their own
+ * streams.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+
+import type { CliContext } from './context.js';
+import { MAIN_HELP, OVAL_HELP } from './help.js';
+import { infoCommand } from './info-command.js';
+import { ovalAnalyseCommand, ovalCollectCommand, ovalEvalCommand } from './oval-commands.js';
+import { ovalValidateCommand } from './validate-command.js';
+import { isScapulaError } from '../errors.js';
+
+export interface CliStreams {
+  stdout: Writable;
+  stderr: Writable;
+  signal?: AbortSignal;
+}
+
+type Command = (argv: string[], context: CliContext) => Promise<number>;
+
+const OVAL_COMMANDS: Record<string, Command> = {
+  eval: ovalEvalCommand,
+  analyse: ovalAnalyseCommand,
+  analyze: ovalAnalyseCommand,
+  collect: ovalCollectCommand,
+  validate: ovalValidateCommand,
+};
+
+/** Exit status of a run stopped by SIGINT, as shells report it (128 + signal 2). */
+export const EXIT_INTERRUPTED = 130;
+
+/**
+ * Runs one command line (without the program name) and returns its exit status: 0 on success,
+ * 1 on an error, 2 for an invalid document in `oval validate`, 130 when interrupted.
+ */
+export async function main(argv: string[], streams: CliStreams): Promise<number> {
+  const context: CliContext = {
+    stdout: streams.stdout,
+    stderr: streams.stderr,
+    signal: streams.signal ?? new AbortController().signal,
+  };
+  try {
+    return await dispatch(argv, context);
+  } catch (error) {
+    return reportError(error, context);
+  }
+}
+
+async function dispatch(argv: string[], context: CliContext): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    context.stdout.write(MAIN_HELP);
+    return 0;
+  }
+  if (first === '--version' || first === '-V') {
+    context.stdout.write(`scapula ${packageVersion()}\n`);
+    return 0;
+  }
+  if (first === 'info') return infoCommand(rest, context);
+  if (first === 'oval') {
+    const [sub, ...subArgs] = rest;
+    if (sub === undefined || sub === '--help' || sub === '-h') {
+      context.stdout.write(OVAL_HELP);
+      return sub === undefined ? 1 : 0;
+    }
+    const command = OVAL_COMMANDS[sub];
+    if (command === undefined) return usage(context, `unknown oval subcommand '${sub}'`, OVAL_HELP);
+    return command(subArgs, context);
+  }
+  if (first === 'xccdf' || first === 'ds' || first === 'cpe' || first === 'cve' || first === 'cvss') {
+    return usage(context, `'${first}' content is not supported yet; scapula evaluates OVAL documents only`, MAIN_HELP);
+  }
+  return usage(context, `unknown command '${first}'`, MAIN_HELP);
+}
+
+function usage(context: CliContext, message: string, help: string): number {
+  context.stderr.write(`scapula: ${message}\n\n${help}`);
+  return 1;
+}
+
+function reportError(error: unknown, context: CliContext): number {
+  if (isScapulaError(error, 'INTERRUPTED') || (context.signal.aborted && isAbortError(error))) {
+    context.stderr.write('scapula: interrupted\n');
+    return EXIT_INTERRUPTED;
+  }
+  if (isScapulaError(error)) {
+    context.stderr.write(`scapula: ${error.message}\n`);
+    return 1;
+  }
+  // Anything else is a bug in scapula: show the stack so that it can be reported.
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  context.stderr.write(`scapula: internal error: ${detail}\n`);
+  return 1;
+}
+
+function isAbortError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'AbortError';
+}
+
+/** The version field of scapula's package.json, found by walking up from this module. */
+function packageVersion(): string {
+  let directory = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    try {
+      const manifest = JSON.parse(readFileSync(path.join(directory, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (manifest.name === 'scapula' && manifest.version !== undefined) return manifest.version;
+    } catch {
+      // No readable package.json here: keep walking up.
+    }
+    const parent = path.dirname(directory);
+    if (parent === directory) return 'unknown';
+    directory = parent;
+  }
+}
+
+/**
+ * Runs the CLI as a process: process.argv, the process streams, and Ctrl-C handling. The first
+ * SIGINT or SIGTERM aborts the evaluation, so targets close and remove their temporary folders;
+ * a second one exits at once.
+ */
+export async function runCli(argv: string[] = process.argv.slice(2)): Promise<void> {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(EXIT_INTERRUPTED);
+    process.stderr.write(`scapula: ${signal} received, stopping\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const status = await main(argv, { stdout: process.stdout, stderr: process.stderr, signal: controller.signal });
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  process.exitCode = status;
+}

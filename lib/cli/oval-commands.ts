@@ -1,0 +1,281 @@
+/**
+ * `scapula oval eval`, `oval analyse` and `oval collect`: each reads its inputs, runs the
+ * library and writes what was asked for. The work itself is in lib/oval and lib/targets.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+
+import type { OptionSpec, ParsedArgs } from './args.js';
+import { optionFlag, optionValue, parseArgs, usageError } from './args.js';
+import type { CliContext } from './context.js';
+import { writeToFile } from './context.js';
+import { OVAL_ANALYSE_HELP, OVAL_COLLECT_HELP, OVAL_EVAL_HELP } from './help.js';
+import type { CliLogger, VerbosityLevel } from './logger.js';
+import { VERBOSITY_LEVELS, createCliLogger } from './logger.js';
+import { TARGET_OPTION_SPECS, openTargetFromArgs } from './target-options.js';
+import { ScapulaError } from '../errors.js';
+import { readDirectives } from '../oval/directives.js';
+import { evaluateOval } from '../oval/evaluate/index.js';
+import type { OvalDefinitions } from '../oval/model.js';
+import { parseOvalDefinitions } from '../oval/parser.js';
+import type { OvalResults } from '../oval/results-model.js';
+import { writeOvalResults } from '../oval/results-writer.js';
+import { readSystemCharacteristics } from '../oval/syschar-reader.js';
+import { writeSystemCharacteristics } from '../oval/syschar-writer.js';
+import { readOvalVariables } from '../oval/variables-file.js';
+import { createDefaultRegistry } from '../probes/builtin.js';
+import type { Target } from '../targets/target.js';
+
+const DEFAULT_CONTENT_NAME = 'scapula-container-baseline.oval.xml';
+
+const VALIDATION_OPTION_SPECS: OptionSpec[] = [
+  { name: 'skip-valid', kind: 'flag', ignored: true },
+  { name: 'skip-validation', kind: 'flag', ignored: true },
+];
+
+const LOG_OPTION_SPECS: OptionSpec[] = [
+  { name: 'verbose', kind: 'optional', choices: VERBOSITY_LEVELS },
+  { name: 'verbose-log-file', kind: 'value' },
+];
+
+const HELP_SPEC: OptionSpec = { name: 'help', kind: 'flag' };
+
+/** oscap options for content scapula does not read yet; each is rejected with the reason. */
+const DATASTREAM_REJECTS: OptionSpec[] = [
+  { name: 'datastream-id', kind: 'value', rejectReason: 'SCAP source data streams are not supported yet; pass an OVAL definitions file' },
+  { name: 'oval-id', kind: 'value', rejectReason: 'SCAP source data streams are not supported yet; pass an OVAL definitions file' },
+  { name: 'fetch-remote-resources', kind: 'flag', rejectReason: 'scapula never downloads content; pass local files' },
+  { name: 'local-files', kind: 'value', rejectReason: 'SCAP source data streams are not supported yet' },
+  { name: 'report', kind: 'value', rejectReason: 'HTML reports are not supported; write --results and transform them' },
+];
+
+const EVAL_OPTIONS: OptionSpec[] = [
+  HELP_SPEC,
+  { name: 'results', kind: 'value' },
+  { name: 'variables', kind: 'value' },
+  { name: 'directives', kind: 'value' },
+  { name: 'without-syschar', kind: 'flag' },
+  { name: 'id', kind: 'value', repeatable: true },
+  ...TARGET_OPTION_SPECS,
+  ...VALIDATION_OPTION_SPECS,
+  ...LOG_OPTION_SPECS,
+  ...DATASTREAM_REJECTS,
+];
+
+const ANALYSE_OPTIONS: OptionSpec[] = [
+  HELP_SPEC,
+  { name: 'results', kind: 'value' },
+  { name: 'variables', kind: 'value' },
+  { name: 'directives', kind: 'value' },
+  ...VALIDATION_OPTION_SPECS,
+  ...LOG_OPTION_SPECS,
+];
+
+const COLLECT_OPTIONS: OptionSpec[] = [
+  HELP_SPEC,
+  { name: 'syschar', kind: 'value' },
+  { name: 'variables', kind: 'value' },
+  { name: 'id', kind: 'value', repeatable: true },
+  ...TARGET_OPTION_SPECS,
+  ...VALIDATION_OPTION_SPECS,
+  ...LOG_OPTION_SPECS,
+];
+
+export async function ovalEvalCommand(argv: string[], context: CliContext): Promise<number> {
+  const command = 'oval eval';
+  const args = parseArgs(argv, EVAL_OPTIONS, command);
+  if (optionFlag(args, 'help')) return printHelp(context, OVAL_EVAL_HELP);
+  const [definitionsFile] = args.operands.length === 0 ? [defaultContentFile()] : expectOperands(args, ['OVAL_FILE'], command);
+
+  const logger = loggerFromArgs(args, context);
+  let target: Target | undefined;
+  try {
+    const definitions = await parseOvalDefinitions(definitionsFile);
+    const definitionIds = selectedDefinitionIds(args, definitions);
+    const externalVariables = await readOptionalVariables(args);
+    const directives = await readOptionalDirectives(args);
+
+    target = await openTargetFromArgs(args, command);
+    logger.info(`Evaluating ${definitionsFile} against ${target.kind} ${target.source}`);
+    const results = await evaluateOval(definitions, {
+      registry: createDefaultRegistry(),
+      target,
+      externalVariables,
+      definitionIds,
+      logger,
+      signal: context.signal,
+    });
+
+    printDefinitionResults(context, results, definitionIds);
+    const resultsFile = optionValue(args, 'results');
+    if (resultsFile !== undefined) {
+      await writeResultsFile(resultsFile, definitions, results, directives, !optionFlag(args, 'without-syschar'));
+    }
+    return 0;
+  } finally {
+    await target?.close();
+    await logger.close();
+  }
+}
+
+export async function ovalAnalyseCommand(argv: string[], context: CliContext): Promise<number> {
+  const command = 'oval analyse';
+  const args = parseArgs(argv, ANALYSE_OPTIONS, command);
+  if (optionFlag(args, 'help')) return printHelp(context, OVAL_ANALYSE_HELP);
+  const [definitionsFile, syscharFile] = expectOperands(args, ['OVAL_FILE', 'SYSCHAR_FILE'], command);
+  const resultsFile = optionValue(args, 'results');
+  if (resultsFile === undefined) throw usageError('--results FILE is required', command);
+
+  const logger = loggerFromArgs(args, context);
+  try {
+    const definitions = await parseOvalDefinitions(definitionsFile);
+    const systemCharacteristics = await readSystemCharacteristics(syscharFile);
+    const externalVariables = await readOptionalVariables(args);
+    const directives = await readOptionalDirectives(args);
+
+    const results = await evaluateOval(definitions, {
+      registry: createDefaultRegistry(),
+      systemCharacteristics,
+      externalVariables,
+      logger,
+      signal: context.signal,
+    });
+
+    await writeResultsFile(resultsFile, definitions, results, directives, true);
+    return 0;
+  } finally {
+    await logger.close();
+  }
+}
+
+export async function ovalCollectCommand(argv: string[], context: CliContext): Promise<number> {
+  const command = 'oval collect';
+  const args = parseArgs(argv, COLLECT_OPTIONS, command);
+  if (optionFlag(args, 'help')) return printHelp(context, OVAL_COLLECT_HELP);
+  const [definitionsFile] = expectOperands(args, ['OVAL_FILE'], command);
+
+  const logger = loggerFromArgs(args, context);
+  let target: Target | undefined;
+  try {
+    const definitions = await parseOvalDefinitions(definitionsFile);
+    const objectIds = args.options.get('id') ?? [];
+    for (const id of objectIds) {
+      if (!definitions.objects.has(id)) throw new ScapulaError('REF_NOT_FOUND', `no object with id '${id}'`, { file: definitionsFile });
+    }
+    const externalVariables = await readOptionalVariables(args);
+
+    target = await openTargetFromArgs(args, command);
+    const collectDefinitions = objectIds.length > 0 ? restrictToObjects(definitions, objectIds) : definitions;
+    const results = await evaluateOval(collectDefinitions, {
+      registry: createDefaultRegistry(),
+      target,
+      externalVariables,
+      logger,
+      signal: context.signal,
+    });
+
+    const syscharFile = optionValue(args, 'syschar');
+    const writeSyschar = (out: Writable) => writeSystemCharacteristics(out, { systemCharacteristics: results.systemCharacteristics, definitions });
+    if (syscharFile !== undefined) await writeToFile(syscharFile, writeSyschar);
+    else await writeSyschar(context.stdout);
+    return 0;
+  } finally {
+    await target?.close();
+    await logger.close();
+  }
+}
+
+/**
+ * The content `oval eval` evaluates when no file is given: the container baseline shipped in
+ * the package's content/ folder, found by walking up from this module to the package root.
+ */
+export function defaultContentFile(): string {
+  let directory = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = path.join(directory, 'content', DEFAULT_CONTENT_NAME);
+    if (existsSync(candidate)) return candidate;
+    const parent = path.dirname(directory);
+    if (parent === directory) throw new ScapulaError('IO', `the default content ${DEFAULT_CONTENT_NAME} is missing from the package; pass an OVAL file`);
+    directory = parent;
+  }
+}
+
+function printHelp(context: CliContext, text: string): number {
+  context.stdout.write(text);
+  return 0;
+}
+
+function expectOperands(args: ParsedArgs, names: string[], command: string): string[] {
+  if (args.operands.length < names.length) {
+    throw usageError(`missing ${names.slice(args.operands.length).join(' and ')}`, command);
+  }
+  if (args.operands.length > names.length) {
+    throw usageError(`unexpected argument '${args.operands[names.length]}'`, command);
+  }
+  return args.operands;
+}
+
+function loggerFromArgs(args: ParsedArgs, context: CliContext): CliLogger {
+  const verbose = optionValue(args, 'verbose');
+  const level: VerbosityLevel | undefined = verbose === undefined ? undefined : verbose === 'true' ? 'INFO' : (verbose as VerbosityLevel);
+  return createCliLogger(context.stderr, level, optionValue(args, 'verbose-log-file'));
+}
+
+/** The --id values, each checked against the document, or undefined to evaluate every definition. */
+function selectedDefinitionIds(args: ParsedArgs, definitions: OvalDefinitions): string[] | undefined {
+  const ids = args.options.get('id');
+  if (ids === undefined) return undefined;
+  for (const id of ids) {
+    if (!definitions.definitions.has(id)) {
+      throw new ScapulaError('REF_NOT_FOUND', `no definition with id '${id}'`, { file: definitions.file });
+    }
+  }
+  return [...new Set(ids)];
+}
+
+async function readOptionalVariables(args: ParsedArgs) {
+  const file = optionValue(args, 'variables');
+  return file === undefined ? undefined : readOvalVariables(file);
+}
+
+async function readOptionalDirectives(args: ParsedArgs) {
+  const file = optionValue(args, 'directives');
+  return file === undefined ? undefined : readDirectives(file);
+}
+
+/**
+ * Prints "Definition ID: RESULT" lines. oscap 1.3.7 prints them in descending order of the
+ * id string (byte order, so "oval:x:def:3" comes before "oval:x:def:20"), whatever the
+ * document order; scapula keeps that order so that scripts comparing output still work.
+ */
+function printDefinitionResults(context: CliContext, results: OvalResults, definitionIds: string[] | undefined): void {
+  const selected = definitionIds === undefined ? [...results.definitions.keys()] : definitionIds;
+  const ordered = [...selected].sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
+  const lines = ordered.map((id) => `Definition ${id}: ${results.definitions.get(id)?.result ?? 'not evaluated'}\n`);
+  context.stdout.write(lines.join('') + 'Evaluation done.\n');
+}
+
+async function writeResultsFile(
+  path: string,
+  definitions: OvalDefinitions,
+  results: OvalResults,
+  directives: Awaited<ReturnType<typeof readDirectives>> | undefined,
+  includeSystemCharacteristics: boolean,
+): Promise<void> {
+  await writeToFile(path, (out) => writeOvalResults(out, { definitions, results, directives, includeSystemCharacteristics }));
+}
+
+/** A copy of `definitions` without definitions or tests, so that evaluation only collects the named objects. */
+function restrictToObjects(definitions: OvalDefinitions, objectIds: string[]): OvalDefinitions {
+  const testIds = new Set<string>();
+  for (const test of definitions.tests.values()) {
+    if (test.objectRef !== undefined && objectIds.includes(test.objectRef)) testIds.add(test.id);
+  }
+  return {
+    ...definitions,
+    definitions: new Map(),
+    tests: new Map([...definitions.tests].filter(([id]) => testIds.has(id))),
+  };
+}

@@ -1,0 +1,27 @@
+/** The target options shared by `oval eval` and `oval collect`: --root, --image, --platform, --no-verify. */
+import type { OptionSpec, ParsedArgs } from './args.js';
+import { optionFlag, optionValue, usageError } from './args.js';
+import { openTarget } from '../targets/open.js';
+import type { Target } from '../targets/target.js';
+
+export const TARGET_OPTION_SPECS: OptionSpec[] = [
+  { name: 'root', kind: 'value' },
+  { name: 'image', kind: 'value' },
+  { name: 'platform', kind: 'value' },
+  { name: 'no-verify', kind: 'flag' },
+];
+
+/** Opens the target the options name; with neither --root nor --image, the running host ("/"). */
+export async function openTargetFromArgs(args: ParsedArgs, command: string): Promise<Target> {
+  const root = optionValue(args, 'root');
+  const image = optionValue(args, 'image');
+  const platform = optionValue(args, 'platform');
+  const noVerify = optionFlag(args, 'no-verify');
+
+  if (root !== undefined && image !== undefined) throw usageError('--root and --image cannot be used together', command);
+  if (image === undefined && platform !== undefined) throw usageError('--platform applies only to --image', command);
+  if (image === undefined && noVerify) throw usageError('--no-verify applies only to --image', command);
+
+  if (image !== undefined) return openTarget({ image, platform, verify: !noVerify });
+  return openTarget({ root: root ?? '/' });
+}
