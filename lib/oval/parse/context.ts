@@ -1,0 +1,62 @@
+/**
+ * What the converters of one parse share: the file name for messages, the string pool, the
+ * warnings collected so far and the rule for invalid items.
+ */
+import { ScapulaError } from '../../errors.js';
+import type { XmlNode } from '../../xml/tree.js';
+import type { Position } from '../model.js';
+
+/** At most this many warnings are kept; later ones are only counted. */
+const MAX_WARNINGS = 1000;
+
+export class ParseContext {
+  readonly warnings: ScapulaError[] = [];
+  suppressedWarnings = 0;
+  private readonly pool = new Map<string, string>();
+
+  constructor(
+    readonly file: string,
+    readonly strict: boolean,
+    private readonly onWarning?: (warning: ScapulaError) => void,
+  ) {}
+
+  /**
+   * Returns one shared, flat copy of `text`. Strings cut from the parser's input chunks keep
+   * those chunks alive, so every string the model keeps goes through here.
+   */
+  intern(text: string): string {
+    const known = this.pool.get(text);
+    if (known !== undefined) return known;
+    const copy = flatten(text);
+    this.pool.set(copy, copy);
+    return copy;
+  }
+
+  /** Releases the string pool once the document is read. */
+  releasePool(): void {
+    this.pool.clear();
+  }
+
+  invalid(message: string, node: Pick<XmlNode, 'line' | 'column'>): ScapulaError {
+    return new ScapulaError('OVAL_INVALID', message, { file: this.file, line: node.line, column: node.column });
+  }
+
+  /** Records a fault the parser works around; in strict mode, raises it instead. */
+  warn(warning: ScapulaError): void {
+    if (this.strict) throw warning;
+    this.onWarning?.(warning);
+    if (this.warnings.length < MAX_WARNINGS) this.warnings.push(warning);
+    else this.suppressedWarnings++;
+  }
+}
+
+export function positionOf(node: XmlNode): Position {
+  return { line: node.line, column: node.column };
+}
+
+/** Copies a string into a fresh sequential string so that it holds no reference to a parent string. */
+function flatten(text: string): string {
+  // V8 copies substrings and concatenations shorter than 13 characters already.
+  if (text.length < 13) return text;
+  return Buffer.from(text, 'utf8').toString('utf8');
+}

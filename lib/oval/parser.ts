@@ -1,0 +1,244 @@
+/**
+ * The streaming OVAL definitions parser: reads an oval_definitions document (OVAL 5.3 to
+ * 5.11.2, plain or compressed) into the model of ./model.ts without holding the document in
+ * memory. Each top-level definition, test, object, state or variable is built as a small tree,
+ * converted and dropped.
+ *
+ * Faults inside one item (an invalid enumeration value, a missing required attribute) drop that
+ * item with a warning, so that the evaluator reports the references to it as not found; with
+ * `strict`, they raise OVAL_INVALID instead. A repeated id keeps the first item and warns.
+ */
+import { ScapulaError } from '../errors.js';
+import type { ByteSource } from '../io/source.js';
+import { OVAL_COMMON_NS, OVAL_DEFINITIONS_NS, XML_DSIG_NS } from '../xml/namespaces.js';
+import { streamXml, toByteSource, type StartTag, type XmlEventHandler } from '../xml/stream.js';
+import { SubtreeBuilder, type XmlNode } from '../xml/tree.js';
+import type { Generator, OvalDefinitions } from './model.js';
+import { ParseContext } from './parse/context.js';
+import { convertDefinition, keepInDefinition } from './parse/definitions.js';
+import { convertObject, convertState } from './parse/entities.js';
+import { convertTest } from './parse/tests.js';
+import { convertVariable } from './parse/variables.js';
+
+export interface ParseOptions {
+  /** Keep each definition's description in memory (off by default: results copy it from the source). */
+  keepDescriptions?: boolean;
+  /** Raise every fault as an error instead of dropping the item with a warning. */
+  strict?: boolean;
+  /** Called for every warning as it is found. */
+  onWarning?: (warning: ScapulaError) => void;
+}
+
+export interface ParsedOvalDefinitions extends OvalDefinitions {
+  /** Faults worked around while reading (at most 1000 are kept). */
+  warnings: ScapulaError[];
+  /** Warnings found beyond the 1000 kept. */
+  suppressedWarnings: number;
+  /** The source, kept so that a results writer can copy the definitions through. */
+  source: ByteSource;
+}
+
+type Section = 'definitions' | 'tests' | 'objects' | 'states' | 'variables';
+
+const SECTIONS: ReadonlySet<string> = new Set<Section>(['definitions', 'tests', 'objects', 'states', 'variables']);
+
+/** The element each section holds, where the schema fixes one. */
+const SECTION_ITEMS: Partial<Record<Section, string>> = { definitions: 'definition' };
+
+export async function parseOvalDefinitions(input: ByteSource | string, options: ParseOptions = {}): Promise<ParsedOvalDefinitions> {
+  const source = toByteSource(input);
+  const context = new ParseContext(source.name, options.strict ?? false, options.onWarning);
+  const document: ParsedOvalDefinitions = {
+    file: source.name,
+    generator: { schemaVersion: '', timestamp: '' },
+    definitions: new Map(),
+    tests: new Map(),
+    objects: new Map(),
+    states: new Map(),
+    variables: new Map(),
+    namespaces: {},
+    warnings: context.warnings,
+    suppressedWarnings: 0,
+    source,
+  };
+
+  const reader = new DefinitionsReader(context, document, options.keepDescriptions ?? false);
+  const result = await streamXml(source, reader);
+
+  reader.finish();
+  if (result.rootStart !== undefined && result.rootEnd !== undefined) {
+    document.span = { start: result.rootStart, end: result.rootEnd };
+  }
+  document.suppressedWarnings = context.suppressedWarnings;
+  context.releasePool();
+  return document;
+}
+
+/** Routes stream events by depth: 0 is oval_definitions, 1 a section, 2 an item of a section. */
+class DefinitionsReader implements XmlEventHandler {
+  private section: Section | 'generator' | undefined;
+  private readonly definitionBuilder: SubtreeBuilder;
+  private readonly plainBuilder = new SubtreeBuilder();
+  private builder: SubtreeBuilder | undefined;
+  private sawGenerator = false;
+
+  constructor(
+    private readonly context: ParseContext,
+    private readonly document: ParsedOvalDefinitions,
+    keepDescriptions: boolean,
+  ) {
+    this.definitionBuilder = new SubtreeBuilder(keepInDefinition(keepDescriptions));
+  }
+
+  openElement(tag: StartTag, depth: number): void {
+    if (depth === 0) return this.openRoot(tag);
+    if (depth === 1) return this.openSection(tag);
+    if (this.builder !== undefined) return this.builder.open(tag);
+    if (depth === 2 && this.section !== undefined && this.section !== 'generator') return this.openItem(tag);
+  }
+
+  text(text: string): void {
+    this.builder?.text(text);
+  }
+
+  closeElement(depth: number): void {
+    if (depth === 1) {
+      if (this.section === 'generator') this.finishGenerator();
+      this.section = undefined;
+      return;
+    }
+    if (this.builder === undefined || depth < 2) return;
+    const node = this.builder.close();
+    if (node === undefined) return;
+    this.builder = undefined;
+    this.storeItem(node);
+  }
+
+  finish(): void {
+    if (!this.sawGenerator) {
+      this.context.warn(new ScapulaError('OVAL_INVALID', 'the document has no generator element', { file: this.context.file }));
+    }
+  }
+
+  private openRoot(tag: StartTag): void {
+    if (tag.local !== 'oval_definitions' || tag.uri !== OVAL_DEFINITIONS_NS) {
+      const found = tag.uri === '' ? tag.local : `${tag.local} in namespace ${tag.uri}`;
+      throw new ScapulaError('OVAL_INVALID', `expected an oval_definitions document (namespace ${OVAL_DEFINITIONS_NS}), found ${found}`, {
+        file: this.context.file,
+        line: tag.line,
+        column: tag.column,
+      });
+    }
+    for (const [prefix, uri] of Object.entries(tag.namespaceDeclarations)) this.document.namespaces[prefix] = uri;
+  }
+
+  private openSection(tag: StartTag): void {
+    if (tag.uri === OVAL_DEFINITIONS_NS && tag.local === 'generator') {
+      this.section = 'generator';
+      this.sawGenerator = true;
+      this.builder = this.plainBuilder;
+      this.builder.start(tag);
+      return;
+    }
+    if (tag.uri === OVAL_DEFINITIONS_NS && SECTIONS.has(tag.local)) {
+      this.section = tag.local as Section;
+      return;
+    }
+    this.section = undefined;
+    if (tag.uri === XML_DSIG_NS) return;
+    this.context.warn(
+      new ScapulaError('OVAL_INVALID', `unexpected element ${tag.local} in oval_definitions; its content is skipped`, {
+        file: this.context.file,
+        line: tag.line,
+        column: tag.column,
+      }),
+    );
+  }
+
+  private openItem(tag: StartTag): void {
+    const section = this.section as Section;
+    const expected = SECTION_ITEMS[section];
+    if (tag.uri === XML_DSIG_NS) return;
+    if (expected !== undefined && (tag.local !== expected || tag.uri !== OVAL_DEFINITIONS_NS)) {
+      this.context.warn(
+        new ScapulaError('OVAL_INVALID', `unexpected element ${tag.local} in ${section}; expected ${expected}, so it is skipped`, {
+          file: this.context.file,
+          line: tag.line,
+          column: tag.column,
+        }),
+      );
+      return;
+    }
+    this.builder = section === 'definitions' ? this.definitionBuilder : this.plainBuilder;
+    this.builder.start(tag);
+  }
+
+  private finishGenerator(): void {
+    const node = this.builder?.close();
+    this.builder = undefined;
+    if (node !== undefined) this.document.generator = convertGenerator(this.context, node);
+  }
+
+  private storeItem(node: XmlNode): void {
+    try {
+      switch (this.section) {
+        case 'definitions': {
+          const definition = convertDefinition(this.context, node);
+          return this.add(this.document.definitions, definition.id, definition, node);
+        }
+        case 'tests': {
+          const test = convertTest(this.context, node);
+          return this.add(this.document.tests, test.id, test, node);
+        }
+        case 'objects': {
+          const object = convertObject(this.context, node);
+          return this.add(this.document.objects, object.id, object, node);
+        }
+        case 'states': {
+          const state = convertState(this.context, node);
+          return this.add(this.document.states, state.id, state, node);
+        }
+        case 'variables': {
+          const variable = convertVariable(this.context, node);
+          return this.add(this.document.variables, variable.id, variable, node);
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof ScapulaError) || error.code !== 'OVAL_INVALID') throw error;
+      const id = node.attributes['id'];
+      this.context.warn(
+        new ScapulaError('OVAL_INVALID', `${node.name}${id === undefined ? '' : ` ${id}`} is skipped: ${stripPlace(error.message)}`, {
+          file: error.file,
+          line: error.line,
+          column: error.column,
+        }),
+      );
+    }
+  }
+
+  private add<T>(map: Map<string, T>, id: string, item: T, node: XmlNode): void {
+    if (map.has(id)) {
+      this.context.warn(this.context.invalid(`${node.name} ${id} appears more than once; the first one is kept`, node));
+      return;
+    }
+    map.set(id, item);
+  }
+}
+
+function convertGenerator(context: ParseContext, node: XmlNode): Generator {
+  const generator: Generator = { schemaVersion: '', timestamp: '' };
+  for (const child of node.children) {
+    if (child.ns !== OVAL_COMMON_NS) continue;
+    const text = context.intern(child.text.trim());
+    if (child.name === 'product_name') generator.productName = text;
+    else if (child.name === 'product_version') generator.productVersion = text;
+    else if (child.name === 'schema_version') generator.schemaVersion = text;
+    else if (child.name === 'timestamp') generator.timestamp = text;
+  }
+  if (generator.schemaVersion === '') context.warn(context.invalid('the generator has no schema_version', node));
+  return generator;
+}
+
+function stripPlace(message: string): string {
+  return message.replace(/^.*?:\d+:\d+: /, '');
+}
