@@ -1,0 +1,37 @@
+/**
+ * Reading file content for the content probes (textfilecontent54, xmlfilecontent, ...):
+ * bytes decoded as UTF-8 when they are valid UTF-8, else byte for byte as Latin-1, so that
+ * patterns still see every byte of a file in another encoding.
+ */
+import { isScapulaError } from '../../errors.js';
+import type { FileSystemView } from '../../targets/target.js';
+
+/** The largest file a content probe reads (64 MiB, the FileSystemView default). */
+export const MAX_CONTENT_BYTES = 64 * 1024 * 1024;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const latin1 = new TextDecoder('latin1');
+
+export function decodeText(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return latin1.decode(bytes);
+  }
+}
+
+export type ContentReadResult = { ok: true; text: string } | { ok: false; skipped: boolean; message: string };
+
+/**
+ * Reads a found file as text. A file that vanished, or is a FIFO, socket or device, is
+ * `skipped` (no item, as when it does not exist); any other failure is reported as an error.
+ */
+export async function readTextContent(fs: FileSystemView, path: string): Promise<ContentReadResult> {
+  try {
+    return { ok: true, text: decodeText(await fs.readFile(path, { maxBytes: MAX_CONTENT_BYTES })) };
+  } catch (error) {
+    if (!isScapulaError(error)) throw error;
+    const skipped = error.code === 'NOT_FOUND' || error.code === 'SPECIAL_FILE' || error.code === 'PATH_LOOP' || error.code === 'NOT_A_DIRECTORY';
+    return { ok: false, skipped, message: error.message };
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Small builders for items and their entities, so probes list entities in schema order
+ * without repeating the datatype and status bookkeeping.
+ */
+import { ScapulaError, isScapulaError } from '../../errors.js';
+import type { Datatype, OvalFamily } from '../../oval/model.js';
+import type { ItemEntity, ItemStatus, Message, ProbeItem } from '../../oval/syschar.js';
+import type { Probe, ProbeContext, ProbeDescription, ProbeRequest, ProbeResult } from '../probe.js';
+
+export function itemEntity(name: string, value: string, datatype: Datatype = 'string'): ItemEntity {
+  return { name, value, datatype };
+}
+
+/** An entity whose value could not be read, written with status "error" and no value. */
+export function errorEntity(name: string, datatype: Datatype = 'string'): ItemEntity {
+  return { name, datatype, status: 'error' };
+}
+
+/** An entity the system does not have, written with status "does not exist". */
+export function missingEntity(name: string, datatype: Datatype = 'string'): ItemEntity {
+  return { name, datatype, status: 'does not exist' };
+}
+
+export function booleanEntity(name: string, value: boolean): ItemEntity {
+  return { name, value: value ? 'true' : 'false', datatype: 'boolean' };
+}
+
+export function makeItem(
+  type: string,
+  family: OvalFamily,
+  entities: ItemEntity[],
+  status: ItemStatus = 'exists',
+  messages?: Message[],
+): ProbeItem {
+  const item: ProbeItem = { type, family, status, entities };
+  if (messages !== undefined && messages.length > 0) item.messages = messages;
+  return item;
+}
+
+/** The result of a probe that cannot read what it needs on a target that is not running. */
+export function notCollectedOffline(objectType: string, reason: string): ProbeResult {
+  return {
+    flag: 'not collected',
+    items: [],
+    messages: [{ level: 'info', text: `${objectType} not collected: ${reason}` }],
+  };
+}
+
+export interface ProbeDefinition {
+  objectType: string;
+  family: OvalFamily;
+  description: ProbeDescription;
+  collect(request: ProbeRequest, context: ProbeContext): Promise<ProbeResult>;
+}
+
+/**
+ * Builds a Probe whose ScapulaErrors (an invalid pattern, an unreadable file the probe cannot
+ * go past) become the object's "error" flag with the message, as OpenSCAP reports them.
+ * Interruptions and programming errors still propagate.
+ */
+export function defineProbe(definition: ProbeDefinition): Probe {
+  return {
+    objectType: definition.objectType,
+    family: definition.family,
+    description: definition.description,
+    async collect(request, context) {
+      try {
+        return await definition.collect(request, context);
+      } catch (error) {
+        if (!isScapulaError(error) || error.code === 'INTERRUPTED') throw error;
+        return { flag: 'error', items: [], messages: [{ level: 'error', text: error.message }] };
+      }
+    },
+  };
+}
+
+/** Raises INTERRUPTED when the evaluation was cancelled. */
+export function throwIfAborted(context: ProbeContext): void {
+  if (context.signal?.aborted === true) {
+    throw new ScapulaError('INTERRUPTED', 'the evaluation was cancelled');
+  }
+}

@@ -1,0 +1,378 @@
+/**
+ * The file search shared by every object that names files by filepath, or by path and
+ * filename (file, textfilecontent54, filehash58, xmlfilecontent, ...), with the OVAL 5.11.2
+ * FileBehaviors: max_depth, recurse, recurse_direction and recurse_file_system.
+ */
+import { ScapulaError, isScapulaError } from '../../errors.js';
+import type { FileStat, FileSystemView, FileType } from '../../targets/target.js';
+import type { ProbeContext, ProbeRequest, ResolvedEntity } from '../probe.js';
+import { entityMatches, exactValues, findEntity } from './entity.js';
+import { throwIfAborted } from './items.js';
+import { literalDirectoryPrefix } from './pattern.js';
+
+export type RecurseMode = 'directories' | 'symlinks' | 'symlinks and directories' | 'files and directories';
+export type RecurseDirection = 'none' | 'up' | 'down';
+export type RecurseFileSystem = 'all' | 'local' | 'defined';
+
+export interface FileBehaviors {
+  /** Levels to recurse; -1 is unlimited and 0 searches the matched directory only. */
+  maxDepth: number;
+  recurse: RecurseMode;
+  direction: RecurseDirection;
+  fileSystem: RecurseFileSystem;
+}
+
+/** A file (or, for a nil filename, a directory) the search found. */
+export interface FoundFile {
+  /** The directory as the search reached it, without resolving symbolic links. */
+  path: string;
+  /** Null when the object's filename is nil, so the directory itself is the result. */
+  filename: string | null;
+  /** `path` joined with `filename`, or `path` for a directory result. */
+  filepath: string;
+}
+
+/**
+ * The largest number of directory entries one search visits; a pattern such as "^/.*" on a
+ * full root would otherwise walk every file. Sized for a large distribution root (an estimate:
+ * a full Fedora workstation root has about 400,000 files).
+ */
+export const MAX_VISITED_ENTRIES = 2_000_000;
+
+const RECURSE_MODES: readonly string[] = ['directories', 'symlinks', 'symlinks and directories', 'files and directories'];
+const DIRECTIONS: readonly string[] = ['none', 'up', 'down'];
+const FILE_SYSTEMS: readonly string[] = ['all', 'local', 'defined'];
+
+/** Reads the FileBehaviors attributes with the schema's defaults, rejecting invalid values. */
+export function parseFileBehaviors(behaviors: Record<string, string>): FileBehaviors {
+  const maxDepthText = behaviors['max_depth'] ?? '-1';
+  const maxDepth = Number(maxDepthText);
+  if (!/^-?\d+$/.test(maxDepthText.trim()) || maxDepth < -1) {
+    throw new ScapulaError('OVAL_INVALID', `invalid max_depth behavior ${JSON.stringify(maxDepthText)}: expected -1 or a non-negative integer`);
+  }
+
+  const recurse = behaviors['recurse'] ?? 'symlinks and directories';
+  const direction = behaviors['recurse_direction'] ?? 'none';
+  const fileSystem = behaviors['recurse_file_system'] ?? 'all';
+  checkEnumerated('recurse', recurse, RECURSE_MODES);
+  checkEnumerated('recurse_direction', direction, DIRECTIONS);
+  checkEnumerated('recurse_file_system', fileSystem, FILE_SYSTEMS);
+
+  return {
+    maxDepth,
+    recurse: recurse as RecurseMode,
+    direction: direction as RecurseDirection,
+    fileSystem: fileSystem as RecurseFileSystem,
+  };
+}
+
+function checkEnumerated(name: string, value: string, allowed: readonly string[]): void {
+  if (!allowed.includes(value)) {
+    throw new ScapulaError('OVAL_INVALID', `invalid ${name} behavior ${JSON.stringify(value)}: expected one of ${allowed.join(', ')}`);
+  }
+}
+
+/** Joins a directory and a name without doubling the slash after "/" or a path ending in "/". */
+export function joinPath(directory: string, name: string): string {
+  return directory.endsWith('/') ? directory + name : `${directory}/${name}`;
+}
+
+function parentOf(path: string): string | null {
+  const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+  if (trimmed === '/') return null;
+  const slash = trimmed.lastIndexOf('/');
+  return slash <= 0 ? '/' : trimmed.slice(0, slash);
+}
+
+function baseNameOf(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+/** Counts visited entries and checks for cancellation during one search. */
+class SearchBudget {
+  private visited = 0;
+
+  constructor(private readonly context: ProbeContext) {}
+
+  visit(count = 1): void {
+    this.visited += count;
+    if (this.visited > MAX_VISITED_ENTRIES) {
+      throw new ScapulaError('LIMIT', `file search stopped after visiting ${MAX_VISITED_ENTRIES} entries: narrow the object's path or pattern`);
+    }
+    throwIfAborted(this.context);
+  }
+}
+
+/**
+ * Finds the files an object names, in the order a depth-first walk of sorted directories
+ * reaches them. Uses the filepath entity when present, otherwise path with filename.
+ * `allowDirectoryResults` lets a nil filename return directories (file_object only).
+ */
+export async function searchFiles(request: ProbeRequest, context: ProbeContext, allowDirectoryResults = false): Promise<FoundFile[]> {
+  const fs = context.target.fs;
+  const budget = new SearchBudget(context);
+  const filepath = findEntity(request, 'filepath');
+
+  const behaviors = parseFileBehaviors(request.behaviors);
+  if (filepath !== undefined) {
+    return searchByFilepath(fs, filepath, behaviors, budget);
+  }
+
+  const path = findEntity(request, 'path');
+  if (path === undefined) {
+    throw new ScapulaError('OVAL_INVALID', `${request.object.id}: the object has neither a filepath nor a path entity`);
+  }
+  const filename = findEntity(request, 'filename');
+
+  const baseDirectories = await findBaseDirectories(fs, path, behaviors, budget);
+  const directories = await expandDirectories(fs, baseDirectories, behaviors, budget);
+
+  const found: FoundFile[] = [];
+  for (const directory of directories) {
+    if (filename === undefined || filename.nil) {
+      if (allowDirectoryResults) found.push({ path: directory, filename: null, filepath: directory });
+      continue;
+    }
+    found.push(...(await filesInDirectory(fs, directory, filename, budget)));
+  }
+  return found;
+}
+
+async function searchByFilepath(fs: FileSystemView, filepath: ResolvedEntity, behaviors: FileBehaviors, budget: SearchBudget): Promise<FoundFile[]> {
+  const exact = exactValues(filepath);
+  if (exact !== null) {
+    const found: FoundFile[] = [];
+    for (const value of exact) {
+      budget.visit();
+      if (!value.startsWith('/')) continue;
+      const stat = await lstatOrNull(fs, value);
+      if (stat !== null && stat.type !== 'directory') found.push(foundFile(parentOf(value) ?? '/', baseNameOf(value)));
+    }
+    return found;
+  }
+
+  const found: FoundFile[] = [];
+  const start = patternStart(filepath);
+  const walk = { ...walkOptionsOf(behaviors), maxDepth: -1 };
+  await walkDown(fs, start, walk, budget, async (directory, entries) => {
+    for (const entry of entries) {
+      if (entry.isDirectory) continue;
+      if (entityMatches(filepath, joinPath(directory, entry.name))) found.push(foundFile(directory, entry.name));
+    }
+  });
+  return found;
+}
+
+function foundFile(directory: string, name: string): FoundFile {
+  return { path: directory, filename: name, filepath: joinPath(directory, name) };
+}
+
+/** The directory a search for a pattern entity starts from: its literal prefix, else "/". */
+function patternStart(entity: ResolvedEntity): string {
+  if (entity.operation === 'pattern match' && entity.values.length === 1) return literalDirectoryPrefix(entity.values[0]);
+  return '/';
+}
+
+/** The directories whose path matches the path entity, before recursion. */
+async function findBaseDirectories(fs: FileSystemView, path: ResolvedEntity, behaviors: FileBehaviors, budget: SearchBudget): Promise<string[]> {
+  const exact = exactValues(path);
+  if (exact !== null) {
+    const directories: string[] = [];
+    for (const value of exact) {
+      budget.visit();
+      if (value.startsWith('/') && (await statOrNull(fs, value))?.type === 'directory') directories.push(value);
+    }
+    return directories;
+  }
+
+  const directories: string[] = [];
+  const start = patternStart(path);
+  if ((await statOrNull(fs, start))?.type !== 'directory') return directories;
+
+  if (entityMatches(path, start)) directories.push(start);
+  const walk = { ...walkOptionsOf(behaviors), maxDepth: -1 };
+  await walkDown(fs, start, walk, budget, async (directory, entries) => {
+    for (const entry of entries) {
+      if (!entry.isDirectory) continue;
+      const candidate = joinPath(directory, entry.name);
+      if (entityMatches(path, candidate)) directories.push(candidate);
+    }
+  });
+  return directories;
+}
+
+interface WalkOptions {
+  followDirectories: boolean;
+  followLinks: boolean;
+  /** -1 for unlimited; 0 lists `start` only. */
+  maxDepth: number;
+  /** Stay on the file system of `start` (recurse_file_system "defined"). */
+  sameDevice: boolean;
+}
+
+function walkOptionsOf(behaviors: FileBehaviors): WalkOptions {
+  return {
+    followDirectories: behaviors.recurse !== 'symlinks',
+    followLinks: behaviors.recurse === 'symlinks' || behaviors.recurse === 'symlinks and directories',
+    maxDepth: behaviors.maxDepth,
+    sameDevice: behaviors.fileSystem === 'defined',
+  };
+}
+
+interface WalkEntry {
+  name: string;
+  type: FileType;
+  /** True for a directory, and for a link to a directory when links are followed. */
+  isDirectory: boolean;
+}
+
+/**
+ * Walks the tree under `start` depth-first, calling `visit` with each directory and its
+ * entries, parents before children and siblings in name order. A directory is entered again
+ * through another link, as fts(3) does, but never inside itself: a link to one of its own
+ * ancestors is a loop and is not followed.
+ */
+async function walkDown(
+  fs: FileSystemView,
+  start: string,
+  options: WalkOptions,
+  budget: SearchBudget,
+  visit: (directory: string, entries: WalkEntry[]) => Promise<void>,
+): Promise<void> {
+  const startStat = await statOrNull(fs, start);
+  if (startStat === null || startStat.type !== 'directory') return;
+
+  const stack: { directory: string; depth: number; ancestors: Set<string> }[] = [
+    { directory: start, depth: 0, ancestors: new Set([inodeKey(startStat)]) },
+  ];
+  while (stack.length > 0) {
+    const { directory, depth, ancestors } = stack.pop()!;
+    const listing = await readdirOrEmpty(fs, directory);
+    budget.visit(listing.length + 1);
+
+    const entries: WalkEntry[] = [];
+    const children: { directory: string; depth: number; ancestors: Set<string> }[] = [];
+    for (const listed of listing) {
+      const entry: WalkEntry = { name: listed.name, type: listed.type, isDirectory: listed.type === 'directory' };
+      const mayEnter = (listed.type === 'directory' && options.followDirectories) || (listed.type === 'symlink' && options.followLinks);
+      if (mayEnter) {
+        const childPath = joinPath(directory, listed.name);
+        const childStat = listed.type === 'directory' ? await lstatOrNull(fs, childPath) : await statOrNull(fs, childPath);
+        if (childStat?.type === 'directory') {
+          entry.isDirectory = true;
+          const key = inodeKey(childStat);
+          const withinDepth = options.maxDepth === -1 || depth < options.maxDepth;
+          const sameDevice = !options.sameDevice || childStat.dev === startStat.dev;
+          if (withinDepth && sameDevice && !ancestors.has(key)) {
+            children.push({ directory: childPath, depth: depth + 1, ancestors: new Set([...ancestors, key]) });
+          }
+        }
+      }
+      entries.push(entry);
+    }
+
+    await visit(directory, entries);
+    stack.push(...children.reverse());
+  }
+}
+
+/** Applies recurse_direction and max_depth to the base directories. */
+async function expandDirectories(fs: FileSystemView, bases: string[], behaviors: FileBehaviors, budget: SearchBudget): Promise<string[]> {
+  const seen = new Set<string>();
+  const result: string[] = [];
+  const add = (directory: string) => {
+    if (seen.has(directory)) return;
+    seen.add(directory);
+    result.push(directory);
+  };
+
+  for (const base of bases) {
+    add(base);
+    if (behaviors.maxDepth === 0 || behaviors.direction === 'none') continue;
+
+    if (behaviors.direction === 'up') {
+      let current = parentOf(base);
+      for (let depth = 1; current !== null && (behaviors.maxDepth === -1 || depth <= behaviors.maxDepth); depth++) {
+        budget.visit();
+        add(current);
+        current = parentOf(current);
+      }
+      continue;
+    }
+
+    // The walk lists a directory's subdirectories when it visits it, so it stops one level
+    // above max_depth: the deepest directories are collected without being listed.
+    const walk = { ...walkOptionsOf(behaviors), maxDepth: behaviors.maxDepth === -1 ? -1 : behaviors.maxDepth - 1 };
+    await walkDown(fs, base, walk, budget, async (directory, entries) => {
+      for (const entry of entries) {
+        if (entry.isDirectory && enteredKind(entry, walk)) add(joinPath(directory, entry.name));
+      }
+    });
+  }
+  return result;
+}
+
+/** Tells whether recursion goes through this directory entry under the recurse behavior. */
+function enteredKind(entry: WalkEntry, options: WalkOptions): boolean {
+  return entry.type === 'directory' ? options.followDirectories : options.followLinks;
+}
+
+function inodeKey(stat: FileStat): string {
+  return `${stat.dev}:${stat.ino}`;
+}
+
+/** The files in one directory whose name matches the filename entity; directories are skipped. */
+async function filesInDirectory(fs: FileSystemView, directory: string, filename: ResolvedEntity, budget: SearchBudget): Promise<FoundFile[]> {
+  const exact = exactValues(filename);
+  const found: FoundFile[] = [];
+
+  if (exact !== null) {
+    for (const name of exact) {
+      budget.visit();
+      if (name === '' || name.includes('/')) continue;
+      const stat = await lstatOrNull(fs, joinPath(directory, name));
+      if (stat !== null && stat.type !== 'directory') found.push(foundFile(directory, name));
+    }
+    return found;
+  }
+
+  const entries = await readdirOrEmpty(fs, directory);
+  budget.visit(entries.length);
+  for (const entry of entries) {
+    if (entry.type === 'directory') continue;
+    if (entityMatches(filename, entry.name)) found.push(foundFile(directory, entry.name));
+  }
+  return found;
+}
+
+/** Paths the search cannot enter (missing, loops, not directories) count as absent. */
+function isAbsentPathError(error: unknown): boolean {
+  return isScapulaError(error, 'NOT_FOUND') || isScapulaError(error, 'NOT_A_DIRECTORY') || isScapulaError(error, 'PATH_LOOP');
+}
+
+async function statOrNull(fs: FileSystemView, path: string): Promise<FileStat | null> {
+  try {
+    return await fs.stat(path);
+  } catch (error) {
+    if (isAbsentPathError(error)) return null;
+    throw error;
+  }
+}
+
+async function lstatOrNull(fs: FileSystemView, path: string): Promise<FileStat | null> {
+  try {
+    return await fs.lstat(path);
+  } catch (error) {
+    if (isAbsentPathError(error)) return null;
+    throw error;
+  }
+}
+
+async function readdirOrEmpty(fs: FileSystemView, path: string): Promise<{ name: string; type: FileType }[]> {
+  try {
+    return await fs.readdir(path);
+  } catch (error) {
+    if (isAbsentPathError(error)) return [];
+    throw error;
+  }
+}
