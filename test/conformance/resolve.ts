@@ -1,0 +1,116 @@
+/**
+ * Turns an upstream command line into scapula arguments. The restated commands keep the shell
+ * variables of the upstream scripts ($result, $DF, ...); the runner binds the ones whose value
+ * follows from the case data and leaves the case unrun when any other one remains.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+
+import type { ConformanceCase } from './cases.js';
+
+/** Variables that name a file the command writes (results, system characteristics). */
+const OUTPUT_VARIABLES = new Set(['result', 'RF', 'resxml', 'RESFILE', 'oval_result', 'results', 'TMP_RESULTS', 'resultx']);
+
+/** Variables that name the OVAL definitions file of the case. */
+const DEFINITION_VARIABLES = new Set(['DF', 'DEFFILE', 'input', 'oval_file', 'definition']);
+
+/** Options whose value is a file the command writes; it need not exist beforehand. */
+const OUTPUT_OPTIONS = new Set(['--results', '--syschar', '--report', '--verbose-log-file']);
+
+export type Resolution = { ok: true; args: string[]; outputs: Map<string, string> } | { ok: false; reason: string };
+
+/**
+ * Binds the variables of `command` for `testCase`, with the case's folder `caseDir` as the
+ * working directory. `outputs` maps each output variable ("$result") to its file.
+ */
+export function resolveCommand(command: string[], testCase: ConformanceCase, caseDir: string, outputs: Map<string, string>): Resolution {
+  const args: string[] = [];
+  for (const argument of command) {
+    const resolved = resolveArgument(argument, testCase, caseDir, outputs);
+    if (!resolved.ok) return resolved;
+    args.push(resolved.value);
+  }
+  return { ok: true, args, outputs };
+}
+
+function resolveArgument(
+  argument: string,
+  testCase: ConformanceCase,
+  caseDir: string,
+  outputs: Map<string, string>,
+): { ok: true; value: string } | { ok: false; reason: string } {
+  const references = [...argument.matchAll(/\$\{?(\w+)\}?/g)];
+  if (references.length === 0) return { ok: true, value: argument };
+
+  if (references.length === 1 && references[0][0] === argument) {
+    const name = references[0][1];
+    if (OUTPUT_VARIABLES.has(name)) {
+      const file = outputs.get(`$${name}`) ?? path.join(caseDir, `output-${name}.xml`);
+      outputs.set(`$${name}`, file);
+      return { ok: true, value: file };
+    }
+    if (DEFINITION_VARIABLES.has(name)) {
+      const file = chooseDefinitionsInput(testCase);
+      return file === undefined
+        ? { ok: false, reason: `cannot tell which input $${name} names (the upstream script sets it)` }
+        : { ok: true, value: file };
+    }
+  }
+
+  // "dir/$defxml" and "dir/$varxml": the one file in dir ending in ".def.xml" or ".var.xml".
+  const inFolder = /^(.*)\/\$\{?(\w+)xml\}?$/.exec(argument);
+  if (inFolder !== null && existsSync(path.join(caseDir, inFolder[1]))) {
+    const suffix = `.${inFolder[2]}.xml`;
+    const matches = readdirSync(path.join(caseDir, inFolder[1])).filter((name) => name.endsWith(suffix));
+    if (matches.length === 1) return { ok: true, value: `${inFolder[1]}/${matches[0]}` };
+  }
+  return { ok: false, reason: `unbound shell variable in '${argument}' (set by the upstream script)` };
+}
+
+/**
+ * The OVAL definitions input of a case: its one XML input, or, among several, the one named
+ * after the case or its script. Templates (".tpl") are never chosen: the script fills them in.
+ */
+export function chooseDefinitionsInput(testCase: ConformanceCase): string | undefined {
+  const candidates = testCase.inputs
+    .map((input) => input.replace(/\.gz$/, ''))
+    .filter((input) => input.endsWith('.xml'));
+  if (candidates.length === 1) return candidates[0];
+
+  const segments = testCase.id.split('/');
+  const names = segments.slice(-2).map((segment) => segment.replace(/\.xml$/, ''));
+  for (const name of names) {
+    const match = candidates.find((candidate) => path.basename(candidate, '.xml') === name);
+    if (match !== undefined) return match;
+  }
+  return undefined;
+}
+
+/**
+ * Files a command reads that must exist before it runs: operands and option values other
+ * than outputs. For `oval validate`, --results and the like are document-type flags.
+ */
+export function missingInputs(args: string[], caseDir: string): string[] {
+  const validate = args[0] === 'oval' && args[1] === 'validate';
+  const missing: string[] = [];
+  for (let index = 2; index < args.length; index++) {
+    const argument = args[index];
+    if (argument.startsWith('--')) {
+      if (!validate && OUTPUT_OPTIONS.has(argument)) index++;
+      else if (!validate && VALUE_OPTIONS.has(argument)) {
+        const value = args[index + 1];
+        if (value !== undefined && looksLikeFile(value) && !existsSync(path.resolve(caseDir, value))) missing.push(value);
+        index++;
+      }
+      continue;
+    }
+    if (looksLikeFile(argument) && !existsSync(path.resolve(caseDir, argument))) missing.push(argument);
+  }
+  return missing;
+}
+
+const VALUE_OPTIONS = new Set(['--variables', '--directives', '--id', '--verbose', '--datastream-id', '--oval-id', '--local-files', '--root', '--image']);
+
+function looksLikeFile(argument: string): boolean {
+  return argument.includes('/') || /\.(xml|sh|results)$/.test(argument);
+}

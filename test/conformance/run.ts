@@ -1,0 +1,182 @@
+/**
+ * Runs OpenSCAP's own test cases (restated in ../shared/conformance/openscap/expected.jsonl)
+ * with scapula in place of oscap, and reports every assertion as passed, failed, not run or
+ * not yet supported.
+ *
+ *   npm run conformance -- [--filter TEXT] [--strict] [--json FILE] [--details] [--keep]
+ *
+ * --filter TEXT  run only cases whose id contains TEXT
+ * --strict       exit 1 when an assertion that oscap 1.3.7 reproduced fails under API/OVAL,
+ *                mitre or probes
+ * --json FILE    where to write the machine-readable summary (default conformance-summary.json
+ *                in the current folder)
+ * --details      print every failed assertion with what was found
+ * --keep         keep the scratch folder for inspection
+ *
+ * The exit status is 0 otherwise, and 2 when the runner itself breaks.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import type { Outcome, StepOutput, Verdict } from './assertions.js';
+import { checkAssertion } from './assertions.js';
+import type { Area, ConformanceCase, ExpectedAssertion } from './cases.js';
+import { UNSUPPORTED_AREAS, groupIntoCases, readExpectedAssertions } from './cases.js';
+import type { AssertionRecord, CaseRecord } from './report.js';
+import { formatReport, summarize } from './report.js';
+import { missingInputs, resolveCommand } from './resolve.js';
+import { prepareCaseDir, prepareMitreSupport, prepareScratchTests, removeMitreSupport } from './workspace.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const conformanceRoot = path.resolve(repoRoot, '../shared/conformance/openscap');
+const scapulaBin = path.join(repoRoot, 'bin/scapula.js');
+
+/** A single scapula run longer than this is stopped and its assertions fail. */
+const STEP_TIMEOUT_MS = 120_000;
+
+/** Steps run two at a time: the machine is shared and most steps wait on node start-up. */
+const CONCURRENCY = 2;
+
+interface RunnerOptions {
+  filter?: string;
+  strict: boolean;
+  jsonFile: string;
+  details: boolean;
+  keep: boolean;
+}
+
+function parseRunnerOptions(argv: string[]): RunnerOptions {
+  const options: RunnerOptions = { strict: false, jsonFile: 'conformance-summary.json', details: false, keep: false };
+  for (let index = 0; index < argv.length; index++) {
+    const argument = argv[index];
+    if (argument === '--strict') options.strict = true;
+    else if (argument === '--details') options.details = true;
+    else if (argument === '--keep') options.keep = true;
+    else if (argument === '--filter' && argv[index + 1] !== undefined) options.filter = argv[++index];
+    else if (argument === '--json' && argv[index + 1] !== undefined) options.jsonFile = argv[++index];
+    else throw new Error(`unknown or incomplete option '${argument}'; see the comment at the top of test/conformance/run.ts`);
+  }
+  return options;
+}
+
+async function runConformance(options: RunnerOptions): Promise<number> {
+  const started = Date.now();
+  const sharedTests = path.join(conformanceRoot, 'tests');
+  const allCases = groupIntoCases(readExpectedAssertions(path.join(conformanceRoot, 'expected.jsonl')));
+  const cases = options.filter === undefined ? allCases : allCases.filter((testCase) => testCase.id.includes(options.filter!));
+
+  const scratch = mkdtempSync(path.join(tmpdir(), 'scapula-conformance-'));
+  const scratchTests = path.join(scratch, 'tests');
+  prepareScratchTests(sharedTests, scratchTests);
+  const needsMitre = cases.some((testCase) => testCase.area === 'mitre');
+  const mitre = needsMitre ? prepareMitreSupport(sharedTests) : { created: false };
+
+  let records: CaseRecord[];
+  try {
+    records = await runPool(cases, CONCURRENCY, (testCase, index) =>
+      runCase(testCase, path.join(scratch, 'cases', String(index)), scratchTests, needsMitre),
+    );
+  } finally {
+    if (mitre.created) removeMitreSupport();
+    if (!options.keep) rmSync(scratch, { recursive: true, force: true });
+  }
+
+  const summary = summarize(records, { seconds: (Date.now() - started) / 1000, filter: options.filter, mitreNote: mitre.note });
+  writeFileSync(options.jsonFile, JSON.stringify({ summary, cases: records }, null, 2) + '\n');
+  process.stdout.write(formatReport(summary, records, options.details));
+  process.stdout.write(`\nJSON summary written to ${options.jsonFile}${options.keep ? `; scratch folder kept at ${scratch}` : ''}\n`);
+
+  return options.strict && summary.required.failed > 0 ? 1 : 0;
+}
+
+async function runCase(testCase: ConformanceCase, caseDir: string, scratchTests: string, withMitre: boolean): Promise<CaseRecord> {
+  const record: CaseRecord = { id: testCase.id, area: testCase.area, folder: testCase.folder, assertions: [] };
+  if (UNSUPPORTED_AREAS.has(testCase.area)) {
+    for (const step of testCase.steps) {
+      for (const assertion of step.assertions) record.assertions.push(toRecord(assertion, { outcome: 'not run', detail: 'not yet supported' }, true));
+    }
+    return record;
+  }
+
+  prepareCaseDir(caseDir, scratchTests, withMitre);
+  const outputs = new Map<string, string>();
+  for (const step of testCase.steps) {
+    const verdicts = await runStep(step.command, step.assertions, testCase, caseDir, outputs);
+    step.assertions.forEach((assertion, index) => record.assertions.push(toRecord(assertion, verdicts[index], false)));
+  }
+  return record;
+}
+
+async function runStep(
+  command: string[],
+  assertions: ExpectedAssertion[],
+  testCase: ConformanceCase,
+  caseDir: string,
+  outputs: Map<string, string>,
+): Promise<Verdict[]> {
+  const notRun = (detail: string): Verdict[] => assertions.map(() => ({ outcome: 'not run', detail }));
+  if (command.length === 0) return notRun('no command line: the upstream script drives a compiled C test program');
+  if (/offline/i.test(testCase.id)) return notRun('needs the prepared root the upstream script builds for offline mode');
+
+  const resolution = resolveCommand(command, testCase, caseDir, outputs);
+  if (!resolution.ok) return notRun(resolution.reason);
+  const missing = missingInputs(resolution.args, caseDir);
+  if (missing.length > 0) return notRun(`input ${missing.join(', ')} is generated by the upstream script`);
+
+  const run = await runScapula(resolution.args, caseDir);
+  const output: StepOutput = { ...run, args: resolution.args, caseDir, outputs };
+  return assertions.map((assertion) => checkAssertion(assertion, output));
+}
+
+function runScapula(args: string[], cwd: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [scapulaBin, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], timeout: STEP_TIMEOUT_MS });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.on('error', (error) => resolve({ status: null, stdout: '', stderr: `failed to start scapula: ${error.message}` }));
+    child.on('close', (status) =>
+      resolve({ status, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') }),
+    );
+  });
+}
+
+function toRecord(assertion: ExpectedAssertion, verdict: Verdict, unsupported: boolean): AssertionRecord {
+  const outcome: Outcome | 'unsupported' = unsupported ? 'unsupported' : verdict.outcome;
+  return {
+    kind: assertion.kind,
+    command: assertion.command.join(' '),
+    target: assertion.target,
+    expected: assertion.expected,
+    reproducedByOscap: assertion.reproduced_by_oscap_1_3_7,
+    outcome,
+    detail: verdict.detail,
+  };
+}
+
+/** Maps `items` through `work` with at most `limit` calls running, keeping the input order. */
+async function runPool<T, R>(items: T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  async function worker(): Promise<void> {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index], index);
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+export type { Area };
+
+try {
+  process.exitCode = await runConformance(parseRunnerOptions(process.argv.slice(2)));
+} catch (error) {
+  process.stderr.write(`conformance runner failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 2;
+}
