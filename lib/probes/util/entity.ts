@@ -5,77 +5,12 @@
  */
 import { ScapulaError } from '../../errors.js';
 import type { CheckEnumeration } from '../../oval/model.js';
-import { compareValues } from '../../oval/operations.js';
+import { compareValuesWithReason } from '../../oval/operations.js';
 import type { OvalResult } from '../../oval/results-model.js';
 import type { ProbeRequest, ResolvedEntity } from '../probe.js';
-import { compileProbePattern } from './pattern.js';
 
 export function findEntity(request: ProbeRequest, name: string): ResolvedEntity | undefined {
   return request.entities.find((entity) => entity.name === name);
-}
-
-/**
- * Compares one value with one expected value. "pattern match", string and int comparisons
- * run here (patterns on RE2); every other operation and datatype goes to the evaluator's
- * `compareValues`.
- */
-export function compareEntityValue(entity: ResolvedEntity, actual: string, expected: string): OvalResult {
-  if (entity.operation === 'pattern match') {
-    return compileProbePattern(expected).test(actual) ? 'true' : 'false';
-  }
-  if (entity.datatype === 'string') {
-    switch (entity.operation) {
-      case 'equals':
-        return actual === expected ? 'true' : 'false';
-      case 'not equal':
-        return actual !== expected ? 'true' : 'false';
-      case 'case insensitive equals':
-        return actual.toLowerCase() === expected.toLowerCase() ? 'true' : 'false';
-      case 'case insensitive not equal':
-        return actual.toLowerCase() !== expected.toLowerCase() ? 'true' : 'false';
-      default:
-        break;
-    }
-  }
-  if (entity.datatype === 'int') {
-    const integerResult = compareIntegers(entity.operation, actual, expected);
-    if (integerResult !== null) return integerResult;
-  }
-  return compareValues(entity.operation, entity.datatype, actual, expected);
-}
-
-/** Compares two decimal integers of any size, or returns null for an operation it lacks. */
-function compareIntegers(operation: string, actualText: string, expectedText: string): OvalResult | null {
-  const actual = parseInteger(actualText);
-  const expected = parseInteger(expectedText);
-  if (actual === null || expected === null) return 'error';
-
-  const asResult = (value: boolean): OvalResult => (value ? 'true' : 'false');
-  switch (operation) {
-    case 'equals':
-      return asResult(actual === expected);
-    case 'not equal':
-      return asResult(actual !== expected);
-    case 'greater than':
-      return asResult(actual > expected);
-    case 'less than':
-      return asResult(actual < expected);
-    case 'greater than or equal':
-      return asResult(actual >= expected);
-    case 'less than or equal':
-      return asResult(actual <= expected);
-    case 'bitwise and':
-      return asResult((actual & expected) === expected);
-    case 'bitwise or':
-      return asResult((actual | expected) === expected);
-    default:
-      return null;
-  }
-}
-
-function parseInteger(text: string): bigint | null {
-  const trimmed = text.trim();
-  return /^[+-]?\d+$/.test(trimmed) ? BigInt(trimmed) : null;
 }
 
 /**
@@ -84,13 +19,17 @@ function parseInteger(text: string): bigint | null {
  * Raises a ScapulaError when a comparison fails with an error (an invalid pattern or value).
  */
 export function entityMatches(entity: ResolvedEntity, actual: string): boolean {
-  const results = entity.values.map((expected) => compareEntityValue(entity, actual, expected));
-  if (results.includes('error')) {
-    throw new ScapulaError(
-      'OVAL_INVALID',
-      `cannot compare ${JSON.stringify(actual)} with entity ${entity.name} (operation "${entity.operation}", datatype ${entity.datatype})`,
-      { line: entity.position.line, column: entity.position.column },
-    );
+  const results: OvalResult[] = [];
+  for (const expected of entity.values) {
+    const comparison = compareValuesWithReason(entity.operation, entity.datatype, actual, expected);
+    if (comparison.result === 'error') {
+      throw new ScapulaError(
+        'OVAL_INVALID',
+        `cannot compare "${actual}" with the ${entity.name} entity "${expected}": ${comparison.message ?? 'the comparison failed'}`,
+        { line: entity.position.line, column: entity.position.column },
+      );
+    }
+    results.push(comparison.result);
   }
   return combineByCheck(entity.varCheck ?? 'all', results.filter((result) => result === 'true').length, results.length);
 }

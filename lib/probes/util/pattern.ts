@@ -1,11 +1,9 @@
 /**
- * Perl-compatible regular expressions for probes, run on RE2 so that no pattern from OVAL
- * content can make matching take exponential time. RE2 rejects back-references and
- * look-around, which then raise a REGEX error instead of running unsafely.
+ * Pattern helpers for probes: the evaluator's Perl-compatible patterns with the options
+ * probes name, and the literal directory prefix of an anchored path pattern, where a file
+ * search can start instead of the root.
  */
-import RE2 from 're2';
-
-import { ScapulaError } from '../../errors.js';
+import { compilePattern } from '../../oval/regex.js';
 
 export interface PatternOptions {
   /** `^` and `$` match at line breaks (Perl's /m). */
@@ -15,74 +13,35 @@ export interface PatternOptions {
   ignoreCase?: boolean;
 }
 
-export interface PatternMatch {
+export interface ProbeMatch {
   /** The text of the whole match. */
   text: string;
-  /** Offset of the match in the searched string, in UTF-16 code units. */
-  index: number;
   /** The capturing groups in order; an empty string for a group that did not take part. */
   groups: string[];
 }
 
-export interface CompiledPattern {
+export interface ProbePattern {
   readonly source: string;
-  test(text: string): boolean;
   /** Returns every non-overlapping match, left to right, as Perl's `m//g` finds them. */
-  matchAll(text: string): PatternMatch[];
+  matchAll(text: string): ProbeMatch[];
 }
 
-const cache = new Map<string, CompiledPattern>();
-const CACHE_LIMIT = 512;
-
-/** Compiles a pattern, raising a REGEX error that names it when RE2 cannot run it. */
-export function compileProbePattern(pattern: string, options: PatternOptions = {}): CompiledPattern {
-  const flags = `u${options.multiline ? 'm' : ''}${options.singleline ? 's' : ''}${options.ignoreCase ? 'i' : ''}`;
-  const key = `${flags}/${pattern}`;
-  const cached = cache.get(key);
-  if (cached !== undefined) return cached;
-
-  let expression: RE2;
-  try {
-    expression = new RE2(pattern, flags + 'g');
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new ScapulaError('REGEX', `cannot use pattern "${pattern}": ${reason}`);
-  }
-
-  const compiled: CompiledPattern = {
+/** Compiles a pattern, raising a REGEX ScapulaError when it is invalid or cannot be run safely. */
+export function compileProbePattern(pattern: string, options: PatternOptions = {}): ProbePattern {
+  const compiled = compilePattern(pattern, {
+    caseInsensitive: options.ignoreCase,
+    multiline: options.multiline,
+    singleline: options.singleline,
+  });
+  return {
     source: pattern,
-    test(text) {
-      expression.lastIndex = 0;
-      return expression.test(text);
-    },
     matchAll(text) {
-      return collectMatches(expression, text);
+      return compiled.execAll(text).map((match) => ({
+        text: match.text,
+        groups: match.captures.map((capture) => capture ?? ''),
+      }));
     },
   };
-
-  if (cache.size >= CACHE_LIMIT) cache.clear();
-  cache.set(key, compiled);
-  return compiled;
-}
-
-function collectMatches(expression: RE2, text: string): PatternMatch[] {
-  const matches: PatternMatch[] = [];
-  expression.lastIndex = 0;
-
-  while (true) {
-    const match = expression.exec(text);
-    if (match === null) break;
-
-    matches.push({
-      text: match[0],
-      index: match.index,
-      groups: match.slice(1).map((group) => group ?? ''),
-    });
-
-    // An empty match would be found again at the same place, so step past it.
-    if (match[0] === '') expression.lastIndex = match.index + 1;
-  }
-  return matches;
 }
 
 /**
