@@ -181,9 +181,9 @@ export function memoryTarget(fs: FileSystemView): Target {
   };
 }
 
-/** Reads a packages.tsv list beside the rpm database fixtures, cells as rpm printed them. */
-export function readPackageList(relative: string): Record<string, string>[] {
-  const lines = new TextDecoder().decode(fixtureBytes(relative)).split('\n').filter((line) => line !== '');
+/** Reads a tab-separated package list whose first line names the columns after a `#`. */
+export function readPackageList(file: string): Record<string, string>[] {
+  const lines = readFileSync(file, 'utf8').split('\n').filter((line) => line !== '');
   const columns = lines[0].replace(/^#/, '').split('\t');
   return lines.slice(1).map((line) => {
     const cells = line.split('\t');

@@ -31,6 +31,7 @@ export async function readSqliteHeaders(database: Uint8Array, wal: Uint8Array | 
   if (database.byteLength < 100 || new TextDecoder().decode(database.subarray(0, 16)) !== SQLITE_MAGIC) {
     throw new ScapulaError('PACKAGE_DB_CORRUPT', 'not an SQLite 3 database (bad header)', { file });
   }
+  checkDatabaseSize(database, file);
   const bytes = wal === null ? new Uint8Array(database) : applyWal(database, wal, file);
 
   // Bytes 18 and 19 are the write and read format versions: 2 means WAL, 1 legacy.
@@ -121,6 +122,19 @@ export function applyWal(database: Uint8Array, wal: Uint8Array, file: string): U
     if (frame.page <= committedSize) result.set(frame.data, (frame.page - 1) * pageSize);
   }
   return result;
+}
+
+/**
+ * Rejects a truncated file. The header's page count (bytes 28-31) is trusted only when its
+ * "version valid for" number (bytes 92-95) equals the change counter (bytes 24-27), as in SQLite.
+ */
+function checkDatabaseSize(database: Uint8Array, file: string): void {
+  const view = new DataView(database.buffer, database.byteOffset, database.byteLength);
+  if (view.getUint32(92) !== view.getUint32(24)) return;
+  const expected = view.getUint32(28) * readDatabasePageSize(database);
+  if (database.byteLength < expected) {
+    throw new ScapulaError('PACKAGE_DB_CORRUPT', `SQLite database is ${database.byteLength} bytes but its header records ${expected} (truncated?)`, { file });
+  }
 }
 
 function readDatabasePageSize(database: Uint8Array): number {
