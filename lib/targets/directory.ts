@@ -145,10 +145,13 @@ export class RootedFileSystemView implements FileSystemView {
     return entries.sort(compareNames);
   }
 
+  /**
+   * Raises UNSUPPORTED for an existing path, because Node.js has no extended attribute API:
+   * an empty map would claim that the file has none.
+   */
   async xattrs(path: string): Promise<Map<string, Uint8Array>> {
-    // Node.js has no extended attribute API, so only the existence check runs here.
     await this.resolveExisting(path, false);
-    return new Map();
+    throw new ScapulaError('UNSUPPORTED', `cannot read the extended attributes of ${path}: reading them from a host directory is not supported`);
   }
 
   /** Resolves `path` and throws NOT_FOUND when it does not exist. */
