@@ -154,9 +154,8 @@ describe('SQLite write-ahead log', () => {
   it('both committed transactions are applied', async () => {
     const rows = await readSqliteHeaders(database, wal, 'rpmdb.sqlite');
     expect(rows.map((row) => row.instance)).toEqual([2, 3]);
-    // Row 3 is the lab's header 80, a 2,368-byte blob.
-    expect(rows[1].blob.byteLength).toBe(2368);
-    expect(decodeAll(rows)).toBeGreaterThan(0);
+    const names = rows.map((row) => packageFromHeader(new RpmHeader(row.blob, `row ${row.instance}`)).name);
+    expect(names).toEqual(['kernel', 'basesystem']);
   });
 
   it('a torn last transaction is ignored', async () => {
