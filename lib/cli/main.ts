@@ -10,9 +10,6 @@ import { fileURLToPath } from 'node:url';
 
 import type { CliContext } from './context.js';
 import { MAIN_HELP, OVAL_HELP } from './help.js';
-import { infoCommand } from './info-command.js';
-import { ovalAnalyseCommand, ovalCollectCommand, ovalEvalCommand } from './oval-commands.js';
-import { ovalValidateCommand } from './validate-command.js';
 import { isScapulaError } from '../errors.js';
 
 export interface CliStreams {
@@ -23,13 +20,19 @@ export interface CliStreams {
 
 type Command = (argv: string[], context: CliContext) => Promise<number>;
 
-const OVAL_COMMANDS: Record<string, Command> = {
-  eval: ovalEvalCommand,
-  analyse: ovalAnalyseCommand,
-  analyze: ovalAnalyseCommand,
-  collect: ovalCollectCommand,
-  validate: ovalValidateCommand,
+/**
+ * Each command module is imported when its command runs, so that --help, --version and
+ * `oval validate` start without loading the evaluator and every probe.
+ */
+const OVAL_COMMANDS: Record<string, () => Promise<Command>> = {
+  eval: async () => (await import('./oval-commands.js')).ovalEvalCommand,
+  analyse: async () => (await import('./oval-commands.js')).ovalAnalyseCommand,
+  analyze: async () => (await import('./oval-commands.js')).ovalAnalyseCommand,
+  collect: async () => (await import('./oval-commands.js')).ovalCollectCommand,
+  validate: async () => (await import('./validate-command.js')).ovalValidateCommand,
 };
+
+const INFO_COMMAND = async (): Promise<Command> => (await import('./info-command.js')).infoCommand;
 
 /** Exit status of a run stopped by SIGINT, as shells report it (128 + signal 2). */
 export const EXIT_INTERRUPTED = 130;
@@ -61,16 +64,16 @@ async function dispatch(argv: string[], context: CliContext): Promise<number> {
     context.stdout.write(`scapula ${packageVersion()}\n`);
     return 0;
   }
-  if (first === 'info') return infoCommand(rest, context);
+  if (first === 'info') return (await INFO_COMMAND())(rest, context);
   if (first === 'oval') {
     const [sub, ...subArgs] = rest;
     if (sub === undefined || sub === '--help' || sub === '-h') {
       context.stdout.write(OVAL_HELP);
       return sub === undefined ? 1 : 0;
     }
-    const command = OVAL_COMMANDS[sub];
-    if (command === undefined) return usage(context, `unknown oval subcommand '${sub}'`, OVAL_HELP);
-    return command(subArgs, context);
+    const loadCommand = OVAL_COMMANDS[sub];
+    if (loadCommand === undefined) return usage(context, `unknown oval subcommand '${sub}'`, OVAL_HELP);
+    return (await loadCommand())(subArgs, context);
   }
   if (first === 'xccdf' || first === 'ds' || first === 'cpe' || first === 'cve' || first === 'cvss') {
     return usage(context, `'${first}' content is not supported yet; scapula evaluates OVAL documents only`, MAIN_HELP);

@@ -92,11 +92,12 @@ export async function ovalEvalCommand(argv: string[], context: CliContext): Prom
   const logger = loggerFromArgs(args, context);
   let target: Target | undefined;
   try {
-    const definitions = await parseOvalDefinitions(definitionsFile);
+    const definitions = await parseOvalDefinitions(definitionsFile, { onWarning: (warning) => logger.warn(warning.message) });
     const definitionIds = selectedDefinitionIds(args, definitions);
     const externalVariables = await readOptionalVariables(args);
     const directives = await readOptionalDirectives(args);
 
+    throwIfAborted(context.signal);
     target = await openTargetFromArgs(args, command);
     logger.info(`Evaluating ${definitionsFile} against ${target.kind} ${target.source}`);
     const results = await evaluateOval(definitions, {
@@ -130,7 +131,7 @@ export async function ovalAnalyseCommand(argv: string[], context: CliContext): P
 
   const logger = loggerFromArgs(args, context);
   try {
-    const definitions = await parseOvalDefinitions(definitionsFile);
+    const definitions = await parseOvalDefinitions(definitionsFile, { onWarning: (warning) => logger.warn(warning.message) });
     const systemCharacteristics = await readSystemCharacteristics(syscharFile);
     const externalVariables = await readOptionalVariables(args);
     const directives = await readOptionalDirectives(args);
@@ -159,13 +160,14 @@ export async function ovalCollectCommand(argv: string[], context: CliContext): P
   const logger = loggerFromArgs(args, context);
   let target: Target | undefined;
   try {
-    const definitions = await parseOvalDefinitions(definitionsFile);
+    const definitions = await parseOvalDefinitions(definitionsFile, { onWarning: (warning) => logger.warn(warning.message) });
     const objectIds = args.options.get('id') ?? [];
     for (const id of objectIds) {
       if (!definitions.objects.has(id)) throw new ScapulaError('REF_NOT_FOUND', `no object with id '${id}'`, { file: definitionsFile });
     }
     const externalVariables = await readOptionalVariables(args);
 
+    throwIfAborted(context.signal);
     target = await openTargetFromArgs(args, command);
     const collectDefinitions = objectIds.length > 0 ? restrictToObjects(definitions, objectIds) : definitions;
     const results = await evaluateOval(collectDefinitions, {
@@ -200,6 +202,10 @@ export function defaultContentFile(): string {
     if (parent === directory) throw new ScapulaError('IO', `the default content ${DEFAULT_CONTENT_NAME} is missing from the package; pass an OVAL file`);
     directory = parent;
   }
+}
+
+function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw new ScapulaError('INTERRUPTED', 'interrupted');
 }
 
 function printHelp(context: CliContext, text: string): number {
