@@ -1,0 +1,266 @@
+/**
+ * Reads layer blobs. The first pass streams each layer once: it checks the blob's digest and
+ * the uncompressed diff_id, and applies the tar entries to the merged tree without keeping
+ * any content. A file of an uncompressed layer then points into the blob in place. The second
+ * pass runs only for compressed layers: it decompresses the layer again and copies to a spool
+ * file the contents of the files that are still visible in the merged tree, and nothing else.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import * as tar from 'tar-stream';
+
+import { ScapulaError } from '../../errors.js';
+import { decompressStream, detectCompression, type Compression } from '../../io/decompress.js';
+import { FileStore } from '../tree/content.js';
+import type { FileTree, PendingContent, TreeNode } from '../tree/tree.js';
+import { LayerApplier, type LayerEntry } from './apply.js';
+import type { LayerPlan } from './manifest.js';
+
+const TAR_BLOCK = 512;
+
+export interface LayerReadOptions {
+  verify: boolean;
+  signal?: AbortSignal;
+  warnings: string[];
+  /** Counts entries over all layers; reading stops with LIMIT past `maxEntries`. */
+  entryCount: { value: number; maxEntries: number };
+}
+
+/** tar-stream's header with the fields its type leaves out: the data offset, PAX records and unknown types. */
+type TarHeader = Omit<tar.Header, 'type' | 'pax'> & { type: string | null; byteOffset: number; pax?: Record<string, string> | null };
+
+/** A tar entry's data stream (a streamx Readable). */
+type EntryStream = AsyncIterable<Buffer> & { resume(): unknown };
+
+/** Streams one layer, verifies it and applies its entries to `tree`. Returns the layer's compression. */
+export async function applyLayer(tree: FileTree, layer: number, plan: LayerPlan, options: LayerReadOptions): Promise<Compression> {
+  const { region } = plan;
+  const layerName = describeLayer(layer, plan);
+  const compression = detectCompression(await region.store.read(region.offset, Math.min(8, region.size)));
+  const blobHash = options.verify && plan.digest !== undefined ? hashFor(plan.digest) : null;
+  const tarHash = options.verify && plan.diffId !== undefined ? hashFor(plan.diffId) : null;
+
+  const applier = new LayerApplier(tree, layerName, options.warnings);
+  const tarSize = { value: 0 };
+  let endOfLastEntry = 0;
+  let ordinal = 0;
+
+  try {
+    await readTar(region.store.stream(region.offset, region.size), compression, layerName, blobHash, tarHash, tarSize, async (header, entry) => {
+      options.signal?.throwIfAborted();
+      options.entryCount.value++;
+      if (options.entryCount.value > options.entryCount.maxEntries) {
+        throw new ScapulaError('LIMIT', `the image has more than ${options.entryCount.maxEntries} tar entries (the maxEntries option)`, { file: region.store.name });
+      }
+
+      const node = applier.apply(toLayerEntry(header));
+      if (node !== null) {
+        node.content = compression === 'none' ? { store: region.store, offset: region.offset + header.byteOffset } : { layer, ordinal };
+      }
+      ordinal++;
+      endOfLastEntry = header.byteOffset + roundUpToBlock(header.size ?? 0);
+      entry.resume();
+    });
+  } catch (error) {
+    throw await explainLayerError(error, plan, layerName, options);
+  }
+  applier.finish();
+
+  // A tar ends with zero blocks; without them the layer was cut at an entry boundary.
+  if (tarSize.value <= endOfLastEntry) {
+    throw new ScapulaError('IMAGE_INVALID', `${layerName} ends without the tar end-of-archive blocks, so it is truncated`, { file: region.store.name });
+  }
+  if (blobHash !== null) checkHash(blobHash, plan.digest!, `${layerName} blob`, region.store.name);
+  if (tarHash !== null) checkHash(tarHash, plan.diffId!, `${layerName} uncompressed tar (diff_id)`, region.store.name);
+  return compression;
+}
+
+/**
+ * Decompresses a compressed layer again and copies the contents that the merged tree still
+ * needs to `spoolPath`, pointing each node at its copy. The blob digest is checked again, so
+ * a blob changed between the two passes is rejected.
+ */
+export async function spoolLayer(needed: Map<number, TreeNode>, layer: number, plan: LayerPlan, compression: Compression, spoolPath: string, options: LayerReadOptions): Promise<FileStore> {
+  const { region } = plan;
+  const layerName = describeLayer(layer, plan);
+  const blobHash = options.verify && plan.digest !== undefined ? hashFor(plan.digest) : null;
+  const spool = createWriteStream(spoolPath, { flags: 'wx', mode: 0o600 });
+  const spoolStore = new FileStore(spoolPath, `${layerName} spool`);
+  let spoolOffset = 0;
+  let ordinal = 0;
+
+  try {
+    await once(spool, 'open');
+    await readTar(region.store.stream(region.offset, region.size), compression, layerName, blobHash, null, { value: 0 }, async (header, entry) => {
+      options.signal?.throwIfAborted();
+      const node = needed.get(ordinal++);
+      if (node === undefined) {
+        entry.resume();
+        return;
+      }
+
+      node.content = { store: spoolStore, offset: spoolOffset };
+      for await (const chunk of entry) {
+        spoolOffset += chunk.byteLength;
+        if (!spool.write(chunk)) await once(spool, 'drain');
+      }
+    });
+    spool.end();
+    await once(spool, 'finish');
+  } catch (error) {
+    spool.destroy();
+    throw await explainLayerError(error, plan, layerName, options);
+  }
+
+  if (blobHash !== null) checkHash(blobHash, plan.digest!, `${layerName} blob`, region.store.name);
+  return spoolStore;
+}
+
+/** Lists, per layer, the visible regular files whose content is still to be spooled. */
+export function collectPendingContent(tree: FileTree): Map<number, Map<number, TreeNode>> {
+  const pending = new Map<number, Map<number, TreeNode>>();
+  const stack = [tree.root];
+  while (stack.length > 0) {
+    const directory = stack.pop()!;
+    for (const child of directory.children!.values()) {
+      if (child.type === 'directory') {
+        stack.push(child);
+        continue;
+      }
+      if (child.content === undefined || 'store' in child.content || child.size === 0) continue;
+      const { layer, ordinal } = child.content as PendingContent;
+      let layerNodes = pending.get(layer);
+      if (layerNodes === undefined) {
+        layerNodes = new Map();
+        pending.set(layer, layerNodes);
+      }
+      layerNodes.set(ordinal, child);
+    }
+  }
+  return pending;
+}
+
+/** Streams a tar through the digests and decompression, calling `onEntry` for each entry in order. */
+async function readTar(
+  raw: Readable,
+  compression: Compression,
+  layerName: string,
+  blobHash: Hash | null,
+  tarHash: Hash | null,
+  tarSize: { value: number },
+  onEntry: (header: TarHeader, entry: EntryStream) => Promise<void>,
+): Promise<void> {
+  const hashedBlob = raw.pipe(hashingTransform(blobHash, { value: 0 }));
+  raw.on('error', (error) => hashedBlob.destroy(error));
+  const decompressed = decompressStream(hashedBlob, compression, layerName);
+  const extract = tar.extract();
+  const piping = pipeline(decompressed, hashingTransform(tarHash, tarSize), extract);
+  piping.catch(() => {});
+
+  try {
+    for await (const entry of extract) await onEntry(entry.header as unknown as TarHeader, entry as unknown as EntryStream);
+    await piping;
+  } catch (error) {
+    extract.destroy();
+    raw.destroy();
+    throw error;
+  }
+}
+
+function hashingTransform(hash: Hash | null, byteCount: { value: number }): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash?.update(chunk);
+      byteCount.value += chunk.byteLength;
+      callback(null, chunk);
+    },
+  });
+}
+
+/** Converts a tar-stream header to a layer entry, applying the PAX records tar-stream leaves alone. */
+function toLayerEntry(header: TarHeader): LayerEntry {
+  const pax = header.pax ?? {};
+  const mtime = paxNumber(pax.mtime) ?? Math.floor((header.mtime?.getTime() ?? 0) / 1000);
+  const entry: LayerEntry = {
+    name: header.name,
+    type: header.type,
+    mode: header.mode ?? 0,
+    uid: paxNumber(pax.uid) ?? header.uid ?? 0,
+    gid: paxNumber(pax.gid) ?? header.gid ?? 0,
+    size: header.size ?? 0,
+    mtime,
+    atime: paxNumber(pax.atime) ?? mtime,
+    ctime: paxNumber(pax.ctime) ?? mtime,
+    linkname: header.linkname ?? '',
+    devmajor: header.devmajor ?? 0,
+    devminor: header.devminor ?? 0,
+  };
+
+  for (const [key, value] of Object.entries(pax)) {
+    if (!key.startsWith('SCHILY.xattr.')) continue;
+    entry.xattrs ??= new Map();
+    entry.xattrs.set(key.slice('SCHILY.xattr.'.length), Buffer.from(String(value), 'utf8'));
+  }
+  return entry;
+}
+
+/** Parses a PAX number ("1796342400.5"), keeping whole seconds, or returns undefined. */
+function paxNumber(value: string | undefined): number | undefined {
+  if (value === undefined || !/^-?\d+(\.\d+)?$/.test(value)) return undefined;
+  return Math.floor(Number(value));
+}
+
+/**
+ * Turns a read failure into the error a caller can act on. When a layer cannot be read and
+ * its blob does not match its digest, the mismatch is the cause that gets reported.
+ */
+async function explainLayerError(error: unknown, plan: LayerPlan, layerName: string, options: LayerReadOptions): Promise<ScapulaError> {
+  const archive = plan.region.store.name;
+  if (options.signal?.aborted) return new ScapulaError('INTERRUPTED', 'opening the image was cancelled', { file: archive }, { cause: error });
+  if (error instanceof ScapulaError && error.code !== 'IO') return error;
+
+  if (options.verify && plan.digest !== undefined) {
+    const hash = hashFor(plan.digest);
+    try {
+      await pipeline(plan.region.store.stream(plan.region.offset, plan.region.size), hashingTransform(hash, { value: 0 }), async function* (source) {
+        for await (const _ of source);
+      });
+      checkHash(hash, plan.digest, `${layerName} blob`, archive);
+    } catch (mismatch) {
+      if (mismatch instanceof ScapulaError && mismatch.code === 'DIGEST_MISMATCH') return mismatch;
+    }
+  }
+  return new ScapulaError('IMAGE_INVALID', `${layerName} cannot be read: ${reasonOf(error)}`, { file: archive }, { cause: error });
+}
+
+/** The message of `error` without the "file: " prefix a ScapulaError puts before it. */
+function reasonOf(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  if (error instanceof ScapulaError && error.file !== undefined && error.message.startsWith(`${error.file}: `)) {
+    return error.message.slice(error.file.length + 2);
+  }
+  return error.message;
+}
+
+function describeLayer(layer: number, plan: LayerPlan): string {
+  return `layer ${layer + 1} (${plan.digest ?? plan.region.name})`;
+}
+
+function hashFor(digest: string): Hash {
+  return createHash(digest.slice(0, digest.indexOf(':')));
+}
+
+function checkHash(hash: Hash, digest: string, what: string, archive: string): void {
+  const algorithm = digest.slice(0, digest.indexOf(':'));
+  const actual = `${algorithm}:${hash.digest('hex')}`;
+  if (actual !== digest) {
+    throw new ScapulaError('DIGEST_MISMATCH', `${what} does not match its digest: expected ${digest}, found ${actual}`, { file: archive });
+  }
+}
+
+function roundUpToBlock(size: number): number {
+  return Math.ceil(size / TAR_BLOCK) * TAR_BLOCK;
+}
