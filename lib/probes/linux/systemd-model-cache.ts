@@ -26,8 +26,8 @@ export const SYSTEMD_ON_HOST =
   'Reads the same files from the host instead of asking systemd over D-Bus, so ActiveState is ' +
   '"inactive" even for running units, and units loaded only at run time (generators, udev) are missing.';
 
-/** The message on a systemd object when the target has no unit directory. */
+/** The message on a systemd object when systemd is not installed in the target. */
 export const NO_SYSTEMD_MESSAGE: Message = {
   level: 'info',
-  text: 'the target has no systemd unit directory (/etc/systemd/system, /usr/lib/systemd/system, /lib/systemd/system), so no unit exists',
+  text: 'systemd is not installed in the target (no /usr/lib/systemd/systemd and no default.target unit), so no unit exists',
 };

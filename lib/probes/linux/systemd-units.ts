@@ -149,7 +149,7 @@ export interface SystemdUnit {
 }
 
 export interface SystemdUnitModel {
-  /** False when the target has no unit directory at all (no systemd installed). */
+  /** False when the target has neither the systemd binary nor a default.target unit. */
   hasSystemd: boolean;
   /** Loaded units by Id, in load order. */
   units: Map<string, SystemdUnit>;
@@ -178,17 +178,35 @@ export async function loadSystemdUnits(fs: FileSystemView, options: LoadOptions 
   const searchPath = await scanUnitSearchPath(fs);
   const loader = new UnitLoader(fs, searchPath, options);
 
-  if (searchPath.dirs.length > 0) {
+  const hasSystemd = await isSystemdInstalled(fs, searchPath);
+  if (hasSystemd) {
     await loader.loadClosure(['default.target']);
     await loader.finish();
   }
 
   return {
-    hasSystemd: searchPath.dirs.length > 0,
+    hasSystemd,
     units: loader.units,
     find: (name) => loader.units.get(loader.resolveAlias(name)),
     sortedUnits: () => [...loader.units.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
   };
+}
+
+/** Paths of the system manager binary in distributions with and without a merged /usr. */
+const SYSTEMD_BINARIES = ['/usr/lib/systemd/systemd', '/lib/systemd/systemd'];
+
+/**
+ * Tells whether systemd would run the target: its binary or a default.target unit exists.
+ * Slim container images often carry a few unit files from packages without systemd itself.
+ */
+async function isSystemdInstalled(fs: FileSystemView, searchPath: UnitSearchPath): Promise<boolean> {
+  if (searchPath.dirs.length === 0) return false;
+  if (searchPath.entries.has('default.target')) return true;
+  for (const path of SYSTEMD_BINARIES) {
+    const stat = await fs.stat(path).catch(ignoreLookupErrors);
+    if (stat?.type === 'file') return true;
+  }
+  return false;
 }
 
 class UnitLoader {

@@ -103,6 +103,20 @@ describe('systemd unit model', () => {
     expect(ids).not.toContain('openssh.service');
   });
 
+  it('loads nothing where unit files come without systemd', async () => {
+    const slim = await makeTempRoot((path) => {
+      writeFile(path, `${VENDOR}/fstrim.service`, '[Unit]\nDescription=Discard unused blocks\n');
+      link(path, `${ADMIN}/timers.target.wants/fstrim.timer`, '/lib/systemd/system/fstrim.timer');
+    });
+    try {
+      const model = await loadSystemdUnits(slim.target.fs);
+      expect(model.hasSystemd).toBe(false);
+      expect(model.units.size).toBe(0);
+    } finally {
+      slim.remove();
+    }
+  });
+
   it('reports a target without systemd as having no units', async () => {
     const empty = await makeTempRoot((path) => writeFile(path, '/etc/os-release', 'ID=alpine\n'));
     try {
@@ -226,7 +240,7 @@ describe('systemdunitproperty probe', () => {
       const result = await run(systemdUnitPropertyProbe, empty.target, request('systemdunitproperty_object', 'linux', [{ name: 'unit', value: 'sshd.service' }, { name: 'property', value: 'LoadState' }]));
       expect(result.items).toEqual([]);
       expect(result.flag).toBeUndefined();
-      expect(result.messages?.[0]?.text).toMatch(/no systemd unit directory/);
+      expect(result.messages?.[0]?.text).toMatch(/systemd is not installed/);
     } finally {
       empty.remove();
     }
@@ -274,6 +288,45 @@ describe('systemdunitdependency probe', () => {
       expect(listDependencies(model, 'a.target')).toEqual(['b.target', 'a.target']);
     } finally {
       cycle.remove();
+    }
+  });
+});
+
+describe('systemd unit model on hostile trees', () => {
+  it('survives alias loops, oversized files and bad names', async () => {
+    const hostile = await makeTempRoot((path) => {
+      link(path, `${VENDOR}/default.target`, 'multi-user.target');
+      writeFile(
+        path,
+        `${VENDOR}/multi-user.target`,
+        '[Unit]\nWants=loop-a.service huge.service bad%Hname.service ../escape.service multi-user.target\nno equals sign here\n',
+      );
+      link(path, `${VENDOR}/loop-a.service`, 'loop-b.service');
+      link(path, `${VENDOR}/loop-b.service`, 'loop-a.service');
+      writeFile(path, `${VENDOR}/huge.service`, `[Unit]\nDescription=${'x'.repeat(1024 * 1024 + 10)}\n`);
+    });
+    try {
+      const model = await loadSystemdUnits(hostile.target.fs);
+      const target = model.find('multi-user.target');
+      expect([...(target?.dependencies.get('Wants') ?? [])].sort()).toEqual(['huge.service', 'loop-a.service']);
+      expect(target?.problems.map((problem) => problem.line)).toEqual([3, 2, 2]);
+      expect(model.find('huge.service')?.loadState).toBe('error');
+      expect(model.find('loop-a.service')?.loadState).toBe('not-found');
+    } finally {
+      hostile.remove();
+    }
+  });
+
+  it('stops with a LIMIT error past the unit budget', async () => {
+    const wide = await makeTempRoot((path) => {
+      link(path, `${VENDOR}/default.target`, 'multi-user.target');
+      const names = Array.from({ length: 50 }, (_, index) => `unit${index}.service`);
+      writeFile(path, `${VENDOR}/multi-user.target`, `[Unit]\nWants=${names.join(' ')}\n`);
+    });
+    try {
+      await expect(loadSystemdUnits(wide.target.fs, { maxUnits: 20 })).rejects.toMatchObject({ code: 'LIMIT' });
+    } finally {
+      wide.remove();
     }
   });
 });
