@@ -1,0 +1,278 @@
+/**
+ * The collector: turns each object into a collected object with items, once per evaluation.
+ * Entity variable references are resolved first, then the registry's probe runs, or in
+ * analyse mode the collected object is read from the given system characteristics.
+ * Set objects combine the items of other objects, and filters keep or drop items by state.
+ */
+import type { ResolvedEntity } from '../../probes/probe.js';
+import { compareValues } from '../operations.js';
+import type { Entity, Filter, ObjectSet, OvalObject } from '../model.js';
+import type { OvalResult } from '../results-model.js';
+import type { CollectedFlag, CollectedObject, Item, Message, VariableValue } from '../syschar.js';
+import type { Evaluation } from './evaluation.js';
+import { combineByCheck } from './logic.js';
+import { evaluateState } from './state.js';
+import { resolveVariable } from './variables.js';
+
+/**
+ * Compares a candidate value against an object entity whose variable references are resolved:
+ * each of the entity's values is compared with its operation, and the results combine by its
+ * var_check (default "all"). An entity written as xsi:nil places no constraint.
+ */
+export function entityMatches(entity: ResolvedEntity, value: string): OvalResult {
+  if (entity.nil) return 'true';
+  if (entity.values.length === 0) return 'false';
+  const results = entity.values.map((expected) => compareValues(entity.operation, entity.datatype, value, expected));
+  return combineByCheck(entity.varCheck ?? 'all', results);
+}
+
+/** Returns the collected object for `objectId`, collecting it on first use. */
+export async function collectObject(evaluation: Evaluation, objectId: string): Promise<CollectedObject> {
+  const cached = evaluation.collected.get(objectId);
+  if (cached !== undefined) return cached;
+  evaluation.checkAborted();
+
+  const object = evaluation.definitions.objects.get(objectId);
+  if (object === undefined) {
+    return failed(objectId, 1, 'error', `the object '${objectId}' is not defined`);
+  }
+  if (evaluation.collectingObjects.has(objectId)) {
+    return failed(objectId, object.version, 'error', `the object '${objectId}' depends on itself through a variable`);
+  }
+
+  evaluation.collectingObjects.add(objectId);
+  let collected: CollectedObject;
+  try {
+    collected = evaluation.analyseMode ? readCollected(evaluation, object) : await collectWithProbe(evaluation, object);
+  } finally {
+    evaluation.collectingObjects.delete(objectId);
+  }
+  evaluation.collected.set(objectId, collected);
+  if (!evaluation.analyseMode) evaluation.output.collectedObjects.set(objectId, collected);
+  return collected;
+}
+
+function failed(objectId: string, version: number, flag: CollectedFlag, text: string): CollectedObject {
+  return {
+    objectId,
+    version,
+    variableInstance: 1,
+    flag,
+    messages: [{ level: flag === 'error' ? 'error' : 'warning', text }],
+    variableValues: [],
+    items: [],
+  };
+}
+
+/** Analyse mode: the object as the system characteristics document recorded it. */
+function readCollected(evaluation: Evaluation, object: OvalObject): CollectedObject {
+  const recorded = evaluation.output.collectedObjects.get(object.id);
+  if (recorded !== undefined) return recorded;
+  return failed(object.id, object.version, 'not collected', `the system characteristics contain no collected object '${object.id}'`);
+}
+
+async function collectWithProbe(evaluation: Evaluation, object: OvalObject): Promise<CollectedObject> {
+  if (object.set !== undefined) {
+    const result = await collectSet(evaluation, object.set);
+    return { ...base(object), flag: result.flag, messages: result.messages, items: result.items };
+  }
+
+  // Resolve variable references: an error, or a variable with no value, decides the flag at once.
+  const resolution = await resolveEntities(evaluation, object.entities);
+  const variableValues = resolution.variableValues;
+  if (resolution.error !== undefined) {
+    return { ...base(object), flag: 'error', messages: [{ level: 'error', text: resolution.error }], variableValues };
+  }
+  if (resolution.empty !== undefined) {
+    return { ...base(object), flag: 'does not exist', messages: [{ level: 'info', text: resolution.empty }], variableValues };
+  }
+
+  const probe = evaluation.options.registry?.get(object.family, object.type);
+  if (probe === undefined) {
+    const text = `the object type ${object.family}:${object.type} is not supported (no probe collects it)`;
+    evaluation.options.logger?.debug(`${object.id}: ${text}`);
+    return { ...base(object), flag: 'not collected', messages: [{ level: 'warning', text }], variableValues };
+  }
+  if (evaluation.options.target === undefined) {
+    const text = 'no target was given, so no probe can run';
+    return { ...base(object), flag: 'not collected', messages: [{ level: 'warning', text }], variableValues };
+  }
+
+  let result;
+  try {
+    result = await probe.collect(
+      { object, entities: resolution.entities, behaviors: object.behaviors ?? {} },
+      { target: evaluation.options.target, logger: evaluation.options.logger, cache: evaluation.probeCache, signal: evaluation.options.signal },
+    );
+  } catch (error) {
+    evaluation.checkAborted();
+    const text = `the ${object.type} probe failed: ${error instanceof Error ? error.message : String(error)}`;
+    evaluation.options.logger?.warn(`${object.id}: ${text}`);
+    return { ...base(object), flag: 'error', messages: [{ level: 'error', text }], variableValues };
+  }
+
+  let items = result.items.map((item) => evaluation.addItem(item));
+  const messages: Message[] = [...(result.messages ?? [])];
+  items = await applyFilters(evaluation, object.filters, items, messages);
+  const flag = result.flag ?? (items.length > 0 ? 'complete' : 'does not exist');
+  return { ...base(object), flag, messages, variableValues, items };
+}
+
+function base(object: OvalObject): CollectedObject {
+  return {
+    objectId: object.id,
+    version: object.version,
+    variableInstance: 1,
+    comment: object.comment,
+    flag: 'complete',
+    messages: [],
+    variableValues: [],
+    items: [],
+  };
+}
+
+interface EntityResolution {
+  entities: ResolvedEntity[];
+  variableValues: VariableValue[];
+  error?: string;
+  empty?: string;
+}
+
+async function resolveEntities(evaluation: Evaluation, entities: Entity[]): Promise<EntityResolution> {
+  const resolution: EntityResolution = { entities: [], variableValues: [] };
+  for (const entity of entities) {
+    const { value, varRef, fields, ...rest } = entity;
+    let values: string[] = value === undefined ? [] : [value];
+    if (varRef !== undefined) {
+      const resolved = await resolveVariable(evaluation, varRef);
+      for (const variableValue of resolved.values) resolution.variableValues.push({ variableId: varRef, value: variableValue });
+      if (resolved.error !== undefined) {
+        resolution.error ??= `the variable '${varRef}' of the entity '${entity.name}' has no value: ${resolved.error}`;
+      } else if (resolved.values.length === 0) {
+        resolution.empty ??= `the variable '${varRef}' of the entity '${entity.name}' has no values`;
+      }
+      values = resolved.values;
+    } else if (value === undefined && !entity.nil) {
+      values = [''];
+    }
+    const resolvedEntity: ResolvedEntity = { ...rest, values };
+    if (fields !== undefined) {
+      const nested = await resolveEntities(evaluation, fields);
+      resolution.variableValues.push(...nested.variableValues);
+      resolution.error ??= nested.error;
+      resolution.empty ??= nested.empty;
+      resolvedEntity.fields = nested.entities;
+    }
+    resolution.entities.push(resolvedEntity);
+  }
+  return resolution;
+}
+
+/** Keeps (include) or drops (exclude) the items that match each filter's state, in order. */
+async function applyFilters(evaluation: Evaluation, filters: Filter[], items: Item[], messages: Message[]): Promise<Item[]> {
+  let kept = items;
+  for (const filter of filters) {
+    const state = evaluation.definitions.states.get(filter.stateRef);
+    if (state === undefined) {
+      messages.push({ level: 'error', text: `the filter refers to the state '${filter.stateRef}', which is not defined` });
+      continue;
+    }
+    const next: Item[] = [];
+    for (const item of kept) {
+      const matches = (await evaluateState(evaluation, state, item)).result === 'true';
+      if (matches === (filter.action === 'include')) next.push(item);
+    }
+    kept = next;
+  }
+  return kept;
+}
+
+interface SetResult {
+  flag: CollectedFlag;
+  items: Item[];
+  messages: Message[];
+}
+
+/**
+ * Collects a set: its object references (or nested sets), each filtered, then combined with
+ * the set operator. Items are compared by their ids, which the collector shares for identical items.
+ */
+async function collectSet(evaluation: Evaluation, set: ObjectSet): Promise<SetResult> {
+  const operands: SetResult[] = [];
+  for (const nested of set.sets) operands.push(await collectSet(evaluation, nested));
+  for (const objectRef of set.objectRefs) {
+    const collected = await collectObject(evaluation, objectRef);
+    const messages = [...collected.messages];
+    const items = await applyFilters(evaluation, set.filters, collected.items, messages);
+    operands.push({ flag: collected.flag, items, messages });
+  }
+  const messages = operands.flatMap((operand) => operand.messages);
+
+  switch (set.operator) {
+    case 'UNION': {
+      const items = uniqueItems(operands.flatMap((operand) => operand.items));
+      return { flag: unionFlag(operands.map((operand) => operand.flag), items.length), items, messages };
+    }
+    case 'INTERSECTION': {
+      const [first, ...rest] = operands;
+      let items = first?.items ?? [];
+      for (const operand of rest) {
+        const ids = new Set(operand.items.map((item) => item.id));
+        items = items.filter((item) => ids.has(item.id));
+      }
+      return { flag: intersectionFlag(operands.map((operand) => operand.flag), items.length), items, messages };
+    }
+    case 'COMPLEMENT': {
+      if (operands.length !== 2) {
+        return { flag: 'error', items: [], messages: [...messages, { level: 'error', text: `a COMPLEMENT set needs two operands, not ${operands.length}` }] };
+      }
+      const [first, second] = operands as [SetResult, SetResult];
+      const ids = new Set(second.items.map((item) => item.id));
+      const items = first.items.filter((item) => !ids.has(item.id));
+      return { flag: complementFlag(first.flag, second.flag, items.length), items, messages };
+    }
+  }
+}
+
+function uniqueItems(items: Item[]): Item[] {
+  const seen = new Set<number>();
+  return items.filter((item) => !seen.has(item.id) && seen.add(item.id) !== undefined);
+}
+
+/** Complete with no items means the set found nothing. */
+function withItems(flag: CollectedFlag, itemCount: number): CollectedFlag {
+  if (flag === 'complete' && itemCount === 0) return 'does not exist';
+  if (flag === 'does not exist' && itemCount > 0) return 'complete';
+  return flag;
+}
+
+/** The flag of a union (OVAL 5.11.2 set operation tables): any error wins, then unknown parts make it incomplete. */
+function unionFlag(flags: CollectedFlag[], itemCount: number): CollectedFlag {
+  const relevant = flags.filter((flag) => flag !== 'not applicable');
+  if (relevant.length === 0) return flags.length === 0 ? 'does not exist' : 'not applicable';
+  if (relevant.includes('error')) return 'error';
+  if (relevant.every((flag) => flag === 'not collected')) return 'not collected';
+  if (relevant.includes('incomplete') || relevant.includes('not collected')) return 'incomplete';
+  return withItems('complete', itemCount);
+}
+
+function intersectionFlag(flags: CollectedFlag[], itemCount: number): CollectedFlag {
+  const relevant = flags.filter((flag) => flag !== 'not applicable');
+  if (relevant.length === 0) return flags.length === 0 ? 'does not exist' : 'not applicable';
+  if (relevant.includes('error')) return 'error';
+  if (relevant.includes('does not exist')) return 'does not exist';
+  if (relevant.includes('not collected')) return 'not collected';
+  if (relevant.includes('incomplete')) return itemCount > 0 ? 'incomplete' : 'incomplete';
+  return withItems('complete', itemCount);
+}
+
+function complementFlag(first: CollectedFlag, second: CollectedFlag, itemCount: number): CollectedFlag {
+  if (first === 'error' || second === 'error') return 'error';
+  if (first === 'not applicable') return 'not applicable';
+  if (first === 'does not exist') return 'does not exist';
+  if (first === 'not collected') return 'not collected';
+  // Without all of the second set's items, what remains of the first cannot be known.
+  if (second === 'incomplete' || second === 'not collected') return 'error';
+  if (first === 'incomplete') return 'incomplete';
+  return withItems('complete', itemCount);
+}

@@ -1,0 +1,82 @@
+/**
+ * The state of one evaluation: the document, the options, and what has been computed so far
+ * (variable values, collected objects, test results), so that each is computed once.
+ */
+import { ScapulaError } from '../../errors.js';
+import type { Logger, ProbeRegistry } from '../../probes/probe.js';
+import type { Target } from '../../targets/target.js';
+import type { OvalDefinitions } from '../model.js';
+import type { TestResult } from '../results-model.js';
+import type { CollectedObject, Item, ProbeItem, SystemCharacteristics, SystemInfo } from '../syschar.js';
+
+export interface ExternalVariableValue {
+  datatype?: string;
+  values: string[];
+}
+
+export interface EvaluateOptions {
+  /** The probes; may be absent in analyse mode (`systemCharacteristics` given). */
+  registry?: ProbeRegistry;
+  /** What the probes read. */
+  target?: Target;
+  /** Analyse mode: the collected objects to evaluate against; no probe runs. */
+  systemCharacteristics?: SystemCharacteristics;
+  externalVariables?: Map<string, ExternalVariableValue>;
+  /** Evaluate only these definitions (and what they extend); only they appear in the results. */
+  definitionIds?: string[];
+  logger?: Logger;
+  signal?: AbortSignal;
+}
+
+/** The values of a variable, or why it has none. */
+export interface VariableValues {
+  values: string[];
+  error?: string;
+}
+
+export class Evaluation {
+  readonly variables = new Map<string, VariableValues>();
+  /** Variables being resolved, to detect a variable that refers to itself. */
+  readonly resolvingVariables = new Set<string>();
+  readonly collected = new Map<string, CollectedObject>();
+  /** Objects being collected, to detect an object that depends on itself through a variable. */
+  readonly collectingObjects = new Set<string>();
+  readonly tests = new Map<string, TestResult>();
+  readonly output: SystemCharacteristics;
+  readonly probeCache = new Map<string, unknown>();
+  private readonly itemIds = new Map<string, number>();
+  private nextItemId = 1;
+
+  constructor(
+    readonly definitions: OvalDefinitions,
+    readonly options: EvaluateOptions,
+    systemInfo: SystemInfo,
+  ) {
+    const input = options.systemCharacteristics;
+    this.output = input ?? { systemInfo, collectedObjects: new Map(), items: new Map() };
+  }
+
+  get analyseMode(): boolean {
+    return this.options.systemCharacteristics !== undefined;
+  }
+
+  /** Throws an INTERRUPTED error once the caller has aborted the evaluation. */
+  checkAborted(): void {
+    if (this.options.signal?.aborted) throw new ScapulaError('INTERRUPTED', 'the evaluation was cancelled');
+  }
+
+  /**
+   * Numbers a probe's item and stores it, or returns the stored item when an identical one
+   * was collected before (OpenSCAP also reports identical items once).
+   */
+  addItem(item: ProbeItem): Item {
+    const key = JSON.stringify([item.type, item.family, item.status, item.entities, item.messages ?? []]);
+    const existing = this.itemIds.get(key);
+    if (existing !== undefined) return this.output.items.get(existing)!;
+    const id = this.nextItemId++;
+    const stored: Item = { id, ...item };
+    this.itemIds.set(key, id);
+    this.output.items.set(id, stored);
+    return stored;
+  }
+}

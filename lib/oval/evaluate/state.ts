@@ -1,0 +1,99 @@
+/**
+ * Comparing an item with a state: each state entity is compared with the item's entities of
+ * the same name (entity_check over several), against its value or each value of its variable
+ * (var_check), and the entity results combine by the state's operator.
+ */
+import { compareValuesWithReason } from '../operations.js';
+import type { Entity, OvalState } from '../model.js';
+import type { OvalResult } from '../results-model.js';
+import type { Item, ItemEntity } from '../syschar.js';
+import type { Evaluation } from './evaluation.js';
+import { combineByCheck, combineByOperator } from './logic.js';
+import { resolveVariable } from './variables.js';
+
+export interface StateOutcome {
+  result: OvalResult;
+  /** Why the result is an error, for the test's messages. */
+  messages: string[];
+  /** The variables the state used, with their values. */
+  variables: { variableId: string; value: string }[];
+}
+
+export async function evaluateState(evaluation: Evaluation, state: OvalState, item: Item): Promise<StateOutcome> {
+  const outcome: StateOutcome = { result: 'true', messages: [], variables: [] };
+  // A state with no entities places no constraint, so every item satisfies it.
+  if (state.entities.length === 0) return outcome;
+
+  const results: OvalResult[] = [];
+  for (const entity of state.entities) {
+    results.push(await evaluateStateEntity(evaluation, entity, item.entities, outcome));
+  }
+  outcome.result = combineByOperator(state.operator, results);
+  return outcome;
+}
+
+async function expectedValues(evaluation: Evaluation, entity: Entity, outcome: StateOutcome): Promise<string[] | undefined> {
+  if (entity.varRef === undefined) return [entity.value ?? ''];
+  const resolved = await resolveVariable(evaluation, entity.varRef);
+  for (const value of resolved.values) outcome.variables.push({ variableId: entity.varRef, value });
+  if (resolved.error !== undefined) {
+    outcome.messages.push(`the variable '${entity.varRef}' of the state entity '${entity.name}' has no value: ${resolved.error}`);
+    return undefined;
+  }
+  if (resolved.values.length === 0) {
+    outcome.messages.push(`the variable '${entity.varRef}' of the state entity '${entity.name}' has no values`);
+    return undefined;
+  }
+  return resolved.values;
+}
+
+async function evaluateStateEntity(evaluation: Evaluation, entity: Entity, itemEntities: ItemEntity[], outcome: StateOutcome): Promise<OvalResult> {
+  const matching = itemEntities.filter((candidate) => candidate.name === entity.name);
+  // The item lacks the entity: the state entity's default check_existence (at_least_one_exists) fails.
+  if (matching.length === 0) return 'false';
+
+  const expected = entity.datatype === 'record' ? [] : await expectedValues(evaluation, entity, outcome);
+  if (expected === undefined) return 'error';
+
+  const perItemEntity: OvalResult[] = [];
+  for (const candidate of matching) {
+    perItemEntity.push(compareItemEntity(entity, candidate, expected, outcome));
+  }
+  return combineByCheck(entity.entityCheck ?? 'all', perItemEntity);
+}
+
+function compareItemEntity(entity: Entity, candidate: ItemEntity, expected: string[], outcome: StateOutcome): OvalResult {
+  const status = candidate.status ?? 'exists';
+  if (status === 'does not exist') return 'false';
+  if (status === 'error') return 'error';
+  if (status === 'not collected') return 'unknown';
+
+  if (entity.datatype === 'record') return compareRecord(entity, candidate, outcome);
+
+  const results = expected.map((value) => {
+    const comparison = compareValuesWithReason(entity.operation, entity.datatype, candidate.value ?? '', value);
+    if (comparison.message !== undefined && comparison.result === 'error') outcome.messages.push(`${entity.name}: ${comparison.message}`);
+    return comparison.result;
+  });
+  return combineByCheck(entity.varCheck ?? 'all', results);
+}
+
+/** A record matches when each field of the state's record matches the item's field of that name. */
+function compareRecord(entity: Entity, candidate: ItemEntity, outcome: StateOutcome): OvalResult {
+  if (candidate.datatype !== 'record') {
+    outcome.messages.push(`${entity.name}: the state expects a record but the item entity has the datatype ${candidate.datatype}`);
+    return 'error';
+  }
+  const fieldResults: OvalResult[] = [];
+  for (const field of entity.fields ?? []) {
+    const itemFields = (candidate.fields ?? []).filter((itemField) => itemField.name === field.name);
+    if (itemFields.length === 0) {
+      fieldResults.push('false');
+      continue;
+    }
+    const results = itemFields.map((itemField) => compareItemEntity(field, itemField, [field.value ?? ''], outcome));
+    fieldResults.push(combineByCheck(field.entityCheck ?? 'all', results));
+  }
+  if (fieldResults.length === 0) return 'true';
+  return combineByOperator('AND', fieldResults);
+}

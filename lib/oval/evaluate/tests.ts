@@ -1,0 +1,178 @@
+/**
+ * Test evaluation (OVAL 5.11.2 section 5.3.3.2 and the TestType documentation): the collected
+ * object's flag and item statuses against check_existence, then each existing item against
+ * the states (combined by state_operator), then the item results combined by check.
+ */
+import type { OvalState, Test } from '../model.js';
+import type { OvalResult, TestedItem, TestedVariable, TestResult } from '../results-model.js';
+import type { CollectedObject, Message } from '../syschar.js';
+import { collectObject } from './collector.js';
+import type { Evaluation } from './evaluation.js';
+import { combineByCheck, combineByOperator, countStatuses, evaluateExistence } from './logic.js';
+import { evaluateState } from './state.js';
+
+/** Returns the result of test `testId`, evaluating it on first use; undefined when no such test exists. */
+export async function evaluateTest(evaluation: Evaluation, testId: string): Promise<TestResult | undefined> {
+  const cached = evaluation.tests.get(testId);
+  if (cached !== undefined) return cached;
+  const test = evaluation.definitions.tests.get(testId);
+  if (test === undefined) return undefined;
+  evaluation.checkAborted();
+
+  const result = await computeTest(evaluation, test);
+  evaluation.tests.set(testId, result);
+  return result;
+}
+
+function emptyResult(test: Test, result: OvalResult, messages: Message[] = []): TestResult {
+  return {
+    testId: test.id,
+    version: test.version,
+    variableInstance: 1,
+    check: test.check,
+    checkExistence: test.checkExistence,
+    stateOperator: test.stateOperator,
+    result,
+    testedItems: [],
+    testedVariables: [],
+    messages,
+  };
+}
+
+async function computeTest(evaluation: Evaluation, test: Test): Promise<TestResult> {
+  // A test with no object (unknown_test) cannot be decided.
+  if (test.objectRef === undefined) return emptyResult(test, 'unknown');
+
+  if (!evaluation.definitions.objects.has(test.objectRef)) {
+    return emptyResult(test, 'error', [{ level: 'error', text: `the test refers to the object '${test.objectRef}', which is not defined` }]);
+  }
+  const states: OvalState[] = [];
+  for (const stateRef of test.stateRefs) {
+    const state = evaluation.definitions.states.get(stateRef);
+    if (state === undefined) {
+      return emptyResult(test, 'error', [{ level: 'error', text: `the test refers to the state '${stateRef}', which is not defined` }]);
+    }
+    states.push(state);
+  }
+
+  const collected = await collectObject(evaluation, test.objectRef);
+  const outcome = emptyResult(test, 'unknown');
+  outcome.testedVariables = objectVariables(collected);
+  outcome.messages.push(...collected.messages.filter((message) => message.level === 'error'));
+  outcome.testedItems = collected.items.map((item): TestedItem => ({ itemId: item.id, result: 'not evaluated' }));
+
+  const flagResult = resultFromFlag(collected);
+  if (flagResult !== undefined) {
+    outcome.result = flagResult;
+    return outcome;
+  }
+
+  // The deprecated check "none exist" means: no item may exist.
+  const existenceClaim = test.check === 'none exist' ? 'none_exist' : test.checkExistence;
+  const existence = evaluateExistence(existenceClaim, countStatuses(collected.items.map((item) => item.status)));
+  const incomplete = collected.flag === 'incomplete';
+
+  if (existence !== 'true' || states.length === 0 || test.check === 'none exist') {
+    outcome.result = incomplete ? incompleteExistence(existenceClaim, existence, collected) : existence;
+    return outcome;
+  }
+
+  const itemResults: OvalResult[] = [];
+  const seenVariables = new Set(outcome.testedVariables.map((variable) => `${variable.variableId}\u0000${variable.value}`));
+  for (let k = 0; k < collected.items.length; k++) {
+    const item = collected.items[k]!;
+    if (item.status === 'does not exist' || item.status === 'not collected') continue;
+    let itemResult: OvalResult;
+    if (item.status === 'error') {
+      itemResult = 'error';
+    } else {
+      const stateResults: OvalResult[] = [];
+      for (const state of states) {
+        const stateOutcome = await evaluateState(evaluation, state, item);
+        stateResults.push(stateOutcome.result);
+        for (const text of stateOutcome.messages) outcome.messages.push({ level: 'error', text: `${state.id}: ${text}` });
+        for (const variable of stateOutcome.variables) {
+          const key = `${variable.variableId}\u0000${variable.value}`;
+          if (!seenVariables.has(key)) {
+            seenVariables.add(key);
+            outcome.testedVariables.push(variable);
+          }
+        }
+      }
+      itemResult = combineByOperator(test.stateOperator, stateResults);
+    }
+    outcome.testedItems[k]!.result = itemResult;
+    itemResults.push(itemResult);
+  }
+  outcome.messages = dedupeMessages(outcome.messages);
+
+  // Items exist as claimed but none could be compared: the existence result stands.
+  if (itemResults.length === 0) {
+    outcome.result = incomplete ? 'unknown' : 'true';
+    return outcome;
+  }
+  const checked = combineByCheck(test.check, itemResults);
+  outcome.result = incomplete ? incompleteCheck(test, checked, itemResults) : checked;
+  return outcome;
+}
+
+function resultFromFlag(collected: CollectedObject): OvalResult | undefined {
+  switch (collected.flag) {
+    case 'error':
+      return 'error';
+    case 'not collected':
+      return 'unknown';
+    case 'not applicable':
+      return 'not applicable';
+    default:
+      return undefined;
+  }
+}
+
+/** With an incomplete object only a result that more items could not change stands; the rest is unknown. */
+function incompleteExistence(claim: Test['checkExistence'], existence: OvalResult, collected: CollectedObject): OvalResult {
+  const exists = collected.items.filter((item) => item.status === 'exists').length;
+  switch (claim) {
+    case 'at_least_one_exists':
+      return exists > 0 ? existence : 'unknown';
+    case 'none_exist':
+    case 'only_one_exists':
+      return existence === 'false' && exists > 0 ? 'false' : 'unknown';
+    case 'all_exist':
+      return existence === 'false' ? 'false' : 'unknown';
+    case 'any_exist':
+      return existence;
+  }
+}
+
+function incompleteCheck(test: Test, checked: OvalResult, itemResults: OvalResult[]): OvalResult {
+  const trueCount = itemResults.filter((result) => result === 'true').length;
+  switch (test.check) {
+    case 'at least one':
+      return checked === 'true' ? 'true' : 'unknown';
+    case 'all':
+      return checked === 'false' ? 'false' : 'unknown';
+    case 'only one':
+      return trueCount > 1 ? 'false' : 'unknown';
+    case 'none satisfy':
+    case 'none exist':
+      return checked === 'false' ? 'false' : 'unknown';
+  }
+}
+
+function objectVariables(collected: CollectedObject): TestedVariable[] {
+  const seen = new Set<string>();
+  const variables: TestedVariable[] = [];
+  for (const variable of collected.variableValues) {
+    const key = `${variable.variableId}\u0000${variable.value}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    variables.push({ variableId: variable.variableId, value: variable.value });
+  }
+  return variables;
+}
+
+function dedupeMessages(messages: Message[]): Message[] {
+  const seen = new Set<string>();
+  return messages.filter((message) => !seen.has(message.text) && seen.add(message.text) !== undefined);
+}

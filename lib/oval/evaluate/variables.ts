@@ -1,0 +1,267 @@
+/**
+ * Variable values: constant, external (from the caller, checked against possible_value and
+ * possible_restriction) and local (components and functions of OVAL 5.11.2 section 5.3.5).
+ */
+import { compareValues } from '../operations.js';
+import type { Component, Datatype, ExternalVariable, LocalVariable, Variable } from '../model.js';
+import { compilePattern, escapeRegex } from '../regex.js';
+import { collectObject } from './collector.js';
+import { parseDateTime } from './datetime.js';
+import type { Evaluation, VariableValues } from './evaluation.js';
+import { globToRegex } from './glob.js';
+import { combineByOperator } from './logic.js';
+import { parseFloatValue, parseInt64 } from '../datatypes/numbers.js';
+
+/** A fault that makes a variable valueless; its message ends up in the results. */
+export class VariableError extends Error {}
+
+/**
+ * Returns the values of variable `id`, computing them on first use. A missing variable, a
+ * variable that refers to itself or a failing function yields no values and an error text.
+ */
+export async function resolveVariable(evaluation: Evaluation, id: string): Promise<VariableValues> {
+  const cached = evaluation.variables.get(id);
+  if (cached !== undefined) return cached;
+  if (evaluation.resolvingVariables.has(id)) {
+    return { values: [], error: `the variable '${id}' refers to itself through ${[...evaluation.resolvingVariables].join(' -> ')}` };
+  }
+
+  const variable = evaluation.definitions.variables.get(id);
+  if (variable === undefined) return { values: [], error: `the variable '${id}' is not defined` };
+
+  evaluation.resolvingVariables.add(id);
+  let resolved: VariableValues;
+  try {
+    resolved = { values: await computeVariable(evaluation, variable) };
+  } catch (error) {
+    if (!(error instanceof VariableError)) throw error;
+    resolved = { values: [], error: error.message };
+  } finally {
+    evaluation.resolvingVariables.delete(id);
+  }
+  // A value computed while a cycle was open is still final for this variable.
+  evaluation.variables.set(id, resolved);
+  return resolved;
+}
+
+async function computeVariable(evaluation: Evaluation, variable: Variable): Promise<string[]> {
+  switch (variable.kind) {
+    case 'constant_variable':
+      return variable.values;
+    case 'external_variable':
+      return externalValues(evaluation, variable);
+    case 'local_variable':
+      return localValues(evaluation, variable);
+  }
+}
+
+function externalValues(evaluation: Evaluation, variable: ExternalVariable): string[] {
+  const supplied = evaluation.options.externalVariables?.get(variable.id);
+  if (supplied === undefined) throw new VariableError(`no value was supplied for the external variable '${variable.id}'`);
+
+  const hasConstraints = variable.possibleValues.length > 0 || variable.possibleRestrictions.length > 0;
+  if (!hasConstraints) return supplied.values;
+  for (const value of supplied.values) {
+    const allowedValue = variable.possibleValues.some((possible) => compareValues('equals', variable.datatype, value, possible.value) === 'true');
+    const allowedRange = variable.possibleRestrictions.some(
+      (restriction) =>
+        combineByOperator(
+          restriction.operator,
+          restriction.restrictions.map((rule) => compareValues(rule.operation, variable.datatype, value, rule.value)),
+        ) === 'true',
+    );
+    if (!allowedValue && !allowedRange) {
+      throw new VariableError(`the value ${JSON.stringify(value)} of the external variable '${variable.id}' is not one of its possible values`);
+    }
+  }
+  return supplied.values;
+}
+
+async function localValues(evaluation: Evaluation, variable: LocalVariable): Promise<string[]> {
+  const values = await componentValues(evaluation, variable.component);
+  return values.map((value) => convertValue(value, variable.datatype, variable.id));
+}
+
+/** Converts a value to the variable's datatype, as OVAL requires of local variables. */
+function convertValue(value: string, datatype: Datatype, variableId: string): string {
+  if (datatype === 'int') {
+    if (parseInt64(value) !== undefined) return value.trim().replace(/^\+/, '');
+    const asFloat = parseFloatValue(value);
+    if (asFloat !== undefined && Number.isInteger(asFloat)) return String(asFloat);
+    throw new VariableError(`the value ${JSON.stringify(value)} of the variable '${variableId}' cannot be converted to int`);
+  }
+  if (datatype === 'float' && parseFloatValue(value) === undefined) {
+    throw new VariableError(`the value ${JSON.stringify(value)} of the variable '${variableId}' cannot be converted to float`);
+  }
+  return value;
+}
+
+/** Every combination of one value from each list, in order (the cartesian product). */
+function combinations(lists: string[][]): string[][] {
+  let result: string[][] = [[]];
+  for (const list of lists) {
+    const next: string[][] = [];
+    for (const prefix of result) for (const value of list) next.push([...prefix, value]);
+    result = next;
+    if (result.length > 1_000_000) throw new VariableError('a function over several components would produce more than 1,000,000 values');
+  }
+  return result;
+}
+
+async function componentValues(evaluation: Evaluation, component: Component): Promise<string[]> {
+  switch (component.kind) {
+    case 'literal_component':
+      return [component.value];
+    case 'variable_component': {
+      const resolved = await resolveVariable(evaluation, component.varRef);
+      if (resolved.error !== undefined) throw new VariableError(resolved.error);
+      return resolved.values;
+    }
+    case 'object_component':
+      return objectComponentValues(evaluation, component.objectRef, component.itemField, component.recordField);
+    case 'arithmetic': {
+      const lists = await Promise.all(component.components.map((child) => componentValues(evaluation, child)));
+      return combinations(lists).map((operands) => arithmetic(component.operation, operands));
+    }
+    case 'begin':
+      return (await componentValues(evaluation, component.component)).map((value) =>
+        value.startsWith(component.character) ? value : component.character + value,
+      );
+    case 'end':
+      return (await componentValues(evaluation, component.component)).map((value) =>
+        value.endsWith(component.character) ? value : value + component.character,
+      );
+    case 'concat': {
+      const lists = [];
+      for (const child of component.components) lists.push(await componentValues(evaluation, child));
+      return combinations(lists).map((parts) => parts.join(''));
+    }
+    case 'count': {
+      let count = 0;
+      for (const child of component.components) count += (await componentValues(evaluation, child)).length;
+      return [String(count)];
+    }
+    case 'escape_regex':
+      return (await componentValues(evaluation, component.component)).map(escapeRegex);
+    case 'glob_to_regex': {
+      const values: string[] = [];
+      for (const glob of await componentValues(evaluation, component.component)) {
+        const pattern = globToRegex(glob, component.globSkipBackslash);
+        if (pattern === undefined) {
+          evaluation.options.logger?.warn(`glob_to_regex: the glob ${JSON.stringify(glob)} has a "[" without "]"; it yields no value`);
+          continue;
+        }
+        values.push(pattern);
+      }
+      return values;
+    }
+    case 'regex_capture':
+      return regexCapture(component.pattern, await componentValues(evaluation, component.component));
+    case 'split': {
+      if (component.delimiter === '') throw new VariableError('the split function has an empty delimiter');
+      return (await componentValues(evaluation, component.component)).flatMap((value) => value.split(component.delimiter));
+    }
+    case 'substring':
+      return (await componentValues(evaluation, component.component)).map((value) => substring(value, component.start, component.length));
+    case 'time_difference':
+      return timeDifference(evaluation, component);
+    case 'unique': {
+      const values: string[] = [];
+      for (const child of component.components) values.push(...(await componentValues(evaluation, child)));
+      return [...new Set(values)];
+    }
+  }
+}
+
+async function objectComponentValues(evaluation: Evaluation, objectId: string, itemField: string, recordField?: string): Promise<string[]> {
+  if (!evaluation.definitions.objects.has(objectId)) throw new VariableError(`the object_component refers to the object '${objectId}', which is not defined`);
+  const collected = await collectObject(evaluation, objectId);
+  if (collected.flag === 'error') {
+    throw new VariableError(`the object '${objectId}' of an object_component could not be collected: ${collected.messages.map((m) => m.text).join('; ')}`);
+  }
+
+  const values: string[] = [];
+  for (const item of collected.items) {
+    if (item.status !== 'exists') continue;
+    const entities = item.entities.filter((entity) => entity.name === itemField);
+    if (entities.length === 0) {
+      throw new VariableError(`the entity '${itemField}' was not found in ${item.type} (id: ${item.id}) of the object '${objectId}'`);
+    }
+    for (const entity of entities) {
+      if (recordField === undefined) {
+        if (entity.datatype === 'record') {
+          throw new VariableError(`the entity '${itemField}' of ${item.type} (id: ${item.id}) is a record; the object_component needs a record_field`);
+        }
+        if (entity.value !== undefined && (entity.status ?? 'exists') === 'exists') values.push(entity.value);
+        continue;
+      }
+      if (entity.datatype !== 'record') {
+        throw new VariableError(
+          `expected the record datatype but found ${entity.datatype} in the entity '${itemField}' of ${item.type} (id: ${item.id}) of the object '${objectId}'`,
+        );
+      }
+      for (const field of entity.fields ?? []) {
+        if (field.name === recordField && field.value !== undefined) values.push(field.value);
+      }
+    }
+  }
+  return values;
+}
+
+function arithmetic(operation: 'add' | 'multiply', operands: string[]): string {
+  const integers = operands.map(parseInt64);
+  if (integers.every((value) => value !== undefined)) {
+    const result = integers.reduce((sum, value) => (operation === 'add' ? sum! + value! : sum! * value!), operation === 'add' ? 0n : 1n);
+    return String(result);
+  }
+  const floats = operands.map(parseFloatValue);
+  if (floats.some((value) => value === undefined)) {
+    throw new VariableError(`the arithmetic function needs numbers but got ${JSON.stringify(operands)}`);
+  }
+  const result = floats.reduce((sum, value) => (operation === 'add' ? sum! + value! : sum! * value!), operation === 'add' ? 0 : 1);
+  return String(result);
+}
+
+/** The first capture group of the first match of each value; a value that does not match yields "". */
+function regexCapture(pattern: string, values: string[]): string[] {
+  let compiled;
+  try {
+    compiled = compilePattern(pattern);
+  } catch (error) {
+    throw new VariableError(error instanceof Error ? error.message : String(error));
+  }
+  return values.map((value) => {
+    try {
+      const match = compiled.exec(value);
+      if (match === null) return '';
+      return match.captures[0] ?? '';
+    } catch (error) {
+      throw new VariableError(error instanceof Error ? error.message : String(error));
+    }
+  });
+}
+
+/** OVAL's substring: `start` counts from 1 (values below 1 mean 1), a negative `length` takes the rest. */
+function substring(value: string, start: number, length: number): string {
+  const from = Math.max(start, 1) - 1;
+  if (from > value.length) throw new VariableError(`the substring start ${start} lies past the end of ${JSON.stringify(value)}`);
+  return length < 0 ? value.slice(from) : value.slice(from, from + length);
+}
+
+async function timeDifference(evaluation: Evaluation, component: Extract<Component, { kind: 'time_difference' }>): Promise<string[]> {
+  const lists: string[][] = [];
+  for (const child of component.components) lists.push(await componentValues(evaluation, child));
+  const parse = (format: typeof component.format1, value: string): number => {
+    const seconds = parseDateTime(format, value);
+    if (seconds === undefined) throw new VariableError(`the value ${JSON.stringify(value)} is not a date in the format ${format}`);
+    return seconds;
+  };
+
+  // With one component the difference is from that time to now.
+  if (lists.length === 1) {
+    const now = Math.floor(Date.now() / 1000);
+    return lists[0]!.map((value) => String(now - parse(component.format2, value)));
+  }
+  if (lists.length !== 2) throw new VariableError(`the time_difference function takes one or two components, not ${lists.length}`);
+  return combinations(lists).map(([first, second]) => String(parse(component.format2, second!) - parse(component.format1, first!)));
+}
