@@ -16,15 +16,10 @@ import type { CliLogger, VerbosityLevel } from './logger.js';
 import { VERBOSITY_LEVELS, createCliLogger } from './logger.js';
 import { TARGET_OPTION_SPECS, openTargetFromArgs } from './target-options.js';
 import { ScapulaError } from '../errors.js';
-import { readDirectives } from '../oval/directives.js';
 import { evaluateOval } from '../oval/evaluate/index.js';
 import type { OvalDefinitions } from '../oval/model.js';
 import { parseOvalDefinitions } from '../oval/parser.js';
 import type { OvalResults } from '../oval/results-model.js';
-import { writeOvalResults } from '../oval/results-writer.js';
-import { readSystemCharacteristics } from '../oval/syschar-reader.js';
-import { writeSystemCharacteristics } from '../oval/syschar-writer.js';
-import { readOvalVariables } from '../oval/variables-file.js';
 import { createDefaultRegistry } from '../probes/builtin.js';
 import type { Target } from '../targets/target.js';
 
@@ -98,7 +93,7 @@ export async function ovalEvalCommand(argv: string[], context: CliContext): Prom
     const directives = await readOptionalDirectives(args);
 
     throwIfAborted(context.signal);
-    target = await openTargetFromArgs(args, command);
+    target = await openTargetFromArgs(args, command, context.signal);
     logger.info(`Evaluating ${definitionsFile} against ${target.kind} ${target.source}`);
     const results = await evaluateOval(definitions, {
       registry: createDefaultRegistry(),
@@ -132,6 +127,7 @@ export async function ovalAnalyseCommand(argv: string[], context: CliContext): P
   const logger = loggerFromArgs(args, context);
   try {
     const definitions = await parseOvalDefinitions(definitionsFile, { onWarning: (warning) => logger.warn(warning.message) });
+    const { readSystemCharacteristics } = await import('../oval/syschar-reader.js');
     const systemCharacteristics = await readSystemCharacteristics(syscharFile);
     const externalVariables = await readOptionalVariables(args);
     const directives = await readOptionalDirectives(args);
@@ -168,7 +164,7 @@ export async function ovalCollectCommand(argv: string[], context: CliContext): P
     const externalVariables = await readOptionalVariables(args);
 
     throwIfAborted(context.signal);
-    target = await openTargetFromArgs(args, command);
+    target = await openTargetFromArgs(args, command, context.signal);
     const collectDefinitions = objectIds.length > 0 ? restrictToObjects(definitions, objectIds) : definitions;
     const results = await evaluateOval(collectDefinitions, {
       registry: createDefaultRegistry(),
@@ -179,6 +175,7 @@ export async function ovalCollectCommand(argv: string[], context: CliContext): P
     });
 
     const syscharFile = optionValue(args, 'syschar');
+    const { writeSystemCharacteristics } = await import('../oval/syschar-writer.js');
     const writeSyschar = (out: Writable) => writeSystemCharacteristics(out, { systemCharacteristics: results.systemCharacteristics, definitions });
     if (syscharFile !== undefined) await writeToFile(syscharFile, writeSyschar);
     else await writeSyschar(context.stdout);
@@ -241,14 +238,23 @@ function selectedDefinitionIds(args: ParsedArgs, definitions: OvalDefinitions): 
   return [...new Set(ids)];
 }
 
+// The readers and writers below are imported only when an option needs them, which keeps
+// the start-up of a plain `oval eval` short.
+
 async function readOptionalVariables(args: ParsedArgs) {
   const file = optionValue(args, 'variables');
-  return file === undefined ? undefined : readOvalVariables(file);
+  if (file === undefined) return undefined;
+  const { readOvalVariables } = await import('../oval/variables-file.js');
+  return readOvalVariables(file);
 }
 
-async function readOptionalDirectives(args: ParsedArgs) {
+type Directives = Awaited<ReturnType<(typeof import('../oval/directives.js'))['readDirectives']>>;
+
+async function readOptionalDirectives(args: ParsedArgs): Promise<Directives | undefined> {
   const file = optionValue(args, 'directives');
-  return file === undefined ? undefined : readDirectives(file);
+  if (file === undefined) return undefined;
+  const { readDirectives } = await import('../oval/directives.js');
+  return readDirectives(file);
 }
 
 /**
@@ -267,9 +273,10 @@ async function writeResultsFile(
   path: string,
   definitions: OvalDefinitions,
   results: OvalResults,
-  directives: Awaited<ReturnType<typeof readDirectives>> | undefined,
+  directives: Directives | undefined,
   includeSystemCharacteristics: boolean,
 ): Promise<void> {
+  const { writeOvalResults } = await import('../oval/results-writer.js');
   await writeToFile(path, (out) => writeOvalResults(out, { definitions, results, directives, includeSystemCharacteristics }));
 }
 

@@ -12,7 +12,7 @@ export const TARGET_OPTION_SPECS: OptionSpec[] = [
 ];
 
 /** Opens the target the options name; with neither --root nor --image, the running host ("/"). */
-export async function openTargetFromArgs(args: ParsedArgs, command: string): Promise<Target> {
+export async function openTargetFromArgs(args: ParsedArgs, command: string, signal?: AbortSignal): Promise<Target> {
   const root = optionValue(args, 'root');
   const image = optionValue(args, 'image');
   const platform = optionValue(args, 'platform');
@@ -22,6 +22,6 @@ export async function openTargetFromArgs(args: ParsedArgs, command: string): Pro
   if (image === undefined && platform !== undefined) throw usageError('--platform applies only to --image', command);
   if (image === undefined && noVerify) throw usageError('--no-verify applies only to --image', command);
 
-  if (image !== undefined) return openTarget({ image, platform, verify: !noVerify });
-  return openTarget({ root: root ?? '/' });
+  if (image !== undefined) return openTarget({ image, platform, verify: !noVerify, signal });
+  return openTarget({ root: root ?? '/', signal });
 }

@@ -87,7 +87,9 @@ function row(label: string, counts: Counts): string {
   return `${label.padEnd(44)}${cells.join('')}`;
 }
 
-const HEADER = `${'folder'.padEnd(44)}${['cases', 'asserts', 'passed', 'failed', 'not run', 'unsupp.'].map((title) => title.padStart(8)).join('')}`;
+function header(label: string): string {
+  return `${label.padEnd(44)}${['cases', 'asserts', 'passed', 'failed', 'not run', 'unsupp.'].map((title) => title.padStart(8)).join('')}`;
+}
 
 function caseLine(record: CaseRecord): string {
   const counts = emptyCounts();
@@ -105,11 +107,11 @@ export function formatReport(summary: Summary, records: CaseRecord[], details: b
   lines.push('', 'Cases:');
   for (const record of records) lines.push(caseLine(record));
 
-  lines.push('', 'Assertions by upstream folder:', HEADER);
+  lines.push('', 'Assertions by upstream folder:', header('folder'));
   for (const folder of Object.keys(summary.byFolder).sort()) lines.push(row(folder, summary.byFolder[folder]));
   lines.push(row('TOTAL', summary.total));
 
-  lines.push('', 'Assertions oscap 1.3.7 reproduced (API/OVAL, mitre, probes):', HEADER);
+  lines.push('', 'Assertions oscap 1.3.7 reproduced (API/OVAL, mitre, probes):', header('area'));
   for (const area of Object.keys(summary.requiredByArea).sort()) lines.push(row(area, summary.requiredByArea[area]));
   lines.push(row('REQUIRED TOTAL', summary.required));
 

@@ -88,9 +88,12 @@ export function chooseDefinitionsInput(testCase: ConformanceCase): string | unde
 
 /**
  * Files a command reads that must exist before it runs: operands and option values other
- * than outputs. For `oval validate`, --results and the like are document-type flags.
+ * than outputs. For `oval validate`, --results and the like are document-type flags. Files
+ * an earlier step of the case should have written (`produced`) never count as missing: when
+ * they are absent, scapula failed to write them and the assertions must fail, not be skipped.
  */
-export function missingInputs(args: string[], caseDir: string): string[] {
+export function missingInputs(args: string[], caseDir: string, produced: Iterable<string>): string[] {
+  const producedFiles = new Set(produced);
   const validate = args[0] === 'oval' && args[1] === 'validate';
   const missing: string[] = [];
   for (let index = 2; index < args.length; index++) {
@@ -104,6 +107,7 @@ export function missingInputs(args: string[], caseDir: string): string[] {
       }
       continue;
     }
+    if (producedFiles.has(argument)) continue;
     if (looksLikeFile(argument) && !existsSync(path.resolve(caseDir, argument))) missing.push(argument);
   }
   return missing;
