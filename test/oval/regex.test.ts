@@ -1,0 +1,165 @@
+import { describe, expect, it } from 'vitest';
+import { compilePattern, escapeRegex } from '../../lib/oval/regex.js';
+import { isScapulaError } from '../../lib/errors.js';
+
+function matches(pattern: string, subject: string): boolean {
+  return compilePattern(pattern).test(subject);
+}
+
+describe('compilePattern translation', () => {
+  it('keeps Perl end-of-line rules', () => {
+    expect(matches('^foo$', 'foo\n')).toBe(true);
+    expect(matches('^foo$', 'foo\n\n')).toBe(false);
+    expect(matches('^foo\\z', 'foo\n')).toBe(false);
+    expect(matches('foo\\Z', 'foo\n')).toBe(true);
+    expect(matches('\\Afoo', 'xfoo')).toBe(false);
+  });
+
+  it('dot excludes newline unless singleline', () => {
+    expect(matches('a.b', 'a\nb')).toBe(false);
+    expect(matches('(?s)a.b', 'a\nb')).toBe(true);
+    expect(compilePattern('a.b', { singleline: true }).test('a\nb')).toBe(true);
+  });
+
+  it('multiline anchors match at lines', () => {
+    expect(matches('^b$', 'a\nb\nc')).toBe(false);
+    expect(matches('(?m)^b$', 'a\nb\nc')).toBe(true);
+    expect(compilePattern('^b$', { multiline: true }).test('a\nb\nc')).toBe(true);
+  });
+
+  it('POSIX classes and Perl escapes', () => {
+    expect(matches('^[[:alpha:]]+[[:digit:]]$', 'abc1')).toBe(true);
+    expect(matches('^[[:^digit:]]$', '5')).toBe(false);
+    expect(matches('^[[:space:]]$', '\v')).toBe(true);
+    expect(matches('^\\s$', '\v')).toBe(true);
+    expect(matches('^\\h$', '\t')).toBe(true);
+    expect(matches('^\\h$', '\n')).toBe(false);
+    expect(matches('^\\d+\\w\\W$', '12a-')).toBe(true);
+    expect(matches('\\Qa.b*\\E$', 'xa.b*')).toBe(true);
+    expect(matches('\\Qa.b*\\E$', 'xaxbb')).toBe(false);
+    expect(matches('^\\x41\\x{42}\\103$', 'ABC')).toBe(true);
+  });
+
+  it('brackets with a leading ]', () => {
+    expect(matches('^[]a]+$', ']a]')).toBe(true);
+    expect(matches('^[^]a]$', 'b')).toBe(true);
+    expect(matches('^[^]a]$', ']')).toBe(false);
+  });
+
+  it('inline flags are scoped to their group', () => {
+    expect(matches('^(?i:ab)c$', 'ABc')).toBe(true);
+    expect(matches('^(?i:ab)c$', 'ABC')).toBe(false);
+    expect(matches('^a(?i)b$', 'aB')).toBe(true);
+    expect(matches('^(a(?i)b)c$', 'aBC')).toBe(false);
+  });
+
+  it('extended mode drops blanks and comments', () => {
+    expect(matches('(?x) ^ a b # a comment\n c $', 'abc')).toBe(true);
+  });
+
+  it('a lone brace is a literal', () => {
+    expect(matches('^a{,3}$', 'a{,3}')).toBe(true);
+    expect(matches('^a{2}$', 'aa')).toBe(true);
+  });
+
+  it('comments are dropped', () => {
+    expect(matches('^a(?#note)b$', 'ab')).toBe(true);
+  });
+});
+
+describe('compilePattern engines', () => {
+  it('uses RE2 for regular patterns', () => {
+    expect(compilePattern('^(a+)+b$').engine).toBe('re2');
+    expect(compilePattern('^(a+)+b$').test('a'.repeat(100_000))).toBe(false);
+  });
+
+  it('runs back references with backtracking', () => {
+    const pattern = compilePattern('^(\\w+) \\1$');
+    expect(pattern.engine).toBe('backtracking');
+    expect(pattern.test('abc abc')).toBe(true);
+    expect(pattern.test('abc abd')).toBe(false);
+  });
+
+  it('runs lookaround with backtracking', () => {
+    expect(matches('foo(?=bar)', 'foobar')).toBe(true);
+    expect(matches('foo(?!bar)', 'foobar')).toBe(false);
+    expect(matches('(?<=x)y', 'xy')).toBe(true);
+    expect(matches('(?<!x)y', 'xy')).toBe(false);
+  });
+
+  it('atomic groups and possessive quantifiers do not give back', () => {
+    expect(matches('^a*+a$', 'aaa')).toBe(false);
+    expect(matches('^a*+b$', 'aaab')).toBe(true);
+    expect(matches('^(?>a+)a$', 'aaa')).toBe(false);
+    expect(matches('^(?>a+)b$', 'aab')).toBe(true);
+  });
+
+  it('numbers captures as Perl does', () => {
+    const match = compilePattern('^(?>(x))(y)(?=(z))\\2').exec('xyzy');
+    expect(match).toBeNull();
+    const second = compilePattern('^(a)(?>(b))(c)\\3$').exec('abcc');
+    expect(second?.captures).toEqual(['a', 'b', 'c']);
+  });
+
+  it('named groups and references', () => {
+    const match = compilePattern('^(?<word>\\w+)-\\k<word>$').exec('ab-ab');
+    expect(match?.captures).toEqual(['ab']);
+    expect(matches('^(?P<w>\\w)(?P=w)$', 'zz')).toBe(true);
+  });
+
+  it('a runaway pattern times out', () => {
+    const pattern = compilePattern('^(a+)+\\1b$', { timeoutMs: 200 });
+    const started = Date.now();
+    let caught: unknown;
+    try {
+      pattern.test('a'.repeat(50_000));
+    } catch (error) {
+      caught = error;
+    }
+    expect(isScapulaError(caught, 'REGEX')).toBe(true);
+    expect((caught as Error).message).toMatch(/timed out after 200 ms/);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+});
+
+describe('compilePattern exec', () => {
+  it('returns captures and positions', () => {
+    const match = compilePattern('(\\w+)=(\\d+)?').exec('x key= y');
+    expect(match).toEqual({ index: 2, end: 6, text: 'key=', captures: ['key', undefined] });
+  });
+
+  it('execAll walks every match', () => {
+    const all = compilePattern('(\\d)').execAll('a1b2c3');
+    expect(all.map((match) => match.captures[0])).toEqual(['1', '2', '3']);
+  });
+
+  it('execAll advances past empty matches', () => {
+    expect(compilePattern('x*').execAll('ab').length).toBe(3);
+  });
+});
+
+describe('compilePattern errors', () => {
+  const invalid = ['(', 'a)', '[a', '*a', 'a{3,2}', '(?R)', '(?(1)a|b)', '\\K', '(*SKIP)', '\\1(a)'];
+  it.each(invalid)('rejects %s', (pattern) => {
+    let caught: unknown;
+    try {
+      compilePattern(pattern);
+    } catch (error) {
+      caught = error;
+    }
+    expect(isScapulaError(caught, 'REGEX')).toBe(true);
+  });
+
+  it('caches errors too', () => {
+    expect(() => compilePattern('(')).toThrow(/not closed/);
+    expect(() => compilePattern('(')).toThrow(/not closed/);
+  });
+});
+
+describe('escapeRegex', () => {
+  it('quotes every special character', () => {
+    const text = 'a.b*c+d?(e)[f]{g}^h$i|j\\k';
+    expect(compilePattern(`^${escapeRegex(text)}$`).test(text)).toBe(true);
+    expect(escapeRegex('1.2')).toBe('1\\.2');
+  });
+});
