@@ -2,14 +2,38 @@
  * The registry of every probe scapula ships. Callers start from `createDefaultRegistry()` and
  * may register their own probes on top, replacing a built-in one for the same object type.
  */
+import { environmentvariableProbe } from './independent/environmentvariable.js';
+import { environmentvariable58Probe } from './independent/environmentvariable58.js';
+import { familyProbe } from './independent/family.js';
+import { filehashProbe } from './independent/filehash.js';
+import { filehash58Probe } from './independent/filehash58.js';
+import { textfilecontentProbe } from './independent/textfilecontent.js';
 import { textfilecontent54Probe } from './independent/textfilecontent54.js';
+import { variableProbe } from './independent/variable.js';
+import { xmlfilecontentProbe } from './independent/xmlfilecontent.js';
+import { yamlfilecontentProbe } from './independent/yamlfilecontent.js';
 import { ProbeRegistry, type Probe } from './probe.js';
+import { fileProbe } from './unix/file.js';
 
-/** The probes of the independent and unix families, in registration order. */
-export const independentAndUnixProbes: readonly Probe[] = [textfilecontent54Probe];
+/** The probes of the independent family. */
+export const independentProbes: readonly Probe[] = [
+  environmentvariableProbe,
+  environmentvariable58Probe,
+  familyProbe,
+  filehashProbe,
+  filehash58Probe,
+  textfilecontentProbe,
+  textfilecontent54Probe,
+  variableProbe,
+  xmlfilecontentProbe,
+  yamlfilecontentProbe,
+];
+
+/** The probes of the unix family. */
+export const unixProbes: readonly Probe[] = [fileProbe];
 
 export function createDefaultRegistry(): ProbeRegistry {
   const registry = new ProbeRegistry();
-  for (const probe of independentAndUnixProbes) registry.register(probe);
+  for (const probe of [...independentProbes, ...unixProbes]) registry.register(probe);
   return registry;
 }

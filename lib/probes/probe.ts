@@ -44,6 +44,11 @@ export interface ProbeContext {
   cache: Map<string, unknown>;
   /** Cancellation of a long evaluation. */
   signal?: AbortSignal;
+  /**
+   * The values of an OVAL variable by id, or undefined when it has none. Only variable_object
+   * needs it; without it that probe flags its objects "not collected".
+   */
+  variableValues?: (variableId: string) => string[] | undefined;
 }
 
 /** What a probe does on each kind of target, for `scapula info --probes`. */

@@ -3,7 +3,7 @@
  * bytes decoded as UTF-8 when they are valid UTF-8, else byte for byte as Latin-1, so that
  * patterns still see every byte of a file in another encoding.
  */
-import { isScapulaError } from '../../errors.js';
+import { isScapulaError, type ErrorCode } from '../../errors.js';
 import type { FileSystemView } from '../../targets/target.js';
 
 /** The largest file a content probe reads (64 MiB, the FileSystemView default). */
@@ -31,7 +31,16 @@ export async function readTextContent(fs: FileSystemView, path: string): Promise
     return { ok: true, text: decodeText(await fs.readFile(path, { maxBytes: MAX_CONTENT_BYTES })) };
   } catch (error) {
     if (!isScapulaError(error)) throw error;
-    const skipped = error.code === 'NOT_FOUND' || error.code === 'SPECIAL_FILE' || error.code === 'PATH_LOOP' || error.code === 'NOT_A_DIRECTORY';
-    return { ok: false, skipped, message: error.message };
+    return { ok: false, skipped: isSkippedFileError(error), message: error.message };
   }
+}
+
+const SKIPPED_CODES: readonly ErrorCode[] = ['NOT_FOUND', 'SPECIAL_FILE', 'PATH_LOOP', 'NOT_A_DIRECTORY'];
+
+/**
+ * Tells whether a read failure means there is no file to report (it vanished, or it is a
+ * FIFO, socket or device), so the probe makes no item, as for a missing file.
+ */
+export function isSkippedFileError(error: unknown): boolean {
+  return isScapulaError(error) && SKIPPED_CODES.includes(error.code);
 }
