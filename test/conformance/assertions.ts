@@ -57,7 +57,7 @@ const XPATH_NAMESPACES: Record<string, string> = {
 export function checkAssertion(assertion: ExpectedAssertion, output: StepOutput): Verdict {
   switch (assertion.kind) {
     case 'exit_code':
-      return checkExitCode(assertion.expected, output.status);
+      return checkExitCode(assertion.expected, output.status, output.stderr);
     case 'stdout_contains':
       return checkTextContains(assertion, output.stdout, output);
     case 'stderr_contains':
@@ -75,8 +75,14 @@ export function checkAssertion(assertion: ExpectedAssertion, output: StepOutput)
   }
 }
 
-function checkExitCode(expected: unknown, status: number | null): Verdict {
+function checkExitCode(expected: unknown, status: number | null, stderr: string): Verdict {
   if (status === null) return { outcome: 'failed', detail: 'scapula was killed or timed out' };
+  const verdict = compareExitCode(expected, status);
+  if (verdict.outcome === 'failed' && stderr.trim() !== '') verdict.detail += `; stderr: ${firstLine(stderr)}`;
+  return verdict;
+}
+
+function compareExitCode(expected: unknown, status: number): Verdict {
   const notMatch = typeof expected === 'string' ? /^not (\d+)$/.exec(expected) : null;
   if (notMatch !== null) {
     const excluded = Number(notMatch[1]);

@@ -1,0 +1,53 @@
+/**
+ * Roots for the upstream "offline mode" cases. Upstream builds a small root folder and points
+ * oscap at it with OSCAP_PROBE_ROOT; the runner builds the same files and passes the folder to
+ * scapula with --root. Only cases whose root is plain files are here; the others (a link to
+ * the host's /proc, container variables in the environment, paths the probes must skip) stay
+ * unrun.
+ */
+import { copyFileSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+type RootBuilder = (root: string, scratchTests: string) => void;
+
+function writeInRoot(root: string, file: string, text: string): void {
+  const destination = path.join(root, file);
+  mkdirSync(path.dirname(destination), { recursive: true });
+  writeFileSync(destination, text);
+}
+
+const OFFLINE_ROOTS: Record<string, RootBuilder> = {
+  'probes/textfilecontent54/test_offline_mode_textfilecontent54/test_offline_mode_textfilecontent54': (root) => {
+    writeInRoot(root, 'tmp/bar.txt', 'Hello from the inside\n');
+    writeInRoot(root, 'tmp/zzz/foo.txt', 'Bye from the inside\n');
+    writeInRoot(root, 'tmp/bar.filepath', 'bar filepath pattern\n');
+    writeInRoot(root, 'tmp/zzz/foo.filepath', 'foo filepath pattern\n');
+    writeInRoot(root, 'tmp/bar.filename', 'bar filename pattern\n');
+    writeInRoot(root, 'tmp/zzz/foo.filename', 'foo filename pattern\n');
+  },
+
+  'probes/yamlfilecontent/test_probes_yamlfilecontent_offline_mode': (root, scratchTests) => {
+    mkdirSync(path.join(root, 'tmp'), { recursive: true });
+    copyFileSync(path.join(scratchTests, 'probes/yamlfilecontent/openshift-logging.yaml'), path.join(root, 'tmp/openshift-logging.yaml'));
+  },
+
+  'probes/password/test_probes_password_offline/test_probes_password_offline': (root) => {
+    writeInRoot(root, 'etc/passwd', 'root:x:0:0:root:/root:/bin/bash\n');
+  },
+
+  // Upstream links the root's /etc to the host's /etc; the assertions read only os-release and
+  // hostname, so the runner copies those two files (a link would point outside the root).
+  'probes/system_info/test_probes_system_info_offline_mode/test_offline_mode_system_info_offline': (root) => {
+    writeInRoot(root, 'etc/os-release', readFileSync(realpathSync('/etc/os-release'), 'utf8'));
+    writeInRoot(root, 'etc/hostname', readFileSync('/etc/hostname', 'utf8'));
+  },
+};
+
+/** Builds the root of an offline case in `root`; false when the runner has no recipe for the case. */
+export function buildOfflineRoot(caseId: string, root: string, scratchTests: string): boolean {
+  const build = OFFLINE_ROOTS[caseId];
+  if (build === undefined) return false;
+  mkdirSync(root, { recursive: true });
+  build(root, scratchTests);
+  return true;
+}
