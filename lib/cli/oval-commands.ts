@@ -187,8 +187,8 @@ export async function ovalCollectCommand(argv: string[], context: CliContext): P
 }
 
 /**
- * The content `oval eval` evaluates when no file is given: the container baseline shipped in
- * the package's content/ folder, found by walking up from this module to the package root.
+ * Finds the content `oval eval` evaluates when no file is given: the container baseline in the
+ * package's content/ folder, searched for from this module up to the package root.
  */
 export function defaultContentFile(): string {
   let directory = path.dirname(fileURLToPath(import.meta.url));
@@ -222,11 +222,13 @@ function expectOperands(args: ParsedArgs, names: string[], command: string): str
 
 function loggerFromArgs(args: ParsedArgs, context: CliContext): CliLogger {
   const verbose = optionValue(args, 'verbose');
-  const level: VerbosityLevel | undefined = verbose === undefined ? undefined : verbose === 'true' ? 'INFO' : (verbose as VerbosityLevel);
+  let level: VerbosityLevel | undefined;
+  if (verbose === 'true') level = 'INFO';
+  else if (verbose !== undefined) level = verbose as VerbosityLevel;
   return createCliLogger(context.stderr, level, optionValue(args, 'verbose-log-file'));
 }
 
-/** The --id values, each checked against the document, or undefined to evaluate every definition. */
+/** Returns the --id values after checking each against the document, or undefined to evaluate every definition. */
 function selectedDefinitionIds(args: ParsedArgs, definitions: OvalDefinitions): string[] | undefined {
   const ids = args.options.get('id');
   if (ids === undefined) return undefined;
@@ -258,15 +260,20 @@ async function readOptionalDirectives(args: ParsedArgs): Promise<Directives | un
 }
 
 /**
- * Prints "Definition ID: RESULT" lines. oscap 1.3.7 prints them in descending order of the
- * id string (byte order, so "oval:x:def:3" comes before "oval:x:def:20"), whatever the
- * document order; scapula keeps that order so that scripts comparing output still work.
+ * Prints "Definition ID: RESULT" lines in descending byte order of the id, so "oval:x:def:3"
+ * comes before "oval:x:def:20" whatever the document order. oscap 1.3.7 prints this order, and
+ * keeping it lets scripts that compare the two outputs line by line work unchanged.
  */
 function printDefinitionResults(context: CliContext, results: OvalResults, definitionIds: string[] | undefined): void {
   const selected = definitionIds === undefined ? [...results.definitions.keys()] : definitionIds;
-  const ordered = [...selected].sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
+  const ordered = [...selected].sort(compareDescending);
   const lines = ordered.map((id) => `Definition ${id}: ${results.definitions.get(id)?.result ?? 'not evaluated'}\n`);
   context.stdout.write(lines.join('') + 'Evaluation done.\n');
+}
+
+function compareDescending(a: string, b: string): number {
+  if (a === b) return 0;
+  return a < b ? 1 : -1;
 }
 
 async function writeResultsFile(
@@ -280,7 +287,7 @@ async function writeResultsFile(
   await writeToFile(path, (out) => writeOvalResults(out, { definitions, results, directives, includeSystemCharacteristics }));
 }
 
-/** A copy of `definitions` without definitions or tests, so that evaluation only collects the named objects. */
+/** Copies `definitions` without definitions and with only the tests of the named objects, so that only those are collected. */
 function restrictToObjects(definitions: OvalDefinitions, objectIds: string[]): OvalDefinitions {
   const testIds = new Set<string>();
   for (const test of definitions.tests.values()) {

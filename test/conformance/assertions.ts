@@ -164,9 +164,10 @@ function checkXPathValue(assertion: ExpectedAssertion, output: StepOutput): Verd
 }
 
 /**
- * A single definition id with its expected result, or upstream's verify_results rule: for
- * ids oval:N:def:1 to oval:N:def:COUNT (or "tst"), the result equals the true/false that the
- * definitions file states as comment="..." on the line of that id.
+ * Checks one definition id against its expected result, or applies upstream's verify_results
+ * rule. That rule takes ids oval:N:def:1 to oval:N:def:COUNT (or "tst") and expects each
+ * result to equal the true or false that the definitions file writes as comment="..." on the
+ * line of that id.
  */
 function checkDefinitionResult(assertion: ExpectedAssertion, output: StepOutput): Verdict {
   const document = loadProducedDocument(output);
@@ -237,8 +238,8 @@ function checkFileExists(assertion: ExpectedAssertion, output: StepOutput): Verd
 }
 
 /**
- * The document a step's XPath assertions read: the value of --results or --syschar, or for
- * `oval validate` the validated file.
+ * Loads the document a step's XPath assertions read: the value of --results or --syschar, or
+ * for `oval validate` the validated file.
  */
 function loadProducedDocument(output: StepOutput): ProducedDocument | Verdict {
   const file = producedFile(output.args);

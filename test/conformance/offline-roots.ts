@@ -1,9 +1,9 @@
 /**
  * Roots for the upstream "offline mode" cases. Upstream builds a small root folder and points
  * oscap at it with OSCAP_PROBE_ROOT; the runner builds the same files and passes the folder to
- * scapula with --root. Only cases whose root is plain files are here; the others (a link to
- * the host's /proc, container variables in the environment, paths the probes must skip) stay
- * unrun.
+ * scapula with --root. Only cases whose root holds plain files are here. The others stay
+ * unrun: their roots link to the host's /proc, or they need container variables in the
+ * environment or paths the probes must skip.
  */
 import { copyFileSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -35,8 +35,8 @@ const OFFLINE_ROOTS: Record<string, RootBuilder> = {
     writeInRoot(root, 'etc/passwd', 'root:x:0:0:root:/root:/bin/bash\n');
   },
 
-  // Upstream links the root's /etc to the host's /etc; the assertions read only os-release and
-  // hostname, so the runner copies those two files (a link would point outside the root).
+  // Upstream links the root's /etc to the host's /etc. A link would point outside the root, and
+  // the assertions read only os-release and hostname, so the runner copies those two files.
   'probes/system_info/test_probes_system_info_offline_mode/test_offline_mode_system_info_offline': (root) => {
     writeInRoot(root, 'etc/os-release', readFileSync(realpathSync('/etc/os-release'), 'utf8'));
     writeInRoot(root, 'etc/hostname', readFileSync('/etc/hostname', 'utf8'));

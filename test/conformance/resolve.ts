@@ -1,7 +1,7 @@
 /**
  * Turns an upstream command line into scapula arguments. The restated commands keep the shell
- * variables of the upstream scripts ($result, $DF, ...); the runner binds the ones whose value
- * follows from the case data and leaves the case unrun when any other one remains.
+ * variables of the upstream scripts ($result, $DF, ...). The runner binds those whose value
+ * follows from the case data, and leaves the case unrun when any other one remains.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -68,8 +68,9 @@ function resolveArgument(
 }
 
 /**
- * The OVAL definitions input of a case: its one XML input, or, among several, the one named
- * after the case or its script. Templates (".tpl") are never chosen: the script fills them in.
+ * Chooses the OVAL definitions input of a case: its one XML input, or among several the one
+ * named after the case or its script. Templates (".tpl") are never chosen, because the script
+ * fills them in.
  */
 export function chooseDefinitionsInput(testCase: ConformanceCase): string | undefined {
   const candidates = testCase.inputs
