@@ -233,7 +233,6 @@ async function collectManifests(files: ImageFiles, index: unknown, where: string
 
 /** Reads the config of each candidate without a platform in its descriptor, to learn its platform. */
 async function fillPlatformsFromConfigs(files: ImageFiles, candidates: ManifestCandidate[]): Promise<void> {
-  if (candidates.length < 2) return;
   for (const candidate of candidates) {
     if (candidate.platform !== undefined || !candidate.present) continue;
     const manifestRegion = (await files.find(blobName(candidate.descriptor.digest)))!;

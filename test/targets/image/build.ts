@@ -102,10 +102,9 @@ export async function buildImage(spec: ImageSpec): Promise<BuiltImage> {
     const plain = await buildTar(layer.entries);
     diffIds.push(sha256(plain));
     const gzip = layer.gzip ?? true;
-    let blob = gzip ? gzipSync(plain) : plain;
+    const blob = gzip ? gzipSync(plain) : plain;
     const digest = sha256(blob);
-    if (spec.tamper?.layerBlob !== undefined) blob = spec.tamper.layerBlob(blob, position);
-    files.set(blobPath(digest), blob);
+    files.set(blobPath(digest), spec.tamper?.layerBlob?.(blob, position) ?? blob);
     layerDigests.push(digest);
     layerDescriptors.push({
       mediaType: gzip ? 'application/vnd.oci.image.layer.v1.tar+gzip' : 'application/vnd.oci.image.layer.v1.tar',
