@@ -165,7 +165,7 @@ export async function ovalCollectCommand(argv: string[], context: CliContext): P
 
     throwIfAborted(context.signal);
     target = await openTargetFromArgs(args, command, context.signal);
-    const collectDefinitions = objectIds.length > 0 ? restrictToObjects(definitions, objectIds) : definitions;
+    const collectDefinitions = restrictToObjects(definitions, objectIds.length > 0 ? objectIds : [...definitions.objects.keys()]);
     const results = await evaluateOval(collectDefinitions, {
       registry: createDefaultRegistry(),
       target,
@@ -287,7 +287,11 @@ async function writeResultsFile(
   await writeToFile(path, (out) => writeOvalResults(out, { definitions, results, directives, includeSystemCharacteristics }));
 }
 
-/** Copies `definitions` without definitions and with only the tests of the named objects, so that only those are collected. */
+/**
+ * Copies `definitions` without definitions and with only the tests of the named objects. The
+ * evaluator then evaluates every remaining test, which collects exactly those objects and the
+ * objects their variables refer to.
+ */
 function restrictToObjects(definitions: OvalDefinitions, objectIds: string[]): OvalDefinitions {
   const testIds = new Set<string>();
   for (const test of definitions.tests.values()) {
