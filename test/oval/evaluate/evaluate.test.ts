@@ -1,0 +1,461 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateOval, entityMatches } from '../../../lib/oval/evaluate/index.js';
+import type { ProbeRequest } from '../../../lib/probes/probe.js';
+import type { CriteriaNode } from '../../../lib/oval/model.js';
+import type { SystemCharacteristics } from '../../../lib/oval/syschar.js';
+import {
+  constant,
+  criteria,
+  criterion,
+  definition,
+  document,
+  entity,
+  extend,
+  fakeRegistry,
+  fakeTarget,
+  item,
+  object,
+  state,
+  test,
+} from './builders.js';
+
+const packages = {
+  openssl: [item({ name: 'openssl', version: '3.0.11' })],
+  bash: [item({ name: 'bash', version: '5.2' })],
+  two: [item({ name: 'two', version: '1.0' }), item({ name: 'two', version: '2.0' })],
+  missing: [],
+  broken: [item({ name: 'broken' }, 'error')],
+};
+
+function run(doc: ReturnType<typeof document>, requests: ProbeRequest[] = [], extra: Parameters<typeof evaluateOval>[1] = {}) {
+  return evaluateOval(doc, { registry: fakeRegistry(packages, requests), target: fakeTarget, ...extra });
+}
+
+describe('evaluateOval tests', () => {
+  it('state match makes a definition true', async () => {
+    const doc = document({
+      definitions: [definition('def:1', criteria('AND', [criterion('tst:1')]))],
+      tests: [test('tst:1', 'obj:1', { stateRefs: ['ste:1'] })],
+      objects: [object('obj:1', [entity('name', 'openssl')])],
+      states: [state('ste:1', [entity('version', '3.0.0', { datatype: 'version', operation: 'greater than or equal' })])],
+    });
+    const results = await run(doc);
+    expect(results.definitions.get('def:1')?.result).toBe('true');
+    const testResult = results.tests.get('tst:1')!;
+    expect(testResult.result).toBe('true');
+    expect(testResult.testedItems).toEqual([{ itemId: 1, result: 'true' }]);
+    expect(results.systemCharacteristics.collectedObjects.get('obj:1')?.flag).toBe('complete');
+    expect(results.systemCharacteristics.systemInfo.primaryHostName).toBe('test');
+  });
+
+  it('check all and at least one over items', async () => {
+    const ste = state('ste:1', [entity('version', '2.0')]);
+    const doc = document({
+      tests: [
+        test('tst:all', 'obj:two', { stateRefs: ['ste:1'], check: 'all' }),
+        test('tst:one', 'obj:two', { stateRefs: ['ste:1'], check: 'at least one' }),
+        test('tst:only', 'obj:two', { stateRefs: ['ste:1'], check: 'only one' }),
+        test('tst:none', 'obj:two', { stateRefs: ['ste:1'], check: 'none satisfy' }),
+      ],
+      objects: [object('obj:two', [entity('name', 'two')])],
+      states: [ste],
+      definitions: [
+        definition('def:1', criteria('AND', [criterion('tst:all'), criterion('tst:one'), criterion('tst:only'), criterion('tst:none')])),
+      ],
+    });
+    const results = await run(doc);
+    expect(results.tests.get('tst:all')?.result).toBe('false');
+    expect(results.tests.get('tst:one')?.result).toBe('true');
+    expect(results.tests.get('tst:only')?.result).toBe('true');
+    expect(results.tests.get('tst:none')?.result).toBe('false');
+    expect(results.tests.get('tst:all')?.testedItems.map((t) => t.result)).toEqual(['false', 'true']);
+  });
+
+  it('check_existence decides without states', async () => {
+    const doc = document({
+      definitions: [definition('def:1', criteria('AND', [criterion('tst:1'), criterion('tst:2'), criterion('tst:3'), criterion('tst:4')]))],
+      tests: [
+        test('tst:1', 'obj:missing', { checkExistence: 'none_exist' }),
+        test('tst:2', 'obj:missing', { checkExistence: 'at_least_one_exists' }),
+        test('tst:3', 'obj:two', { checkExistence: 'only_one_exists' }),
+        test('tst:4', 'obj:broken', { checkExistence: 'at_least_one_exists' }),
+      ],
+      objects: [object('obj:missing', [entity('name', 'missing')]), object('obj:two', [entity('name', 'two')]), object('obj:broken', [entity('name', 'broken')])],
+    });
+    const results = await run(doc);
+    expect(results.tests.get('tst:1')?.result).toBe('true');
+    expect(results.tests.get('tst:2')?.result).toBe('false');
+    expect(results.tests.get('tst:3')?.result).toBe('false');
+    expect(results.tests.get('tst:4')?.result).toBe('error');
+    expect(results.systemCharacteristics.collectedObjects.get('obj:missing')?.flag).toBe('does not exist');
+  });
+
+  it('existing items with states but none exist', async () => {
+    const doc = document({
+      tests: [test('tst:1', 'obj:missing', { checkExistence: 'any_exist', stateRefs: ['ste:1'] })],
+      objects: [object('obj:missing', [entity('name', 'missing')])],
+      states: [state('ste:1', [entity('version', '1')])],
+      definitions: [definition('def:1', criteria('AND', [criterion('tst:1')]))],
+    });
+    const results = await run(doc);
+    expect(results.tests.get('tst:1')?.result).toBe('true');
+  });
+
+  it('entity_check over a multi-valued entity', async () => {
+    const multi = { multi: [item({ name: 'multi', port: ['22', '80'] })] };
+    const doc = document({
+      tests: [
+        test('tst:all', 'obj:1', { stateRefs: ['ste:all'] }),
+        test('tst:any', 'obj:1', { stateRefs: ['ste:any'] }),
+      ],
+      objects: [object('obj:1', [entity('name', 'multi')])],
+      states: [
+        state('ste:all', [entity('port', '22', { datatype: 'int' })]),
+        state('ste:any', [entity('port', '22', { datatype: 'int', entityCheck: 'at least one' })]),
+      ],
+      definitions: [definition('def:1', criteria('OR', [criterion('tst:all'), criterion('tst:any')]))],
+    });
+    const results = await evaluateOval(doc, { registry: fakeRegistry(multi), target: fakeTarget });
+    expect(results.tests.get('tst:all')?.result).toBe('false');
+    expect(results.tests.get('tst:any')?.result).toBe('true');
+  });
+
+  it('var_check over a multi-valued variable', async () => {
+    const doc = document({
+      tests: [
+        test('tst:all', 'obj:1', { stateRefs: ['ste:all'] }),
+        test('tst:one', 'obj:1', { stateRefs: ['ste:one'] }),
+      ],
+      objects: [object('obj:1', [entity('name', 'bash')])],
+      states: [
+        state('ste:all', [entity('version', undefined, { varRef: 'var:1', varCheck: 'all' })]),
+        state('ste:one', [entity('version', undefined, { varRef: 'var:1', varCheck: 'at least one' })]),
+      ],
+      variables: [constant('var:1', ['5.1', '5.2'])],
+      definitions: [definition('def:1', criteria('OR', [criterion('tst:all'), criterion('tst:one')]))],
+    });
+    const results = await run(doc);
+    expect(results.tests.get('tst:all')?.result).toBe('false');
+    expect(results.tests.get('tst:one')?.result).toBe('true');
+    expect(results.tests.get('tst:one')?.testedVariables).toEqual([
+      { variableId: 'var:1', value: '5.1' },
+      { variableId: 'var:1', value: '5.2' },
+    ]);
+  });
+
+  it('state_operator and several states', async () => {
+    const doc = document({
+      tests: [
+        test('tst:and', 'obj:1', { stateRefs: ['ste:yes', 'ste:no'], stateOperator: 'AND' }),
+        test('tst:or', 'obj:1', { stateRefs: ['ste:yes', 'ste:no'], stateOperator: 'OR' }),
+        test('tst:empty', 'obj:1', { stateRefs: ['ste:empty'] }),
+      ],
+      objects: [object('obj:1', [entity('name', 'bash')])],
+      states: [state('ste:yes', [entity('version', '5.2')]), state('ste:no', [entity('version', '4.0')]), state('ste:empty', [])],
+      definitions: [definition('def:1', criteria('OR', [criterion('tst:and'), criterion('tst:or'), criterion('tst:empty')]))],
+    });
+    const results = await run(doc);
+    expect(results.tests.get('tst:and')?.result).toBe('false');
+    expect(results.tests.get('tst:or')?.result).toBe('true');
+    expect(results.tests.get('tst:empty')?.result).toBe('true');
+  });
+
+  it('state operator OR inside one state', async () => {
+    const doc = document({
+      tests: [test('tst:1', 'obj:1', { stateRefs: ['ste:1'] })],
+      objects: [object('obj:1', [entity('name', 'bash')])],
+      states: [state('ste:1', [entity('version', '1'), entity('name', 'bash')], 'OR')],
+      definitions: [definition('def:1', criteria('AND', [criterion('tst:1')]))],
+    });
+    expect((await run(doc)).tests.get('tst:1')?.result).toBe('true');
+  });
+
+  it('an item lacking the state entity is false', async () => {
+    const doc = document({
+      tests: [test('tst:1', 'obj:1', { stateRefs: ['ste:1'] })],
+      objects: [object('obj:1', [entity('name', 'bash')])],
+      states: [state('ste:1', [entity('arch', 'x86_64')])],
+      definitions: [definition('def:1', criteria('AND', [criterion('tst:1')]))],
+    });
+    expect((await run(doc)).tests.get('tst:1')?.result).toBe('false');
+  });
+});
+
+describe('evaluateOval collection', () => {
+  it('collects each object once', async () => {
+    const requests: ProbeRequest[] = [];
+    const doc = document({
+      tests: [test('tst:1', 'obj:1'), test('tst:2', 'obj:1', { checkExistence: 'none_exist' })],
+      objects: [object('obj:1', [entity('name', 'openssl')])],
+      definitions: [definition('def:1', criteria('OR', [criterion('tst:1'), criterion('tst:2')])), definition('def:2', criteria('AND', [criterion('tst:2')]))],
+    });
+    const results = await run(doc, requests);
+    expect(requests.length).toBe(1);
+    expect(results.tests.get('tst:2')?.result).toBe('false');
+  });
+
+  it('numbers identical items once', async () => {
+    const doc = document({
+      tests: [test('tst:1', 'obj:1'), test('tst:2', 'obj:2')],
+      objects: [object('obj:1', [entity('name', 'openssl')]), object('obj:2', [entity('name', 'openssl', { operation: 'case insensitive equals' })])],
+      definitions: [definition('def:1', criteria('AND', [criterion('tst:1'), criterion('tst:2')]))],
+    });
+    const results = await run(doc);
+    expect(results.systemCharacteristics.items.size).toBe(1);
+    expect(results.systemCharacteristics.collectedObjects.get('obj:2')?.items.map((i) => i.id)).toEqual([1]);
+  });
+
+  it('passes resolved variable values to the probe', async () => {
+    const requests: ProbeRequest[] = [];
+    const doc = document({
+      tests: [test('tst:1', 'obj:1')],
+      objects: [object('obj:1', [entity('name', undefined, { varRef: 'var:1' })])],
+      variables: [constant('var:1', ['openssl', 'bash'])],
+      definitions: [definition('def:1', criteria('AND', [criterion('tst:1')]))],
+    });
+    const results = await run(doc, requests);
+    expect(requests[0]?.entities[0]?.values).toEqual(['openssl', 'bash']);
+    expect(results.systemCharacteristics.collectedObjects.get('obj:1')?.variableValues).toEqual([
+      { variableId: 'var:1', value: 'openssl' },
+      { variableId: 'var:1', value: 'bash' },
+    ]);
+    expect(results.tests.get('tst:1')?.testedVariables.length).toBe(2);
+  });
+
+  it('a probe that throws flags only its object', async () => {
+    const doc = document({
+      tests: [test('tst:1', 'obj:bad'), test('tst:2', 'obj:ok')],
+      objects: [object('obj:bad', [entity('name', 'throw')]), object('obj:ok', [entity('name', 'bash')])],
+      definitions: [definition('def:1', criteria('AND', [criterion('tst:1')])), definition('def:2', criteria('AND', [criterion('tst:2')]))],
+    });
+    const results = await run(doc);
+    const bad = results.systemCharacteristics.collectedObjects.get('obj:bad')!;
+    expect(bad.flag).toBe('error');
+    expect(bad.messages[0]?.text).toBe('the fake_object probe failed: disk on fire');
+    expect(results.definitions.get('def:1')?.result).toBe('error');
+    expect(results.definitions.get('def:2')?.result).toBe('true');
+  });
+
+  it('an object type without a probe is not collected', async () => {
+    const doc = document({
+      tests: [test('tst:1', 'obj:1')],
+      objects: [object('obj:1', [entity('name', 'x')], { type: 'registry_object', family: 'windows' })],
+      definitions: [definition('def:1', criteria('AND', [criterion('tst:1')]))],
+    });
+    const results = await run(doc);
+    const collected = results.systemCharacteristics.collectedObjects.get('obj:1')!;
+    expect(collected.flag).toBe('not collected');
+    expect(collected.messages[0]?.text).toMatch(/windows:registry_object is not supported/);
+    expect(results.definitions.get('def:1')?.result).toBe('unknown');
+  });
+
+  it('an empty variable means no items', async () => {
+    const requests: ProbeRequest[] = [];
+    const doc = document({
+      tests: [test('tst:1', 'obj:1', { checkExistence: 'none_exist' })],
+      objects: [object('obj:1', [entity('name', undefined, { varRef: 'var:1' })])],
+      variables: [constant('var:1', [])],
+      definitions: [definition('def:1', criteria('AND', [criterion('tst:1')]))],
+    });
+    const results = await run(doc, requests);
+    expect(requests.length).toBe(0);
+    expect(results.systemCharacteristics.collectedObjects.get('obj:1')?.flag).toBe('does not exist');
+    expect(results.tests.get('tst:1')?.result).toBe('true');
+  });
+
+  it('sets combine object items', async () => {
+    const doc = document({
+      tests: [test('tst:u', 'obj:union'), test('tst:i', 'obj:inter'), test('tst:c', 'obj:comp'), test('tst:f', 'obj:filtered')],
+      objects: [
+        object('obj:a', [entity('name', 'openssl')]),
+        object('obj:b', [entity('name', 'bash')]),
+        object('obj:ab', [entity('name', undefined, { varRef: 'var:ab' })]),
+        object('obj:union', [], { set: { operator: 'UNION', sets: [], objectRefs: ['obj:a', 'obj:b'], filters: [] } }),
+        object('obj:inter', [], { set: { operator: 'INTERSECTION', sets: [], objectRefs: ['obj:ab', 'obj:b'], filters: [] } }),
+        object('obj:comp', [], { set: { operator: 'COMPLEMENT', sets: [], objectRefs: ['obj:ab', 'obj:b'], filters: [] } }),
+        object('obj:filtered', [entity('name', undefined, { varRef: 'var:ab' })], { filters: [{ action: 'exclude', stateRef: 'ste:bash' }] }),
+      ],
+      states: [state('ste:bash', [entity('name', 'bash')])],
+      variables: [constant('var:ab', ['openssl', 'bash'])],
+      definitions: [definition('def:1', criteria('AND', [criterion('tst:u'), criterion('tst:i'), criterion('tst:c'), criterion('tst:f')]))],
+    });
+    const results = await run(doc);
+    const names = (id: string) =>
+      results.systemCharacteristics.collectedObjects.get(id)!.items.map((i) => i.entities.find((e) => e.name === 'name')?.value);
+    expect(names('obj:union')).toEqual(['openssl', 'bash']);
+    expect(names('obj:inter')).toEqual(['bash']);
+    expect(names('obj:comp')).toEqual(['openssl']);
+    expect(names('obj:filtered')).toEqual(['openssl']);
+    expect(results.systemCharacteristics.collectedObjects.get('obj:union')?.flag).toBe('complete');
+  });
+
+  it('intersection with nothing does not exist', async () => {
+    const doc = document({
+      tests: [test('tst:1', 'obj:set', { checkExistence: 'none_exist' })],
+      objects: [
+        object('obj:a', [entity('name', 'openssl')]),
+        object('obj:b', [entity('name', 'bash')]),
+        object('obj:set', [], { set: { operator: 'INTERSECTION', sets: [], objectRefs: ['obj:a', 'obj:b'], filters: [] } }),
+      ],
+      definitions: [definition('def:1', criteria('AND', [criterion('tst:1')]))],
+    });
+    const results = await run(doc);
+    expect(results.systemCharacteristics.collectedObjects.get('obj:set')?.flag).toBe('does not exist');
+    expect(results.tests.get('tst:1')?.result).toBe('true');
+  });
+});
+
+describe('evaluateOval criteria', () => {
+  const base = {
+    tests: [test('tst:t', 'obj:yes'), test('tst:f', 'obj:no')],
+    objects: [object('obj:yes', [entity('name', 'bash')]), object('obj:no', [entity('name', 'missing')])],
+  };
+
+  it('negate and operators', async () => {
+    const doc = document({
+      ...base,
+      definitions: [
+        definition('def:and', criteria('AND', [criterion('tst:t'), criterion('tst:f', true)])),
+        definition('def:or', criteria('OR', [criterion('tst:f'), criterion('tst:f')])),
+        definition('def:xor', criteria('XOR', [criterion('tst:t'), criterion('tst:t')], true)),
+        definition('def:one', criteria('ONE', [criterion('tst:t'), criterion('tst:f')])),
+      ],
+    });
+    const results = await run(doc);
+    expect(results.definitions.get('def:and')?.result).toBe('true');
+    expect(results.definitions.get('def:or')?.result).toBe('false');
+    expect(results.definitions.get('def:xor')?.result).toBe('true');
+    expect(results.definitions.get('def:one')?.result).toBe('true');
+    const tree = results.definitions.get('def:and')!.criteria!;
+    expect(tree.children.map((c) => c.result)).toEqual(['true', 'true']);
+  });
+
+  it('extend_definition uses the other result', async () => {
+    const doc = document({
+      ...base,
+      definitions: [
+        definition('def:1', criteria('AND', [extend('def:2', true)])),
+        definition('def:2', criteria('AND', [criterion('tst:f')])),
+      ],
+    });
+    const results = await run(doc, [], { definitionIds: ['def:1'] });
+    expect(results.definitions.get('def:1')?.result).toBe('true');
+    expect([...results.definitions.keys()]).toEqual(['def:1']);
+  });
+
+  it('a cycle of extend_definition is not evaluated', async () => {
+    const warnings: string[] = [];
+    const logger = { debug() {}, info() {}, warn: (message: string) => warnings.push(message) };
+    const doc = document({
+      ...base,
+      definitions: [definition('def:1', criteria('AND', [extend('def:2')])), definition('def:2', criteria('AND', [extend('def:1')]))],
+    });
+    const results = await run(doc, [], { logger });
+    expect(results.definitions.get('def:1')?.result).toBe('not evaluated');
+    expect(results.definitions.get('def:2')?.result).toBe('not evaluated');
+    expect(warnings).toContain("Circular dependency in OVAL definition 'def:1'.");
+  });
+
+  it('missing references fail only their dependents', async () => {
+    const doc = document({
+      ...base,
+      tests: [...base.tests, test('tst:noobj', 'obj:none'), test('tst:nostate', 'obj:yes', { stateRefs: ['ste:none'] })],
+      definitions: [
+        definition('def:test', criteria('AND', [criterion('tst:none')])),
+        definition('def:obj', criteria('AND', [criterion('tst:noobj')])),
+        definition('def:state', criteria('AND', [criterion('tst:nostate')])),
+        definition('def:ext', criteria('AND', [extend('def:none')])),
+        definition('def:ok', criteria('AND', [criterion('tst:t')])),
+      ],
+    });
+    const results = await run(doc);
+    expect(results.definitions.get('def:test')?.result).toBe('error');
+    expect(results.definitions.get('def:test')?.messages[0]?.text).toMatch(/'tst:none'/);
+    expect(results.definitions.get('def:obj')?.result).toBe('error');
+    expect(results.tests.get('tst:noobj')?.messages[0]?.text).toMatch(/'obj:none'/);
+    expect(results.definitions.get('def:state')?.result).toBe('error');
+    expect(results.tests.get('tst:nostate')?.messages[0]?.text).toMatch(/'ste:none'/);
+    expect(results.definitions.get('def:ext')?.result).toBe('error');
+    expect(results.definitions.get('def:ok')?.result).toBe('true');
+  });
+
+  it('deprecated definition without criteria', async () => {
+    const doc = document({ ...base, definitions: [definition('def:1', undefined, true)] });
+    expect((await run(doc)).definitions.get('def:1')?.result).toBe('not evaluated');
+  });
+
+  it('10,000 nested criteria do not overflow', async () => {
+    let node: CriteriaNode = criterion('tst:t');
+    for (let k = 0; k < 10_000; k++) node = criteria('AND', [node], k % 2 === 0);
+    const doc = document({ ...base, definitions: [definition('def:1', criteria('AND', [node]))] });
+    expect((await run(doc)).definitions.get('def:1')?.result).toBe('true');
+  });
+
+  it('a 10,000-long extend chain does not overflow', async () => {
+    const definitions = [];
+    for (let k = 0; k < 10_000; k++) definitions.push(definition(`def:${k}`, criteria('AND', [k === 9_999 ? criterion('tst:t') : extend(`def:${k + 1}`)])));
+    const results = await run(document({ ...base, definitions }));
+    expect(results.definitions.get('def:0')?.result).toBe('true');
+    expect(results.definitions.size).toBe(10_000);
+  });
+
+  it('a document without definitions evaluates every test', async () => {
+    const results = await run(document({ ...base }));
+    expect(results.tests.size).toBe(2);
+    expect(results.systemCharacteristics.collectedObjects.size).toBe(2);
+  });
+
+  it('stops when aborted', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const doc = document({ ...base, definitions: [definition('def:1', criteria('AND', [criterion('tst:t')]))] });
+    await expect(run(doc, [], { signal: controller.signal })).rejects.toThrow(/cancelled/);
+  });
+});
+
+describe('evaluateOval analyse mode', () => {
+  it('reads collected objects instead of probing', async () => {
+    const systemCharacteristics: SystemCharacteristics = {
+      systemInfo: { osName: 'x', osVersion: '1', architecture: 'a', primaryHostName: 'h', interfaces: [] },
+      collectedObjects: new Map([
+        ['obj:1', { objectId: 'obj:1', version: 1, variableInstance: 1, flag: 'complete', messages: [], variableValues: [], items: [] }],
+      ]),
+      items: new Map(),
+    };
+    const itemOne = { id: 7, ...item({ name: 'bash', version: '5.2' }) };
+    systemCharacteristics.items.set(7, itemOne);
+    systemCharacteristics.collectedObjects.get('obj:1')!.items.push(itemOne);
+    const doc = document({
+      tests: [test('tst:1', 'obj:1', { stateRefs: ['ste:1'] }), test('tst:2', 'obj:2')],
+      objects: [object('obj:1', [entity('name', 'bash')]), object('obj:2', [entity('name', 'bash')])],
+      states: [state('ste:1', [entity('version', '5.2')])],
+      definitions: [definition('def:1', criteria('AND', [criterion('tst:1')])), definition('def:2', criteria('AND', [criterion('tst:2')]))],
+    });
+    const results = await evaluateOval(doc, { systemCharacteristics });
+    expect(results.definitions.get('def:1')?.result).toBe('true');
+    expect(results.tests.get('tst:1')?.testedItems).toEqual([{ itemId: 7, result: 'true' }]);
+    expect(results.definitions.get('def:2')?.result).toBe('unknown');
+    expect(results.systemCharacteristics).toBe(systemCharacteristics);
+  });
+});
+
+describe('entityMatches', () => {
+  const resolved = (values: string[], extra: object = {}) => ({
+    name: 'name',
+    datatype: 'string' as const,
+    operation: 'pattern match' as const,
+    values,
+    nil: false,
+    mask: false,
+    position: { line: 1, column: 1 },
+    ...extra,
+  });
+
+  it('applies the operation and var_check', () => {
+    expect(entityMatches(resolved(['^ssh']), 'sshd')).toBe('true');
+    expect(entityMatches(resolved(['^ssh', 'd$']), 'sshd')).toBe('true');
+    expect(entityMatches(resolved(['^ssh', '^x']), 'sshd')).toBe('false');
+    expect(entityMatches(resolved(['^ssh', '^x'], { varCheck: 'at least one' }), 'sshd')).toBe('true');
+    expect(entityMatches(resolved(['(']), 'sshd')).toBe('error');
+  });
+});
