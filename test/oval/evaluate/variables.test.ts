@@ -1,0 +1,181 @@
+import { describe, expect, it } from 'vitest';
+import { Evaluation } from '../../../lib/oval/evaluate/evaluation.js';
+import { resolveVariable } from '../../../lib/oval/evaluate/variables.js';
+import { globToRegex } from '../../../lib/oval/evaluate/glob.js';
+import { parseDateTime } from '../../../lib/oval/evaluate/datetime.js';
+import type { Component, Variable } from '../../../lib/oval/model.js';
+import { constant, document, entity, fakeRegistry, fakeTarget, item, local, object } from './builders.js';
+
+const literal = (value: string): Component => ({ kind: 'literal_component', datatype: 'string', value });
+const ref = (varRef: string): Component => ({ kind: 'variable_component', varRef });
+const systemInfo = { osName: '', osVersion: '', architecture: '', primaryHostName: '', interfaces: [] };
+
+function evaluation(variables: Variable[], extra: Partial<ConstructorParameters<typeof Evaluation>[1]> = {}, objects = [] as ReturnType<typeof object>[]) {
+  return new Evaluation(document({ variables, objects }), { registry: fakeRegistry({ bash: [item({ name: 'bash', version: '5.2' })], two: [item({ name: 'a', version: '1' }), item({ name: 'b', version: '2' })] }), target: fakeTarget, ...extra }, systemInfo);
+}
+
+async function values(variables: Variable[], id = 'var:x', extra = {}, objects = [] as ReturnType<typeof object>[]) {
+  return resolveVariable(evaluation(variables, extra, objects), id);
+}
+
+describe('local variable functions', () => {
+  const ab = constant('var:ab', ['a', 'b']);
+  const xy = constant('var:xy', ['x', 'y']);
+
+  it('concat is a cartesian product', async () => {
+    const result = await values([ab, xy, local('var:x', { kind: 'concat', components: [ref('var:ab'), literal('-'), ref('var:xy')] })]);
+    expect(result).toEqual({ values: ['a-x', 'a-y', 'b-x', 'b-y'] });
+  });
+
+  it('arithmetic adds and multiplies', async () => {
+    const numbers = constant('var:n', ['2', '3'], 'int');
+    const sum = await values([numbers, local('var:x', { kind: 'arithmetic', operation: 'add', components: [ref('var:n'), literal('10')] }, 'int')]);
+    expect(sum.values).toEqual(['12', '13']);
+    const product = await values([local('var:x', { kind: 'arithmetic', operation: 'multiply', components: [literal('1.5'), literal('2')] }, 'float')]);
+    expect(product.values).toEqual(['3']);
+  });
+
+  it('begin and end add missing characters', async () => {
+    const begin = await values([local('var:x', { kind: 'begin', character: '/', component: literal('etc') })]);
+    expect(begin.values).toEqual(['/etc']);
+    const kept = await values([local('var:x', { kind: 'begin', character: '/', component: literal('/etc') })]);
+    expect(kept.values).toEqual(['/etc']);
+    const end = await values([local('var:x', { kind: 'end', character: '/', component: literal('/etc') })]);
+    expect(end.values).toEqual(['/etc/']);
+  });
+
+  it('count, unique and split', async () => {
+    const dup = constant('var:dup', ['a', 'b', 'a']);
+    expect((await values([dup, local('var:x', { kind: 'count', components: [ref('var:dup'), literal('z')] }, 'int')])).values).toEqual(['4']);
+    expect((await values([dup, local('var:x', { kind: 'unique', components: [ref('var:dup')] })])).values).toEqual(['a', 'b']);
+    expect((await values([local('var:x', { kind: 'split', delimiter: ':', component: literal('a::b') })])).values).toEqual(['a', '', 'b']);
+  });
+
+  it('substring counts from one', async () => {
+    const take = (start: number, length: number) => values([local('var:x', { kind: 'substring', start, length, component: literal('abcdef') })]);
+    expect((await take(2, 3)).values).toEqual(['bcd']);
+    expect((await take(0, 2)).values).toEqual(['ab']);
+    expect((await take(3, -1)).values).toEqual(['cdef']);
+    expect((await take(10, 1)).error).toMatch(/past the end/);
+  });
+
+  it('regex_capture takes the first group', async () => {
+    const result = await values([local('var:x', { kind: 'regex_capture', pattern: 'v([0-9.]+)', component: literal('tool v1.2.3 build') })]);
+    expect(result.values).toEqual(['1.2.3']);
+    const none = await values([local('var:x', { kind: 'regex_capture', pattern: 'x(y)', component: literal('abc') })]);
+    expect(none.values).toEqual(['']);
+  });
+
+  it('escape_regex and glob_to_regex', async () => {
+    expect((await values([local('var:x', { kind: 'escape_regex', component: literal('a.b*') })])).values).toEqual(['a\\.b\\*']);
+    expect((await values([local('var:x', { kind: 'glob_to_regex', globSkipBackslash: false, component: literal('*.txt') })])).values).toEqual([
+      '^(?=[^.])[^/]*\\.txt$',
+    ]);
+  });
+
+  it('time_difference subtracts the first time from the second', async () => {
+    const result = await values([
+      local('var:x', {
+        kind: 'time_difference',
+        format1: 'year_month_day',
+        format2: 'seconds_since_epoch',
+        components: [literal('1970-01-02 00:00:00'), literal('86460')],
+      }, 'int'),
+    ]);
+    expect(result.values).toEqual(['60']);
+  });
+
+  it('object_component reads item fields', async () => {
+    const objects = [object('obj:1', [entity('name', 'two')])];
+    const result = await values([local('var:x', { kind: 'object_component', objectRef: 'obj:1', itemField: 'version' })], 'var:x', {}, objects);
+    expect(result.values).toEqual(['1', '2']);
+    const missing = await values([local('var:x', { kind: 'object_component', objectRef: 'obj:1', itemField: 'bogus' })], 'var:x', {}, objects);
+    expect(missing.error).toMatch(/the entity 'bogus' was not found in fake_item/);
+  });
+
+  it('a local variable referring to itself is an error', async () => {
+    const result = await values([
+      local('var:x', { kind: 'concat', components: [literal('a'), ref('var:y')] }),
+      local('var:y', { kind: 'concat', components: [ref('var:x')] }),
+    ]);
+    expect(result.values).toEqual([]);
+    expect(result.error).toMatch(/refers to itself/);
+  });
+
+  it('a missing variable is an error', async () => {
+    const result = await values([local('var:x', { kind: 'concat', components: [ref('var:none')] })]);
+    expect(result.error).toBe("the variable 'var:none' is not defined");
+  });
+
+  it('int conversion rejects text', async () => {
+    const result = await values([local('var:x', { kind: 'concat', components: [literal('abc')] }, 'int')]);
+    expect(result.error).toMatch(/cannot be converted to int/);
+  });
+});
+
+describe('external variables', () => {
+  const external: Variable = {
+    kind: 'external_variable',
+    id: 'var:x',
+    version: 1,
+    datatype: 'int',
+    comment: '',
+    deprecated: false,
+    position: { line: 1, column: 1 },
+    possibleValues: [{ hint: 'one', value: '1' }],
+    possibleRestrictions: [{ hint: 'big', operator: 'AND', restrictions: [{ operation: 'greater than', value: '100' }] }],
+  };
+
+  it('takes supplied values that are allowed', async () => {
+    const result = await values([external], 'var:x', { externalVariables: new Map([['var:x', { values: ['1', '500'] }]]) });
+    expect(result).toEqual({ values: ['1', '500'] });
+  });
+
+  it('rejects a value outside the possible values', async () => {
+    const result = await values([external], 'var:x', { externalVariables: new Map([['var:x', { values: ['7'] }]]) });
+    expect(result.error).toMatch(/"7" .* is not one of its possible values/);
+  });
+
+  it('reports a missing value', async () => {
+    const result = await values([external], 'var:x');
+    expect(result.error).toBe("no value was supplied for the external variable 'var:x'");
+  });
+});
+
+describe('globToRegex', () => {
+  // Expected patterns as OpenSCAP 1.3.7 produces them for its glob_to_regex unit test.
+  const cases: [string, boolean, string | undefined][] = [
+    ['abcd', false, '^abcd$'],
+    ['\\*', true, '^\\\\[^/]*$'],
+    ['\\*', false, '^\\*$'],
+    ['*.txt', false, '^(?=[^.])[^/]*\\.txt$'],
+    ['x?', false, '^x[^/]$'],
+    ['project.*', false, '^project\\.[^/]*$'],
+    ['type*.[ch]', false, '^type[^/]*\\.[ch]$'],
+    ['?', false, '^[^./]$'],
+    ['\\[hello\\]', false, '^\\[hello\\]$'],
+    ['x[[:digit:]]\\*', false, '^x[[:digit:]]\\*$'],
+    ['', false, '^$'],
+    ['~/files/*.txt', false, '^~/files/(?=[^.])[^/]*\\.txt$'],
+    ['\\?', true, '^\\\\[^/]$'],
+    ['abc[', false, undefined],
+    ['[ab', false, undefined],
+  ];
+  it.each(cases)('converts %j', (glob, noEscape, expected) => {
+    expect(globToRegex(glob, noEscape)).toBe(expected);
+  });
+});
+
+describe('parseDateTime', () => {
+  it('reads every format', () => {
+    expect(parseDateTime('year_month_day', '20240102')).toBe(1704153600);
+    expect(parseDateTime('year_month_day', '2024-01-02 01:00:00')).toBe(1704157200);
+    expect(parseDateTime('month_day_year', '01/02/2024')).toBe(1704153600);
+    expect(parseDateTime('month_day_year', 'January 2, 2024')).toBe(1704153600);
+    expect(parseDateTime('day_month_year', '02/01/2024')).toBe(1704153600);
+    expect(parseDateTime('seconds_since_epoch', '1704153600')).toBe(1704153600);
+    expect(parseDateTime('win_filetime', '01DA3D0EA0F38000')).toBe(1704153600);
+    expect(parseDateTime('cim_datetime', '20240102010000.000000+060')).toBe(1704153600);
+    expect(parseDateTime('year_month_day', '2024-02-30')).toBeUndefined();
+  });
+});
