@@ -26,7 +26,8 @@ export async function evaluateState(evaluation: Evaluation, state: OvalState, it
 
   const results: OvalResult[] = [];
   for (const entity of state.entities) {
-    results.push(await evaluateStateEntity(evaluation, entity, item.entities, outcome));
+    const itemEntityName = itemEntityFor(state, entity);
+    results.push(await evaluateStateEntity(evaluation, entity, itemEntityName, item.entities, outcome));
   }
   outcome.result = combineByOperator(state.operator, results);
   return outcome;
@@ -47,8 +48,24 @@ async function expectedValues(evaluation: Evaluation, entity: Entity, outcome: S
   return resolved.values;
 }
 
-async function evaluateStateEntity(evaluation: Evaluation, entity: Entity, itemEntities: ItemEntity[], outcome: StateOutcome): Promise<OvalResult> {
-  const matching = itemEntities.filter((candidate) => candidate.name === entity.name);
+/**
+ * The item entity a state entity is compared with. It has the same name, except for the
+ * deprecated textfilecontent_state, whose "line" holds the line text that the item
+ * reports as "text" (the item's "line" repeats the object's pattern). OpenSCAP 1.3.7 compares it the same way.
+ */
+function itemEntityFor(state: OvalState, entity: Entity): string {
+  if (state.type === 'textfilecontent_state' && entity.name === 'line') return 'text';
+  return entity.name;
+}
+
+async function evaluateStateEntity(
+  evaluation: Evaluation,
+  entity: Entity,
+  itemEntityName: string,
+  itemEntities: ItemEntity[],
+  outcome: StateOutcome,
+): Promise<OvalResult> {
+  const matching = itemEntities.filter((candidate) => candidate.name === itemEntityName);
   // The item lacks the entity: the state entity's default check_existence (at_least_one_exists) fails.
   if (matching.length === 0) return 'false';
 

@@ -1,0 +1,151 @@
+/**
+ * Golden comparisons with OpenSCAP 1.3.7: its OVAL unit tests that come with recorded system
+ * characteristics, evaluated in analyse mode, checked against the test and definition results
+ * that `oscap oval analyse` produced for them (the XPath counts of the conformance data).
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { XMLParser } from 'fast-xml-parser';
+import { describe, expect, it } from 'vitest';
+import { evaluateOval } from '../../../lib/oval/evaluate/index.js';
+import { parseOvalDefinitions } from '../../../lib/oval/parser.js';
+import type { Datatype } from '../../../lib/oval/model.js';
+import type { OvalResults } from '../../../lib/oval/results-model.js';
+import type { CollectedObject, Item, ItemEntity, SystemCharacteristics } from '../../../lib/oval/syschar.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const conformance = path.resolve(repoRoot, '../shared/conformance/openscap');
+const unittests = path.join(conformance, 'tests/API/OVAL/unittests');
+
+const CASES = [
+  'test_evr_string_comparison',
+  'test_evr_string_missing_epoch',
+  'test_debian_evr_string_comparison',
+  'test_debian_evr_string_missing_epoch',
+  'test_float_comparison',
+  'test_int_comparison',
+  'test_envvar_insensitive_equals',
+  'test_ipv4_comparison',
+  'test_ipv4_subset_of',
+  'test_ipv4_super_set_of',
+  'test_ipv6_subset_of',
+  'test_ipv6_super_set_of',
+  'test_filecontent_line',
+];
+
+type Node = Record<string, unknown>;
+
+const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+
+/** A minimal reader of the system characteristics these unit tests ship (enough for analyse mode). */
+function readSyschar(file: string): SystemCharacteristics {
+  const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', removeNSPrefix: true, parseTagValue: false, trimValues: false });
+  const root = (parser.parse(readFileSync(file, 'utf8')) as Node).oval_system_characteristics as Node;
+
+  const items = new Map<number, Item>();
+  const data = (root.system_data ?? {}) as Node;
+  for (const [type, nodes] of Object.entries(data)) {
+    if (type.startsWith('@_')) continue;
+    for (const node of asArray(nodes as Node | Node[])) {
+      const entities: ItemEntity[] = [];
+      for (const [name, values] of Object.entries(node)) {
+        if (name.startsWith('@_') || name === '#text') continue;
+        for (const value of asArray(values as unknown)) {
+          const text = typeof value === 'object' && value !== null ? ((value as Node)['#text'] as string | undefined) : String(value);
+          const attributes = typeof value === 'object' && value !== null ? (value as Node) : {};
+          entities.push({
+            name,
+            value: text ?? '',
+            datatype: ((attributes['@_datatype'] as string | undefined) ?? 'string') as Datatype,
+            status: attributes['@_status'] as ItemEntity['status'],
+          });
+        }
+      }
+      const id = Number(node['@_id']);
+      items.set(id, { id, type, family: 'independent', status: (node['@_status'] as Item['status']) ?? 'exists', entities });
+    }
+  }
+
+  const collectedObjects = new Map<string, CollectedObject>();
+  for (const node of asArray(((root.collected_objects ?? {}) as Node).object as Node | Node[])) {
+    const references = asArray(node.reference as Node | Node[]).map((reference) => items.get(Number(reference['@_item_ref'])));
+    collectedObjects.set(String(node['@_id']), {
+      objectId: String(node['@_id']),
+      version: Number(node['@_version']),
+      variableInstance: 1,
+      flag: node['@_flag'] as CollectedObject['flag'],
+      messages: [],
+      variableValues: asArray(node.variable_value as Node | Node[]).map((value) => ({ variableId: String(value['@_variable_id']), value: String(value['#text'] ?? '') })),
+      items: references.filter((item): item is Item => item !== undefined),
+    });
+  }
+  return { systemInfo: { osName: '', osVersion: '', architecture: '', primaryHostName: '', interfaces: [] }, collectedObjects, items };
+}
+
+interface Expectation {
+  target: string;
+  count: number;
+  measure: (results: OvalResults) => number;
+}
+
+const SYSTEM = '/oval_results/results/system';
+
+/** Counts that the XPath expressions of the conformance data ask for, for the forms used on results. */
+function measureFor(xpath: string): Expectation['measure'] | undefined {
+  let match = /^\/tests\/test\[@test_id="([^"]+)"(?: and |\]\[)@result="([^"]+)"\]$/.exec(xpath);
+  if (match !== null) {
+    const [, id, result] = match;
+    return (results) => (results.tests.get(id!)?.result === result ? 1 : 0);
+  }
+  match = /^\/tests\/test\[@test_id="([^"]+)"\]\/tested_item\[@result="([^"]+)"\]$/.exec(xpath);
+  if (match !== null) {
+    const [, id, result] = match;
+    return (results) => results.tests.get(id!)?.testedItems.filter((item) => item.result === result).length ?? 0;
+  }
+  match = /^\/tests\/test\[@result="([^"]+)"\]$/.exec(xpath);
+  if (match !== null) {
+    const [, result] = match;
+    return (results) => [...results.tests.values()].filter((test) => test.result === result).length;
+  }
+  match = /^\/definitions\/definition\[@definition_id="([^"]+)"\]\[@result="([^"]+)"\]$/.exec(xpath);
+  if (match !== null) {
+    const [, id, result] = match;
+    return (results) => (results.definitions.get(id!)?.result === result ? 1 : 0);
+  }
+  match = /^\/definitions\/definition\[@result="([^"]+)"\]$/.exec(xpath);
+  if (match !== null) {
+    const [, result] = match;
+    return (results) => [...results.definitions.values()].filter((definition) => definition.result === result).length;
+  }
+  return undefined;
+}
+
+/** The expected test and definition results of one unit test, from its XPath counts. */
+function expectations(caseName: string): Expectation[] {
+  const found: Expectation[] = [];
+  for (const line of readFileSync(path.join(conformance, 'expected.jsonl'), 'utf8').split('\n')) {
+    if (line === '') continue;
+    const record = JSON.parse(line) as { case: string; kind: string; target: string; expected: number };
+    if (record.case !== `API/OVAL/unittests/${caseName}` || record.kind !== 'xpath_count') continue;
+    const xpath = record.target.replace(/^count\((.*)\)$/, '$1');
+    if (!xpath.startsWith(SYSTEM)) continue;
+    const measure = measureFor(xpath.slice(SYSTEM.length));
+    if (measure !== undefined) found.push({ target: record.target, count: record.expected, measure });
+  }
+  return found;
+}
+
+describe('OpenSCAP unit tests in analyse mode', () => {
+  it.each(CASES)('%s agrees with oscap', async (caseName) => {
+    const definitions = await parseOvalDefinitions(path.join(unittests, `${caseName}.oval.xml`));
+    const systemCharacteristics = readSyschar(path.join(unittests, `${caseName}.syschar.xml`));
+    const results = await evaluateOval(definitions, { systemCharacteristics });
+
+    const expected = expectations(caseName);
+    expect(expected.length).toBeGreaterThan(0);
+    for (const expectation of expected) {
+      expect(expectation.measure(results), expectation.target).toBe(expectation.count);
+    }
+  });
+});
