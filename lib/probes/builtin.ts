@@ -12,8 +12,18 @@ import { textfilecontent54Probe } from './independent/textfilecontent54.js';
 import { variableProbe } from './independent/variable.js';
 import { xmlfilecontentProbe } from './independent/xmlfilecontent.js';
 import { yamlfilecontentProbe } from './independent/yamlfilecontent.js';
+import { registerPackageProbes } from './linux/packages.js';
 import { ProbeRegistry, type Probe } from './probe.js';
 import { fileProbe } from './unix/file.js';
+import { fileextendedattributeProbe } from './unix/fileextendedattribute.js';
+import { passwordProbe } from './unix/password.js';
+import { process58Probe } from './unix/process58.js';
+import { runlevelProbe } from './unix/runlevel.js';
+import { shadowProbe } from './unix/shadow.js';
+import { symlinkProbe } from './unix/symlink.js';
+import { sysctlProbe } from './unix/sysctl.js';
+import { unameProbe } from './unix/uname.js';
+import { xinetdProbe } from './unix/xinetd.js';
 
 /** The probes of the independent family. */
 export const independentProbes: readonly Probe[] = [
@@ -30,10 +40,23 @@ export const independentProbes: readonly Probe[] = [
 ];
 
 /** The probes of the unix family. */
-export const unixProbes: readonly Probe[] = [fileProbe];
+export const unixProbes: readonly Probe[] = [
+  fileProbe,
+  fileextendedattributeProbe,
+  passwordProbe,
+  process58Probe,
+  runlevelProbe,
+  shadowProbe,
+  symlinkProbe,
+  sysctlProbe,
+  unameProbe,
+  xinetdProbe,
+];
 
+/** Builds a registry with every built-in probe: independent, unix and linux families. */
 export function createDefaultRegistry(): ProbeRegistry {
   const registry = new ProbeRegistry();
   for (const probe of [...independentProbes, ...unixProbes]) registry.register(probe);
+  registerPackageProbes(registry);
   return registry;
 }
