@@ -280,5 +280,5 @@ function setAttributes(node: TreeNode, entry: LayerEntry): void {
   node.atime = entry.atime;
   node.ctime = entry.ctime;
   if (entry.xattrs !== undefined && entry.xattrs.size > 0) node.xattrs = entry.xattrs;
-  else delete node.xattrs;
+  else node.xattrs = undefined;
 }

@@ -67,9 +67,25 @@ export class FileTree {
   }
 
   createNode(attributes: NodeAttributes): TreeNode {
-    const node: TreeNode = { ...attributes, ino: this.nextIno++, links: 0 };
-    if (attributes.type === 'directory') node.children = new Map();
-    return node;
+    // Every node gets the same fields in the same order, so V8 gives all of them one shape.
+    return {
+      type: attributes.type,
+      mode: attributes.mode,
+      uid: attributes.uid,
+      gid: attributes.gid,
+      size: attributes.size,
+      mtime: attributes.mtime,
+      atime: attributes.atime,
+      ctime: attributes.ctime,
+      ino: this.nextIno++,
+      links: 0,
+      children: attributes.type === 'directory' ? new Map() : undefined,
+      linkTarget: attributes.linkTarget,
+      content: attributes.content,
+      rdevMajor: attributes.rdevMajor,
+      rdevMinor: attributes.rdevMinor,
+      xattrs: attributes.xattrs,
+    };
   }
 
   /** Links `node` into `directory` under `name`, replacing and unlinking what was there. */
