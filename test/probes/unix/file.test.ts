@@ -1,0 +1,157 @@
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { fileProbe } from '../../../lib/probes/unix/file.js';
+import { entityNames, makeTempRoot, request, run, value, type TempRoot } from '../helpers.js';
+
+let root: TempRoot;
+
+beforeAll(async () => {
+  root = await makeTempRoot((path) => {
+    mkdirSync(join(path, 'etc/conf.d'), { recursive: true });
+    mkdirSync(join(path, 'etc/lnk'), { recursive: true });
+    writeFileSync(join(path, 'etc/ssh.conf'), 'PermitRootLogin no\n');
+    writeFileSync(join(path, 'etc/conf.d/x.conf'), 'a=1\nb=2\n');
+    writeFileSync(join(path, 'etc/conf.d/y.conf'), 'c=3\n');
+    symlinkSync('../conf.d', join(path, 'etc/lnk/back'));
+    symlinkSync('/etc', join(path, 'etc/lnk/loop'));
+    writeFileSync(join(path, 'etc/setuid'), '');
+    chmodSync(join(path, 'etc/setuid'), 0o4751);
+    execFileSync('mkfifo', [join(path, 'etc/pipe')]);
+  });
+});
+
+afterAll(() => root.remove());
+
+describe('file probe', () => {
+  it('reports entities in schema order', async () => {
+    const result = await run(fileProbe, root.target, request('file_object', 'unix', [{ name: 'filepath', value: '/etc/setuid' }]));
+    expect(result.items).toHaveLength(1);
+    const item = result.items[0];
+    expect(entityNames(item)).toEqual([
+      'filepath', 'path', 'filename', 'type', 'group_id', 'user_id', 'a_time', 'c_time', 'm_time', 'size',
+      'suid', 'sgid', 'sticky', 'uread', 'uwrite', 'uexec', 'gread', 'gwrite', 'gexec', 'oread', 'owrite', 'oexec',
+      'has_extended_acl',
+    ]);
+  });
+
+  it('decodes permission bits', async () => {
+    const result = await run(fileProbe, root.target, request('file_object', 'unix', [{ name: 'filepath', value: '/etc/setuid' }]));
+    const item = result.items[0];
+    expect(value(item, 'type')).toBe('regular');
+    expect(value(item, 'suid')).toBe('true');
+    expect(value(item, 'sgid')).toBe('false');
+    expect(value(item, 'uexec')).toBe('true');
+    expect(value(item, 'gread')).toBe('true');
+    expect(value(item, 'gwrite')).toBe('false');
+    expect(value(item, 'gexec')).toBe('true');
+    expect(value(item, 'oread')).toBe('false');
+    expect(value(item, 'oexec')).toBe('true');
+    expect(value(item, 'size')).toBe('0');
+  });
+
+  it('has_extended_acl is not collected on a directory', async () => {
+    const result = await run(fileProbe, root.target, request('file_object', 'unix', [{ name: 'filepath', value: '/etc/setuid' }]));
+    const acl = result.items[0].entities.find((entity) => entity.name === 'has_extended_acl');
+    expect(acl?.status).toBe('not collected');
+    expect(acl?.value).toBeUndefined();
+  });
+
+  // The same object in oscap-chroot 1.3.7 gave exactly these four directories.
+  it('nil filename lists directories down', async () => {
+    const result = await run(
+      fileProbe,
+      root.target,
+      request('file_object', 'unix', [{ name: 'path', value: '/etc' }, { name: 'filename', nil: true }], {
+        recurse_direction: 'down',
+        recurse: 'symlinks and directories',
+      }),
+    );
+    const paths = result.items.map((item) => value(item, 'path'));
+    expect(paths).toEqual(['/etc', '/etc/conf.d', '/etc/lnk', '/etc/lnk/back', '/etc/lnk/loop']);
+    expect(result.items.map((item) => value(item, 'type'))).toEqual(['directory', 'directory', 'directory', 'symbolic link', 'symbolic link']);
+    expect(entityNames(result.items[0]).slice(0, 2)).toEqual(['path', 'filename']);
+    expect(value(result.items[0], 'filename')).toBe('');
+  });
+
+  it('recurse directories skips links', async () => {
+    const result = await run(
+      fileProbe,
+      root.target,
+      request('file_object', 'unix', [{ name: 'path', value: '/etc' }, { name: 'filename', nil: true }], {
+        recurse_direction: 'down',
+        recurse: 'directories',
+      }),
+    );
+    expect(result.items.map((item) => value(item, 'path'))).toEqual(['/etc', '/etc/conf.d', '/etc/lnk']);
+  });
+
+  it('max_depth limits the descent', async () => {
+    const result = await run(
+      fileProbe,
+      root.target,
+      request('file_object', 'unix', [{ name: 'path', value: '/' }, { name: 'filename', nil: true }], {
+        recurse_direction: 'down',
+        max_depth: '1',
+      }),
+    );
+    expect(result.items.map((item) => value(item, 'path'))).toEqual(['/', '/etc']);
+  });
+
+  it('recurse_direction up lists the parents', async () => {
+    const result = await run(
+      fileProbe,
+      root.target,
+      request('file_object', 'unix', [{ name: 'path', value: '/etc/conf.d' }, { name: 'filename', nil: true }], {
+        recurse_direction: 'up',
+      }),
+    );
+    expect(result.items.map((item) => value(item, 'path'))).toEqual(['/etc/conf.d', '/etc', '/']);
+  });
+
+  // oscap-chroot 1.3.7 found the same five files, the links' copies included.
+  it('filepath pattern follows directory links', async () => {
+    const result = await run(
+      fileProbe,
+      root.target,
+      request('file_object', 'unix', [{ name: 'filepath', value: '^/etc/.*\\.conf$', operation: 'pattern match' }]),
+    );
+    expect(result.items.map((item) => value(item, 'filepath')).sort()).toEqual([
+      '/etc/conf.d/x.conf',
+      '/etc/conf.d/y.conf',
+      '/etc/lnk/back/x.conf',
+      '/etc/lnk/back/y.conf',
+      '/etc/ssh.conf',
+    ]);
+  });
+
+  it('reports a FIFO without opening it', async () => {
+    const result = await run(fileProbe, root.target, request('file_object', 'unix', [{ name: 'path', value: '/etc' }, { name: 'filename', value: 'pipe' }]));
+    expect(value(result.items[0], 'type')).toBe('named pipe');
+  });
+
+  it('rejects an invalid behavior', async () => {
+    const result = await run(
+      fileProbe,
+      root.target,
+      request('file_object', 'unix', [{ name: 'path', value: '/etc' }, { name: 'filename', nil: true }], { recurse_direction: 'sideways' }),
+    );
+    expect(result.flag).toBe('error');
+    expect(result.messages?.[0].text).toContain('sideways');
+  });
+
+  it('path pattern matches directories', async () => {
+    const result = await run(
+      fileProbe,
+      root.target,
+      request('file_object', 'unix', [
+        { name: 'path', value: '^/etc/conf', operation: 'pattern match' },
+        { name: 'filename', value: 'y.conf' },
+      ]),
+    );
+    expect(result.items.map((item) => value(item, 'filepath'))).toEqual(['/etc/conf.d/y.conf']);
+  });
+});

@@ -1,0 +1,82 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { process58Probe } from '../../../lib/probes/unix/process58.js';
+import { sysctlProbe } from '../../../lib/probes/unix/sysctl.js';
+import { unameProbe } from '../../../lib/probes/unix/uname.js';
+import { openHostTarget } from '../../../lib/targets/host.js';
+import type { Target } from '../../../lib/targets/target.js';
+import { makeTempRoot, request, run, value, type TempRoot } from '../helpers.js';
+
+let root: TempRoot;
+let host: Target;
+
+beforeAll(async () => {
+  root = await makeTempRoot(() => {});
+  host = await openHostTarget();
+});
+
+afterAll(() => root.remove());
+
+describe('probes that need a running system', () => {
+  it('uname is not collected offline', async () => {
+    const result = await run(unameProbe, root.target, request('uname_object', 'unix', []));
+    expect(result.flag).toBe('not collected');
+    expect(result.items).toHaveLength(0);
+    expect(result.messages?.[0].text).toContain('no running kernel');
+  });
+
+  it('uname reads the host kernel', async () => {
+    const result = await run(unameProbe, host, request('uname_object', 'unix', []));
+    const item = result.items[0];
+    expect(value(item, 'os_release')).toBe(execFileSync('uname', ['-r']).toString().trim());
+    expect(value(item, 'machine_class')).toBe(execFileSync('uname', ['-m']).toString().trim());
+    expect(value(item, 'os_version')).toBe(execFileSync('uname', ['-v']).toString().trim());
+  });
+
+  it('sysctl is not collected offline', async () => {
+    const result = await run(sysctlProbe, root.target, request('sysctl_object', 'unix', [{ name: 'name', value: 'kernel.ostype' }]));
+    expect(result.flag).toBe('not collected');
+  });
+
+  it('sysctl reads /proc/sys on the host', async () => {
+    const result = await run(
+      sysctlProbe,
+      host,
+      request('sysctl_object', 'unix', [{ name: 'name', value: '^kernel\\.(ostype|osrelease)$', operation: 'pattern match' }]),
+    );
+    expect(result.items.map((item) => value(item, 'name'))).toEqual(['kernel.osrelease', 'kernel.ostype']);
+    expect(value(result.items[1], 'value')).toBe('Linux');
+  });
+
+  it('process58 finds this process', async () => {
+    const result = await run(
+      process58Probe,
+      host,
+      request('process58_object', 'unix', [
+        { name: 'command_line', value: '.*', operation: 'pattern match' },
+        { name: 'pid', value: String(process.pid), datatype: 'int' },
+      ]),
+    );
+    expect(result.items).toHaveLength(1);
+    const item = result.items[0];
+    const commandLine = readFileSync(`/proc/${process.pid}/cmdline`, 'utf8').replace(/\0$/, '').replaceAll('\0', ' ');
+    expect(value(item, 'command_line')).toBe(commandLine);
+    expect(value(item, 'ppid')).toBe(String(process.ppid));
+    expect(value(item, 'user_id')).toBe(String(process.geteuid?.()));
+  });
+
+  it('process58 is not collected offline', async () => {
+    const result = await run(
+      process58Probe,
+      root.target,
+      request('process58_object', 'unix', [
+        { name: 'command_line', value: '.*', operation: 'pattern match' },
+        { name: 'pid', value: '1', datatype: 'int' },
+      ]),
+    );
+    expect(result.flag).toBe('not collected');
+  });
+});
