@@ -2,9 +2,13 @@
  * A FileSystemView over files held in memory, for tests: regular files, directories (implied
  * by the files in them) and symbolic links resolved inside the view.
  */
-import { readFileSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
+import { createGunzip } from 'node:zlib';
+
+import tarStream from 'tar-stream';
 
 import { ScapulaError } from '../../lib/errors.js';
 import type { DirEntry, FileStat, FileSystemView, ReadOptions, Target, TargetFacts } from '../../lib/targets/target.js';
@@ -189,4 +193,30 @@ export function readPackageList(file: string): Record<string, string>[] {
     const cells = line.split('\t');
     return Object.fromEntries(columns.map((column, i) => [column, cells[i]]));
   });
+}
+
+/**
+ * Loads a .tar.gz into a MemoryFileSystem, keeping modes, numeric owners and mtimes from the
+ * tar headers, so tests see setuid bits and owners without extracting as root.
+ */
+export async function memoryFileSystemFromTar(file: string): Promise<MemoryFileSystem> {
+  const fs = new MemoryFileSystem();
+  const extract = tarStream.extract();
+  extract.on('entry', (header, stream, next) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('end', () => {
+      const name = header.name.replace(/^\.\/?/, '/');
+      const common = { mode: (header.mode ?? 0) & 0o7777, uid: header.uid ?? 0, gid: header.gid ?? 0, mtime: Math.floor((header.mtime?.getTime() ?? 0) / 1000) };
+      if (name !== '/' && name !== '') {
+        if (header.type === 'directory') fs.add(name.replace(/\/$/, ''), { ...common, directory: true });
+        else if (header.type === 'symlink') fs.add(name, { ...common, link: header.linkname ?? '' });
+        else if (header.type === 'file') fs.add(name, { ...common, bytes: new Uint8Array(Buffer.concat(chunks)) });
+      }
+      next();
+    });
+    stream.resume();
+  });
+  await pipeline(createReadStream(file), createGunzip(), extract);
+  return fs;
 }

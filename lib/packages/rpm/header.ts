@@ -35,13 +35,14 @@ export interface HeaderEntry {
 export type HeaderValue = string | string[] | number[] | bigint[] | Uint8Array;
 
 export class RpmHeader {
-  /** The whole blob, from the il word on; kept for the header digest check. */
+  /** The whole blob, from the il word on; kept for the header digest and signature checks. */
   readonly blob: Uint8Array;
-  /** The byte length of the immutable region (index and data), or null without a region tag. */
-  readonly regionLength: number | null;
+  /** The immutable region: how many index entries and data bytes it covers, or null without a region tag. */
+  readonly region: { entries: number; dataLength: number } | null;
   private readonly entries = new Map<number, HeaderEntry>();
   private readonly data: DataView;
-  private readonly dataStart: number;
+  /** Offset of the data store in `blob`. */
+  readonly dataStart: number;
   private readonly dataLength: number;
   private readonly where: string;
 
@@ -76,7 +77,7 @@ export class RpmHeader {
       entries.push(entry);
     }
 
-    this.regionLength = this.readRegion(entries[0], indexCount);
+    this.region = this.readRegion(entries[0], indexCount);
     // Later entries replace earlier ones, so dribble entries win over region entries.
     for (const entry of entries) this.entries.set(entry.tag, entry);
   }
@@ -198,10 +199,10 @@ export class RpmHeader {
   }
 
   /**
-   * Checks the region trailer of a header whose first entry is a region tag, and returns the
-   * region's length in bytes (index entries plus the data up to the end of the trailer).
+   * Checks the region trailer of a header whose first entry is a region tag, and returns how
+   * many index entries and data bytes (up to the end of the trailer) the region covers.
    */
-  private readRegion(first: HeaderEntry, indexCount: number): number | null {
+  private readRegion(first: HeaderEntry, indexCount: number): { entries: number; dataLength: number } | null {
     if (first.tag !== RpmTag.HEADERIMMUTABLE && first.tag !== RpmTag.HEADERSIGNATURES && first.tag !== RpmTag.HEADERREGIONS) {
       return null;
     }
@@ -213,7 +214,7 @@ export class RpmHeader {
     if (trailerTag !== first.tag || !Number.isInteger(regionEntries) || regionEntries < 1 || regionEntries > indexCount) {
       this.fail(`region trailer of tag ${first.tag} is invalid (tag ${trailerTag}, offset ${trailerOffset})`);
     }
-    return regionEntries * ENTRY_SIZE + first.offset + ENTRY_SIZE;
+    return { entries: regionEntries, dataLength: first.offset + ENTRY_SIZE };
   }
 
   private fail(message: string): never {

@@ -61,8 +61,10 @@ export function parseSignaturePacket(bytes: Uint8Array): SignatureInfo | null {
   return null;
 }
 
-interface Packet {
+export interface Packet {
   tag: number;
+  /** Bytes of the packet header before the body. */
+  headerLength: number;
   body: Uint8Array;
 }
 
@@ -103,7 +105,7 @@ export function readPacket(bytes: Uint8Array): Packet | null {
   }
 
   if (at + length > bytes.length) return null;
-  return { tag, body: bytes.subarray(at, at + length) };
+  return { tag, headerLength: at, body: bytes.subarray(at, at + length) };
 }
 
 function readSubpackets(area: Uint8Array, info: SignatureInfo): boolean {
