@@ -20,6 +20,8 @@ import { LayerApplier, type LayerEntry } from './apply.js';
 import type { LayerPlan } from './manifest.js';
 
 const TAR_BLOCK = 512;
+const SCHILY_XATTR = 'SCHILY.xattr.';
+const LIBARCHIVE_XATTR = 'LIBARCHIVE.xattr.';
 
 export interface LayerReadOptions {
   verify: boolean;
@@ -56,7 +58,7 @@ export async function applyLayer(tree: FileTree, layer: number, plan: LayerPlan,
         throw new ScapulaError('LIMIT', `the image has more than ${options.entryCount.maxEntries} tar entries (the maxEntries option)`, { file: region.store.name });
       }
 
-      const node = applier.apply(toLayerEntry(header));
+      const node = applier.apply(toLayerEntry(header, layerName, options.warnings));
       if (node !== null) {
         node.content = compression === 'none' ? { store: region.store, offset: region.offset + header.byteOffset } : { layer, ordinal };
       }
@@ -180,8 +182,12 @@ function hashingTransform(hash: Hash | null, byteCount: { value: number }): Tran
   });
 }
 
-/** Converts a tar-stream header to a layer entry, applying the PAX records tar-stream leaves alone. */
-function toLayerEntry(header: TarHeader): LayerEntry {
+/**
+ * Converts a tar-stream header to a layer entry, applying the PAX records tar-stream leaves
+ * alone: uid, gid, times and extended attributes, as GNU tar ("SCHILY.xattr.NAME=value") and
+ * libarchive ("LIBARCHIVE.xattr.URL-ENCODED-NAME=base64") write them.
+ */
+function toLayerEntry(header: TarHeader, layerName: string, warnings: string[]): LayerEntry {
   const pax = header.pax ?? {};
   const mtime = paxNumber(pax.mtime) ?? Math.floor((header.mtime?.getTime() ?? 0) / 1000);
   const entry: LayerEntry = {
@@ -199,10 +205,27 @@ function toLayerEntry(header: TarHeader): LayerEntry {
     devminor: header.devminor ?? 0,
   };
 
-  for (const [key, value] of Object.entries(pax)) {
-    if (!key.startsWith('SCHILY.xattr.')) continue;
-    entry.xattrs ??= new Map();
-    entry.xattrs.set(key.slice('SCHILY.xattr.'.length), Buffer.from(String(value), 'utf8'));
+  for (const [key, rawValue] of Object.entries(pax)) {
+    const value = String(rawValue);
+    if (key.startsWith('GNU.sparse.')) {
+      throw new ScapulaError('UNSUPPORTED', `${layerName}: entry ${header.name} is a GNU sparse file, which scapula cannot read`);
+    }
+    if (key.startsWith(SCHILY_XATTR)) {
+      // tar-stream decodes PAX records as UTF-8, so a binary value comes out with U+FFFD in it.
+      if (value.includes('\uFFFD')) warnings.push(`${layerName}: extended attribute ${key.slice(SCHILY_XATTR.length)} of ${header.name} is binary and was not decoded exactly`);
+      entry.xattrs ??= new Map();
+      entry.xattrs.set(key.slice(SCHILY_XATTR.length), Buffer.from(value, 'utf8'));
+    } else if (key.startsWith(LIBARCHIVE_XATTR)) {
+      let name: string;
+      try {
+        name = decodeURIComponent(key.slice(LIBARCHIVE_XATTR.length));
+      } catch {
+        warnings.push(`${layerName}: extended attribute record ${key} of ${header.name} has an invalid name; it was skipped`);
+        continue;
+      }
+      entry.xattrs ??= new Map();
+      entry.xattrs.set(name, Buffer.from(value, 'base64'));
+    }
   }
   return entry;
 }

@@ -136,13 +136,14 @@ export async function planDockerSave(files: ImageFiles, manifestEntries: DockerM
     candidates.push({ entry, config: parseConfig(value, entry.config), configBytes: bytes });
   }
 
-  const matching = candidates.filter((candidate) => options.platform === undefined || platformMatches(candidate.config, options.platform));
-  if (matching.length !== 1) {
-    const listed = candidates.map((candidate) => `${formatPlatform(candidate.config)} (${candidate.entry.repoTags.join(', ') || candidate.entry.config})`).join('; ');
-    const problem = matching.length === 0 ? `no image for platform ${formatPlatform(options.platform!)}` : `${matching.length} images, so one must be chosen`;
-    throw new ScapulaError('IMAGE_INVALID', `the archive holds ${problem}; available: ${listed}`, { file: files.name });
-  }
-  const { entry, config, configBytes } = matching[0];
+  const chosen = choosePlatform(
+    candidates,
+    (candidate) => candidate.config,
+    (candidate) => `${formatPlatform(candidate.config)} (${candidate.entry.repoTags.join(', ') || candidate.entry.config})`,
+    options,
+    files.name,
+  );
+  const { entry, config, configBytes } = chosen;
 
   const configDigest = configDigestFromName(entry.config);
   if (options.verify && configDigest !== undefined) verifyDigest(configBytes, configDigest, entry.config, files.name);
@@ -227,7 +228,10 @@ async function collectManifests(files: ImageFiles, index: unknown, where: string
       await collectManifests(files, value, descriptor.digest, descriptorReferences, depth + 1, candidates, verify);
       continue;
     }
-    candidates.push({ descriptor, platform: descriptor.platform, references: descriptorReferences, present: region !== null });
+    // Two tags of one image (docker save a:1 a:2) list the same manifest twice.
+    const known = candidates.find((candidate) => candidate.descriptor.digest === descriptor.digest);
+    if (known !== undefined) known.references.push(...descriptorReferences);
+    else candidates.push({ descriptor, platform: descriptor.platform, references: descriptorReferences, present: region !== null });
   }
 }
 
@@ -248,22 +252,49 @@ async function fillPlatformsFromConfigs(files: ImageFiles, candidates: ManifestC
 
 function selectCandidate(candidates: ManifestCandidate[], options: SelectOptions, archive: string): ManifestCandidate {
   const present = candidates.filter((candidate) => candidate.present);
-  const describe = (candidate: ManifestCandidate): string =>
-    `${candidate.platform === undefined ? 'unknown platform' : formatPlatform(candidate.platform)}${candidate.present ? '' : ' (not in the archive)'}`;
-  const available = candidates.map(describe).join(', ') || 'none';
-
   if (present.length === 0) {
-    throw new ScapulaError('IMAGE_INVALID', `the image index names no image manifest that the archive holds; listed: ${available}`, { file: archive });
+    const listed = candidates.map((candidate) => `${describePlatform(candidate.platform)} (not in the archive)`).join(', ') || 'none';
+    throw new ScapulaError('IMAGE_INVALID', `the image index names no image manifest that the archive holds; listed: ${listed}`, { file: archive });
   }
-  // A single image is taken whatever its platform, unless a platform was requested.
-  if (present.length === 1 && options.platform === undefined) return present[0];
+  const absent = candidates.filter((candidate) => !candidate.present).map((candidate) => `${describePlatform(candidate.platform)} (not in the archive)`);
+  return choosePlatform(present, (candidate) => candidate.platform, (candidate) => describePlatform(candidate.platform), options, archive, absent, (candidate) =>
+    [candidate.descriptor.digest, ...candidate.references].join(' '),
+  );
+}
+
+/**
+ * Picks one image: a single image whatever its platform unless a platform was requested,
+ * else the one image of the requested (or the machine's) platform. Several images of that
+ * platform are rejected, because nothing tells which one the caller means.
+ */
+function choosePlatform<T>(
+  candidates: T[],
+  platformOf: (candidate: T) => Platform | undefined,
+  describe: (candidate: T) => string,
+  options: SelectOptions,
+  archive: string,
+  absent: string[] = [],
+  identify: (candidate: T) => string = describe,
+): T {
+  if (candidates.length === 1 && options.platform === undefined) return candidates[0];
 
   const wanted = options.platform ?? options.defaultPlatform;
-  const matching = present.filter((candidate) => candidate.platform !== undefined && platformMatches(candidate.platform, wanted));
+  const matching = candidates.filter((candidate) => {
+    const platform = platformOf(candidate);
+    return platform !== undefined && platformMatches(platform, wanted);
+  });
+  const available = [...candidates.map(describe), ...absent].join(', ');
   if (matching.length === 0) {
     throw new ScapulaError('IMAGE_INVALID', `no image for platform ${formatPlatform(wanted)} in the archive; available: ${available}`, { file: archive });
   }
+  if (matching.length > 1) {
+    throw new ScapulaError('IMAGE_INVALID', `the archive holds ${matching.length} images for platform ${formatPlatform(wanted)} (${matching.map(identify).join('; ')}); save one image per archive`, { file: archive });
+  }
   return matching[0];
+}
+
+function describePlatform(platform: Platform | undefined): string {
+  return platform === undefined ? 'unknown platform' : formatPlatform(platform);
 }
 
 /** A platform matches when os and architecture are equal and the requested variant, if any, is equal too. */

@@ -388,6 +388,30 @@ describe('inputs and contents', () => {
     expect((await target.fs.xattrs('/etc/passwd')).size).toBe(0);
   });
 
+  it('libarchive xattrs decode exactly', async () => {
+    const capability = Buffer.from([0x01, 0x00, 0x00, 0x02, 0x00, 0x20, 0x00, 0x00, 0xff, 0xfe]);
+    const target = await openImage(oneLayer([{ name: 'bin/ping', content: 'elf', pax: { 'LIBARCHIVE.xattr.security.capability': capability.toString('base64') } }]));
+    expect(Buffer.from((await target.fs.xattrs('/bin/ping')).get('security.capability')!)).toEqual(capability);
+    expect(target.warnings).toEqual([]);
+  });
+
+  it('binary SCHILY xattr gives a warning', async () => {
+    const layer = await buildTar([...BASE_ENTRIES, { name: 'bin/ping', content: 'elf', pax: { 'SCHILY.xattr.security.capability': 'QQ' } }]);
+    // Put two bytes that are not UTF-8 in place of "QQ"; the record length stays right.
+    const at = layer.indexOf('security.capability=QQ') + 'security.capability='.length;
+    layer[at] = 0xff;
+    layer[at + 1] = 0xfe;
+    const target = await openBytes(layer);
+    expect((await target.fs.xattrs('/bin/ping')).has('security.capability')).toBe(true);
+    expect(target.warnings).toEqual(['layer 1 (rootfs): extended attribute security.capability of bin/ping is binary and was not decoded exactly']);
+  });
+
+  it('GNU sparse file is UNSUPPORTED', async () => {
+    const error = await failure(openImage(oneLayer([{ name: 'sparse', content: 'x', pax: { 'GNU.sparse.major': '1', 'GNU.sparse.minor': '0' } }])));
+    expect(error.code).toBe('UNSUPPORTED');
+    expect(error.message).toContain('entry sparse is a GNU sparse file');
+  });
+
   it('FIFO in a built layer is not read', async () => {
     const target = await openImage(oneLayer([{ name: 'run/pipe', type: 'fifo', mode: 0o600 }]));
     expect(await target.fs.lstat('/run/pipe')).toMatchObject({ type: 'fifo', mode: 0o600, size: 0 });
@@ -403,6 +427,41 @@ describe('inputs and contents', () => {
     expect(target.image.architecture).toBe('riscv64');
     const error = await failure(openImage(spec, { platform: 'linux/amd64' }));
     expect(error.message).toContain('available: linux/riscv64');
+  });
+
+  it('two tags of one image open once', async () => {
+    const built = await buildImage(oneLayer([]));
+    const index = JSON.parse(built.files.get('index.json')!.toString('utf8'));
+    index.manifests.push({ ...index.manifests[0], annotations: { 'io.containerd.image.name': 'docker.io/scapula-tests/image:other' } });
+    built.files.set('index.json', Buffer.from(JSON.stringify(index)));
+    const target = await openBytes(await packLayout(built.files));
+    expect(target.image.references).toEqual(['docker.io/scapula-tests/image:test', 'docker.io/scapula-tests/image:other', 'scapula-tests/image:test']);
+  });
+
+  it('two images of one platform are rejected', async () => {
+    const first = await buildImage({ ...oneLayer([{ name: 'one', content: '1' }]), reference: 'scapula-tests/one:1' });
+    const second = await buildImage({ ...oneLayer([{ name: 'two', content: '2' }]), reference: 'scapula-tests/two:2' });
+    const files = new Map([...first.files, ...second.files]);
+    const index = JSON.parse(first.files.get('index.json')!.toString('utf8'));
+    index.manifests.push(...JSON.parse(second.files.get('index.json')!.toString('utf8')).manifests);
+    files.set('index.json', Buffer.from(JSON.stringify(index)));
+    files.delete('manifest.json');
+    const error = await failure(openBytes(await packLayout(files), { platform: 'linux/amd64' }));
+    expect(error.code).toBe('IMAGE_INVALID');
+    expect(error.message).toContain('the archive holds 2 images for platform linux/amd64');
+    expect(error.message).toContain('docker.io/scapula-tests/two:2');
+  });
+
+  it('index entries missing from the archive are skipped', async () => {
+    const built = await buildImage({ ...oneLayer([]), architecture: 'arm64' });
+    const index = JSON.parse(built.files.get('index.json')!.toString('utf8'));
+    index.manifests[0].platform = { os: 'linux', architecture: 'arm64' };
+    index.manifests.push({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${'a'.repeat(64)}`, size: 500, platform: { os: 'linux', architecture: 'amd64' } });
+    built.files.set('index.json', Buffer.from(JSON.stringify(index)));
+    const target = await openBytes(await packLayout(built.files));
+    expect(target.image.architecture).toBe('arm64');
+    const error = await failure(openBytes(await packLayout(built.files), { platform: 'linux/amd64' }));
+    expect(error.message).toContain('available: linux/arm64, linux/amd64 (not in the archive)');
   });
 
   it('invalid platform text is USAGE', async () => {
