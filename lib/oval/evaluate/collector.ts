@@ -98,11 +98,26 @@ async function collectWithProbe(evaluation: Evaluation, object: OvalObject): Pro
     return { ...base(object), flag: 'not collected', messages: [{ level: 'warning', text }], variableValues };
   }
 
+  // variable_object names variables by id; their values must be ready before the probe reads them.
+  const namedVariables = await resolveNamedVariables(evaluation, object, resolution.entities);
+  if (namedVariables.error !== undefined) {
+    return { ...base(object), flag: 'error', messages: [{ level: 'error', text: namedVariables.error }], variableValues };
+  }
+
   let result;
   try {
     result = await probe.collect(
       { object, entities: resolution.entities, behaviors: object.behaviors ?? {} },
-      { target: evaluation.options.target, logger: evaluation.options.logger, cache: evaluation.probeCache, signal: evaluation.options.signal },
+      {
+        target: evaluation.options.target,
+        logger: evaluation.options.logger,
+        cache: evaluation.probeCache,
+        signal: evaluation.options.signal,
+        variableValues: (variableId) => {
+          const values = evaluation.variables.get(variableId);
+          return values === undefined || values.error !== undefined || values.values.length === 0 ? undefined : values.values;
+        },
+      },
     );
   } catch (error) {
     evaluation.checkAborted();
@@ -116,6 +131,17 @@ async function collectWithProbe(evaluation: Evaluation, object: OvalObject): Pro
   items = await applyFilters(evaluation, object.filters, items, messages);
   const flag = result.flag ?? (items.length > 0 ? 'complete' : 'does not exist');
   return { ...base(object), flag, messages, variableValues, items };
+}
+
+/** Resolves the variables a variable_object names in its var_ref entity; returns the first error. */
+async function resolveNamedVariables(evaluation: Evaluation, object: OvalObject, entities: ResolvedEntity[]): Promise<{ error?: string }> {
+  if (object.type !== 'variable_object') return {};
+  const varRef = entities.find((entity) => entity.name === 'var_ref');
+  for (const variableId of varRef?.values ?? []) {
+    const resolved = await resolveVariable(evaluation, variableId);
+    if (resolved.error !== undefined) return { error: `the variable '${variableId}' has no value: ${resolved.error}` };
+  }
+  return {};
 }
 
 function base(object: OvalObject): CollectedObject {

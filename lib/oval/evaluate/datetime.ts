@@ -42,7 +42,11 @@ export function parseDateTime(format: DateTimeFormat, value: string): number | u
     case 'cim_datetime': {
       // yyyymmddHHMMSS.mmmmmmsUUU, where sUUU is the offset from UTC in minutes.
       const match = /^([0-9]{4})([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})\.[0-9]{6}([+-])([0-9]{3})$/.exec(text);
-      if (match === null) return undefined;
+      if (match === null) {
+        // OpenSCAP 1.3.7 also takes "2015-07-02 13:00:00:123" and "07-02-2015 13:00:00:123" here.
+        const withoutFraction = text.replace(/^(.*[0-9]{2}:[0-9]{2}:[0-9]{2})[:.][0-9]{1,6}$/, '$1');
+        return parseDateTime('year_month_day', withoutFraction) ?? parseDateTime('month_day_year', withoutFraction);
+      }
       const [, y, mo, d, h, mi, s, sign, offset] = match;
       const local = toSeconds(Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s));
       if (local === undefined) return undefined;

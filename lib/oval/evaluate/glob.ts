@@ -9,9 +9,9 @@ const REGEX_SPECIAL = new Set(['.', '^', '$', '+', '(', ')', '{', '}', '|', '\\'
 
 /**
  * Converts `glob` to a pattern. With `noEscape`, a backslash is an ordinary character;
- * otherwise it quotes the next character. Returns undefined for a "[" with no closing "]".
+ * otherwise it quotes the next character. A "[" with no closing "]" matches itself, as in fnmatch.
  */
-export function globToRegex(glob: string, noEscape: boolean): string | undefined {
+export function globToRegex(glob: string, noEscape: boolean): string {
   let out = '^';
   let k = 0;
   while (k < glob.length) {
@@ -41,7 +41,11 @@ export function globToRegex(glob: string, noEscape: boolean): string | undefined
     }
     if (c === '[') {
       const end = bracketEnd(glob, k);
-      if (end === undefined) return undefined;
+      if (end === undefined) {
+        out += '\\[';
+        k++;
+        continue;
+      }
       let body = glob.slice(k + 1, end);
       if (body.startsWith('!')) body = `^${body.slice(1)}`;
       out += `[${body}]`;

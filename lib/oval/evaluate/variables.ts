@@ -143,18 +143,8 @@ async function componentValues(evaluation: Evaluation, component: Component): Pr
     }
     case 'escape_regex':
       return (await componentValues(evaluation, component.component)).map(escapeRegex);
-    case 'glob_to_regex': {
-      const values: string[] = [];
-      for (const glob of await componentValues(evaluation, component.component)) {
-        const pattern = globToRegex(glob, component.globSkipBackslash);
-        if (pattern === undefined) {
-          evaluation.options.logger?.warn(`glob_to_regex: the glob ${JSON.stringify(glob)} has a "[" without "]"; it yields no value`);
-          continue;
-        }
-        values.push(pattern);
-      }
-      return values;
-    }
+    case 'glob_to_regex':
+      return (await componentValues(evaluation, component.component)).map((glob) => globToRegex(glob, component.globSkipBackslash));
     case 'regex_capture':
       return regexCapture(component.pattern, await componentValues(evaluation, component.component));
     case 'split': {
@@ -257,11 +247,12 @@ async function timeDifference(evaluation: Evaluation, component: Extract<Compone
     return seconds;
   };
 
-  // With one component the difference is from that time to now.
+  // The second time is subtracted from the first, as OpenSCAP 1.3.7 computes it; with one
+  // component, that time is subtracted from the current time.
   if (lists.length === 1) {
     const now = Math.floor(Date.now() / 1000);
     return lists[0]!.map((value) => String(now - parse(component.format2, value)));
   }
   if (lists.length !== 2) throw new VariableError(`the time_difference function takes one or two components, not ${lists.length}`);
-  return combinations(lists).map(([first, second]) => String(parse(component.format2, second!) - parse(component.format1, first!)));
+  return combinations(lists).map(([first, second]) => String(parse(component.format1, first!) - parse(component.format2, second!)));
 }

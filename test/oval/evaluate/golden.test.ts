@@ -4,12 +4,16 @@
  * that `oscap oval analyse` produced for them (the XPath counts of the conformance data).
  */
 import { readFileSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { XMLParser } from 'fast-xml-parser';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateOval } from '../../../lib/oval/evaluate/index.js';
 import { parseOvalDefinitions } from '../../../lib/oval/parser.js';
+import { createDefaultRegistry } from '../../../lib/probes/builtin.js';
+import { openDirectoryTarget } from '../../../lib/targets/directory.js';
 import type { Datatype } from '../../../lib/oval/model.js';
 import type { OvalResults } from '../../../lib/oval/results-model.js';
 import type { CollectedObject, Item, ItemEntity, SystemCharacteristics } from '../../../lib/oval/syschar.js';
@@ -113,10 +117,15 @@ function measureFor(xpath: string): Expectation['measure'] | undefined {
     const [, id, result] = match;
     return (results) => (results.definitions.get(id!)?.result === result ? 1 : 0);
   }
-  match = /^\/definitions\/definition\[@result="([^"]+)"\]$/.exec(xpath);
+  match = /^\/oval_system_characteristics\/collected_objects\/object\[@id="([^"]+)"\]\[@flag="([^"]+)"\]$/.exec(xpath);
   if (match !== null) {
-    const [, result] = match;
-    return (results) => [...results.definitions.values()].filter((definition) => definition.result === result).length;
+    const [, id, flag] = match;
+    return (results) => (results.systemCharacteristics.collectedObjects.get(id!)?.flag === flag ? 1 : 0);
+  }
+  match = /^\/definitions\/definition\[@result(!?)="([^"]+)"\]$/.exec(xpath);
+  if (match !== null) {
+    const [, negated, result] = match;
+    return (results) => [...results.definitions.values()].filter((definition) => (definition.result === result) !== (negated === '!')).length;
   }
   return undefined;
 }
@@ -126,12 +135,20 @@ function expectations(caseName: string): Expectation[] {
   const found: Expectation[] = [];
   for (const line of readFileSync(path.join(conformance, 'expected.jsonl'), 'utf8').split('\n')) {
     if (line === '') continue;
-    const record = JSON.parse(line) as { case: string; kind: string; target: string; expected: number };
-    if (record.case !== `API/OVAL/unittests/${caseName}` || record.kind !== 'xpath_count') continue;
-    const xpath = record.target.replace(/^count\((.*)\)$/, '$1');
-    if (!xpath.startsWith(SYSTEM)) continue;
-    const measure = measureFor(xpath.slice(SYSTEM.length));
-    if (measure !== undefined) found.push({ target: record.target, count: record.expected, measure });
+    const record = JSON.parse(line) as { case: string; kind: string; target: string; expected: number | string };
+    if (record.case !== `API/OVAL/unittests/${caseName}`) continue;
+    if (record.kind === 'xpath_count') {
+      const xpath = record.target.replace(/^count\((.*)\)$/, '$1').replace(/^\/\//, '/');
+      if (!xpath.startsWith(SYSTEM)) continue;
+      const measure = measureFor(xpath.slice(SYSTEM.length));
+      if (measure !== undefined) found.push({ target: record.target, count: Number(record.expected), measure });
+    } else if (record.kind === 'xpath_value') {
+      // string(X/@result) or string(X/@flag) = "value" becomes a count of X[@result="value"] that must be 1.
+      const value = /^string\((.*)\/@(result|flag)\)$/.exec(record.target);
+      if (value === null || !value[1]!.startsWith(SYSTEM)) continue;
+      const measure = measureFor(`${value[1]!.slice(SYSTEM.length)}[@${value[2]}="${String(record.expected)}"]`);
+      if (measure !== undefined) found.push({ target: `${record.target} = ${String(record.expected)}`, count: 1, measure });
+    }
   }
   return found;
 }
@@ -146,6 +163,56 @@ describe('OpenSCAP unit tests in analyse mode', () => {
     expect(expected.length).toBeGreaterThan(0);
     for (const expectation of expected) {
       expect(expectation.measure(results), expectation.target).toBe(expectation.count);
+    }
+  });
+});
+
+/**
+ * Unit tests that oscap ran with `oval eval`. They run here against a small root folder with
+ * the files they read: /etc/passwd, /etc/issue, /tmp/key_file and /tmp/foo.txt (mode 0700, as the state of
+ * statetype_operator.xml that must be true describes).
+ */
+const EVAL_CASES: [string, string][] = [
+  ['test_deprecated_def', 'deprecated_def.xml'],
+  ['test_glob_to_regex', 'test_glob_to_regex.xml'],
+  ['test_invalid_regex', 'test_invalid_regex.xml'],
+  ['test_item_not_exist', 'item_not_exist.xml'],
+  ['test_oval_empty_variable_evaluation', 'test_oval_empty_variable_evaluation.xml'],
+  ['test_statetype_operator', 'statetype_operator.xml'],
+  ['test_variable_in_filter', 'test_variable_in_filter.xml'],
+  ['test_cim_datetime', 'cim_datetime.xml'],
+];
+
+describe('OpenSCAP unit tests in eval mode', () => {
+  let root: string;
+
+  beforeAll(async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'scapula-golden-'));
+    await mkdir(path.join(root, 'etc'));
+    await mkdir(path.join(root, 'tmp'));
+    await writeFile(path.join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
+    await writeFile(path.join(root, 'etc/issue'), 'Debian GNU/Linux 12\n');
+    await writeFile(path.join(root, 'tmp/foo.txt'), 'Hello\n');
+    await chmod(path.join(root, 'tmp/foo.txt'), 0o700);
+    await writeFile(path.join(root, 'tmp/key_file'), 'key\n');
+  });
+
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it.each(EVAL_CASES)('%s agrees with oscap', async (caseName, file) => {
+    const definitions = await parseOvalDefinitions(path.join(unittests, file));
+    const target = await openDirectoryTarget(root);
+    try {
+      const results = await evaluateOval(definitions, { registry: createDefaultRegistry(), target });
+      const expected = expectations(caseName);
+      expect(expected.length).toBeGreaterThan(0);
+      for (const expectation of expected) {
+        expect(expectation.measure(results), expectation.target).toBe(expectation.count);
+      }
+    } finally {
+      await target.close();
     }
   });
 });
