@@ -1,8 +1,9 @@
 /**
- * Golden comparisons with OpenSCAP 1.3.7: its OVAL unit tests that come with recorded system
- * characteristics, evaluated in analyse mode, checked against the test and definition results
- * that `oscap oval analyse` produced for them (the XPath counts of the conformance data).
+ * Golden comparisons with OpenSCAP 1.3.7: its OVAL unit tests (with recorded system
+ * characteristics in analyse mode, or in eval mode against a small root folder) and MITRE's
+ * OVAL language tests, checked against the test and definition results oscap produced.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -210,6 +211,72 @@ describe('OpenSCAP unit tests in eval mode', () => {
       expect(expected.length).toBeGreaterThan(0);
       for (const expectation of expected) {
         expect(expectation.measure(results), expectation.target).toBe(expectation.count);
+      }
+    } finally {
+      await target.close();
+    }
+  });
+});
+
+interface DefinitionExpectation {
+  file: string;
+  definitionId: string;
+  result: string;
+}
+
+/** The MITRE test content of the OVAL language itself (datatypes, functions, criteria), with the results oscap 1.3.7 reproduced. */
+function mitreLanguageExpectations(): DefinitionExpectation[] {
+  const found: DefinitionExpectation[] = [];
+  for (const line of readFileSync(path.join(conformance, 'expected.jsonl'), 'utf8').split('\n')) {
+    if (line === '') continue;
+    const record = JSON.parse(line) as { case: string; kind: string; target: string; expected: string };
+    if (record.kind !== 'definition_result' || !record.case.startsWith('mitre/test_mitre_oval/')) continue;
+    found.push({ file: record.case.slice('mitre/test_mitre_oval/'.length), definitionId: record.target, result: record.expected });
+  }
+  return found;
+}
+
+/** Reads an oval_variables document into the map evaluateOval takes. */
+function readExternalVariables(file: string): Map<string, { datatype?: string; values: string[] }> {
+  const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', removeNSPrefix: true, parseTagValue: false });
+  const root = (parser.parse(readFileSync(file, 'utf8')) as Node).oval_variables as Node;
+  const variables = new Map<string, { datatype?: string; values: string[] }>();
+  for (const variable of asArray(((root.variables ?? {}) as Node).variable as Node | Node[])) {
+    const values = asArray(variable.value as unknown).map((value) => String(value));
+    variables.set(String(variable['@_id']), { datatype: variable['@_datatype'] as string | undefined, values });
+  }
+  return variables;
+}
+
+describe('MITRE OVAL language tests', () => {
+  let root: string;
+
+  beforeAll(async () => {
+    // The content reads /tmp/support, which the MITRE support archive holds.
+    root = await mkdtemp(path.join(tmpdir(), 'scapula-mitre-'));
+    await mkdir(path.join(root, 'tmp'));
+    execFileSync('tar', ['-xzf', path.join(conformance, 'tests/mitre/support.tgz'), '-C', path.join(root, 'tmp')]);
+  });
+
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  const expected = mitreLanguageExpectations();
+  const files = [...new Set(expected.map((expectation) => expectation.file))];
+
+  it('has cases', () => {
+    expect(files.length).toBe(29);
+  });
+
+  it.each(files)('%s agrees with oscap', async (file) => {
+    const definitions = await parseOvalDefinitions(path.join(conformance, 'tests/mitre', file));
+    const externalVariables = readExternalVariables(path.join(root, 'tmp/support/var/linux-external-variables.xml'));
+    const target = await openDirectoryTarget(root);
+    try {
+      const results = await evaluateOval(definitions, { registry: createDefaultRegistry(), target, externalVariables });
+      for (const expectation of expected.filter((candidate) => candidate.file === file)) {
+        expect(results.definitions.get(expectation.definitionId)?.result, expectation.definitionId).toBe(expectation.result);
       }
     } finally {
       await target.close();
