@@ -98,10 +98,11 @@ export function enumAttribute<T extends string>(
 ): T {
   const value = node.attributes[name];
   if (value === undefined) return fallback;
-  if (!allowed.has(value as T)) {
-    throw context.invalid(`${node.name} has ${name}="${value}"; expected one of: ${[...allowed].join(', ')}`, node);
+  // Returning the set's own string shares one copy and keeps no reference to parser input.
+  for (const candidate of allowed) {
+    if (candidate === value) return candidate;
   }
-  return context.intern(value) as T;
+  throw context.invalid(`${node.name} has ${name}="${value}"; expected one of: ${[...allowed].join(', ')}`, node);
 }
 
 export function booleanAttribute(context: ParseContext, node: XmlNode, name: string, fallback: boolean): boolean {

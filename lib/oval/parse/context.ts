@@ -13,6 +13,8 @@ export class ParseContext {
   readonly warnings: ScapulaError[] = [];
   suppressedWarnings = 0;
   private readonly pool = new Map<string, string>();
+  /** Element names and namespace URIs: few, and looked up in a small map that stays in cache. */
+  private readonly namePool = new Map<string, string>();
 
   constructor(
     readonly file: string,
@@ -32,9 +34,19 @@ export class ParseContext {
     return copy;
   }
 
-  /** Releases the string pool once the document is read. */
+  /** Returns one shared copy of an element name or namespace URI. */
+  internName(name: string): string {
+    const known = this.namePool.get(name);
+    if (known !== undefined) return known;
+    const copy = flatten(name);
+    this.namePool.set(copy, copy);
+    return copy;
+  }
+
+  /** Releases the string pools once the document is read. */
   releasePool(): void {
     this.pool.clear();
+    this.namePool.clear();
   }
 
   invalid(message: string, node: Pick<XmlNode, 'line' | 'column'>): ScapulaError {
@@ -48,6 +60,14 @@ export class ParseContext {
     if (this.warnings.length < MAX_WARNINGS) this.warnings.push(warning);
     else this.suppressedWarnings++;
   }
+}
+
+/**
+ * Returns a copy of `array` without spare capacity. An array grown by push keeps room for at
+ * least 17 elements, which over a million small model arrays costs about 100 MB.
+ */
+export function exactLength<T>(array: T[]): T[] {
+  return array.length === 0 ? [] : array.slice();
 }
 
 export function positionOf(node: XmlNode): Position {

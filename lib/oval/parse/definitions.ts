@@ -13,7 +13,7 @@ import {
   optionalAttribute,
   requiredAttribute,
 } from './attributes.js';
-import { positionOf, type ParseContext } from './context.js';
+import { exactLength, positionOf, type ParseContext } from './context.js';
 
 /** Metadata children kept in memory; the results writer copies the rest from the source. */
 const KEPT_METADATA = new Set(['title', 'affected', 'reference', 'description']);
@@ -69,6 +69,8 @@ function convertMetadata(context: ParseContext, node: XmlNode): DefinitionMetada
         break;
     }
   }
+  metadata.affected = exactLength(metadata.affected);
+  metadata.references = exactLength(metadata.references);
   return metadata;
 }
 
@@ -100,51 +102,54 @@ export function convertCriteria(context: ParseContext, root: XmlNode): Criteria 
   const pending: [XmlNode, Criteria][] = [[root, top]];
   while (pending.length > 0) {
     const [node, target] = pending.pop()!;
-    for (const child of node.children) {
-      const converted = criteriaNodeOf(context, child);
-      if (converted === undefined) continue;
-      target.children.push(converted);
-      if (converted.kind === 'criteria') pending.push([child, converted]);
-    }
-    if (target.children.length === 0) {
+    if (node.children.length === 0) {
       throw context.invalid('criteria must contain at least one criteria, criterion or extend_definition', node);
     }
+    target.children = node.children.map((child) => criteriaNodeOf(context, child));
+    target.children.forEach((converted, index) => {
+      if (converted.kind === 'criteria') pending.push([node.children[index]!, converted]);
+    });
   }
   return top;
 }
 
-function criteriaNodeOf(context: ParseContext, node: XmlNode): CriteriaNode | undefined {
+function criteriaNodeOf(context: ParseContext, node: XmlNode): CriteriaNode {
   switch (node.name) {
     case 'criteria':
       return criteriaOf(context, node);
     case 'criterion':
-      return withCommonCriteriaAttributes(context, node, { kind: 'criterion', testRef: requiredAttribute(context, node, 'test_ref'), negate: false });
+      return {
+        kind: 'criterion',
+        testRef: requiredAttribute(context, node, 'test_ref'),
+        negate: booleanAttribute(context, node, 'negate', false),
+        applicabilityCheck: applicabilityCheckOf(context, node),
+        comment: optionalAttribute(context, node, 'comment'),
+      };
     case 'extend_definition':
-      return withCommonCriteriaAttributes(context, node, {
+      return {
         kind: 'extend_definition',
         definitionRef: requiredAttribute(context, node, 'definition_ref'),
-        negate: false,
-      });
+        negate: booleanAttribute(context, node, 'negate', false),
+        applicabilityCheck: applicabilityCheckOf(context, node),
+        comment: optionalAttribute(context, node, 'comment'),
+      };
     default:
       throw context.invalid(`unexpected element ${node.name} in criteria; expected criteria, criterion or extend_definition`, node);
   }
 }
 
 function criteriaOf(context: ParseContext, node: XmlNode): Criteria {
-  return withCommonCriteriaAttributes(context, node, {
+  return {
     kind: 'criteria',
     operator: enumAttribute(context, node, 'operator', LOGICAL_OPERATORS, 'AND'),
-    negate: false,
+    negate: booleanAttribute(context, node, 'negate', false),
+    applicabilityCheck: applicabilityCheckOf(context, node),
+    comment: optionalAttribute(context, node, 'comment'),
     children: [],
-  });
+  };
 }
 
-function withCommonCriteriaAttributes<T extends CriteriaNode>(context: ParseContext, node: XmlNode, target: T): T {
-  target.negate = booleanAttribute(context, node, 'negate', false);
-  if (node.attributes['applicability_check'] !== undefined) {
-    target.applicabilityCheck = booleanAttribute(context, node, 'applicability_check', false);
-  }
-  const comment = optionalAttribute(context, node, 'comment');
-  if (comment !== undefined) target.comment = comment;
-  return target;
+/** Returns applicability_check, left undefined when absent because the schema gives it no default. */
+function applicabilityCheckOf(context: ParseContext, node: XmlNode): boolean | undefined {
+  return node.attributes['applicability_check'] === undefined ? undefined : booleanAttribute(context, node, 'applicability_check', false);
 }

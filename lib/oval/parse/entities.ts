@@ -21,7 +21,7 @@ import {
   requiredAttribute,
   SET_OPERATORS,
 } from './attributes.js';
-import { positionOf, type ParseContext } from './context.js';
+import { exactLength, positionOf, type ParseContext } from './context.js';
 
 /** Sets may nest; the schema allows two levels, and deeper nesting than this is rejected. */
 const MAX_SET_DEPTH = 64;
@@ -30,29 +30,34 @@ export function convertObject(context: ParseContext, node: XmlNode): OvalObject 
   const object: OvalObject = {
     id: requiredAttribute(context, node, 'id'),
     version: integerAttribute(context, node, 'version'),
-    type: context.intern(node.name),
+    type: context.internName(node.name),
     family: familyOf(context, node),
-    namespace: context.intern(node.ns),
+    namespace: context.internName(node.ns),
+    comment: optionalAttribute(context, node, 'comment'),
     deprecated: booleanAttribute(context, node, 'deprecated', false),
+    behaviors: undefined,
     entities: [],
+    set: undefined,
     filters: [],
     position: positionOf(node),
   };
-  const comment = optionalAttribute(context, node, 'comment');
-  if (comment !== undefined) object.comment = comment;
+  const entities: Entity[] = [];
+  const filters: Filter[] = [];
 
   for (const child of node.children) {
     if (isIgnored(child)) continue;
     if (child.ns === OVAL_DEFINITIONS_NS && child.name === 'set') {
       object.set = convertSet(context, child, 1);
     } else if (child.ns === OVAL_DEFINITIONS_NS && child.name === 'filter') {
-      object.filters.push(convertFilter(context, child));
+      filters.push(convertFilter(context, child));
     } else if (child.name === 'behaviors' && child.ns !== OVAL_DEFINITIONS_NS) {
       object.behaviors = internRecord(context, child.attributes);
     } else {
-      object.entities.push(convertEntity(context, child, false));
+      entities.push(convertEntity(context, child, false));
     }
   }
+  object.entities = exactLength(entities);
+  object.filters = exactLength(filters);
   return object;
 }
 
@@ -60,21 +65,16 @@ export function convertState(context: ParseContext, node: XmlNode): OvalState {
   const state: OvalState = {
     id: requiredAttribute(context, node, 'id'),
     version: integerAttribute(context, node, 'version'),
-    type: context.intern(node.name),
+    type: context.internName(node.name),
     family: familyOf(context, node),
-    namespace: context.intern(node.ns),
+    namespace: context.internName(node.ns),
+    comment: optionalAttribute(context, node, 'comment'),
     deprecated: booleanAttribute(context, node, 'deprecated', false),
     operator: enumAttribute(context, node, 'operator', LOGICAL_OPERATORS, 'AND'),
     entities: [],
     position: positionOf(node),
   };
-  const comment = optionalAttribute(context, node, 'comment');
-  if (comment !== undefined) state.comment = comment;
-
-  for (const child of node.children) {
-    if (isIgnored(child)) continue;
-    state.entities.push(convertEntity(context, child, true));
-  }
+  state.entities = node.children.filter((child) => !isIgnored(child)).map((child) => convertEntity(context, child, true));
   return state;
 }
 
@@ -94,13 +94,12 @@ export function familyOf(context: ParseContext, node: XmlNode): OvalFamily {
 function convertEntity(context: ParseContext, node: XmlNode, inState: boolean): Entity {
   const entity = entityFields(context, node, inState);
   if (entity.datatype === 'record') {
-    entity.fields = [];
-    for (const child of node.children) {
+    entity.fields = node.children.map((child) => {
       if (child.name !== 'field') throw context.invalid(`unexpected element ${child.name} in record entity ${node.name}; expected field`, child);
       const field = entityFields(context, child, inState);
       field.name = requiredAttribute(context, child, 'name');
-      entity.fields.push(field);
-    }
+      return field;
+    });
   } else if (node.children.length > 0) {
     throw context.invalid(`entity ${node.name} contains element ${node.children[0]!.name}; only record entities have child elements`, node.children[0]!);
   }
@@ -108,26 +107,23 @@ function convertEntity(context: ParseContext, node: XmlNode, inState: boolean): 
 }
 
 function entityFields(context: ParseContext, node: XmlNode, inState: boolean): Entity {
-  const entity: Entity = {
-    name: context.intern(node.name),
+  const varRef = optionalAttribute(context, node, 'var_ref');
+  const nil = booleanAttribute(context, node, 'xsi:nil', false);
+  const hasValue = !nil && varRef === undefined && node.children.length === 0 && node.text !== '';
+  const hasVarCheck = varRef !== undefined || node.attributes['var_check'] !== undefined;
+  return {
+    name: context.internName(node.name),
     datatype: enumAttribute(context, node, 'datatype', DATATYPES, 'string'),
     operation: enumAttribute(context, node, 'operation', OPERATIONS, 'equals'),
-    nil: booleanAttribute(context, node, 'xsi:nil', false),
+    value: hasValue ? context.intern(node.text) : undefined,
+    varRef,
+    varCheck: hasVarCheck ? enumAttribute(context, node, 'var_check', CHECKS, 'all') : undefined,
+    entityCheck: inState ? enumAttribute(context, node, 'entity_check', CHECKS, 'all') : undefined,
+    nil,
     mask: booleanAttribute(context, node, 'mask', false),
+    fields: undefined,
     position: positionOf(node),
   };
-  const varRef = optionalAttribute(context, node, 'var_ref');
-  if (varRef !== undefined) {
-    entity.varRef = varRef;
-    entity.varCheck = enumAttribute(context, node, 'var_check', CHECKS, 'all');
-  } else if (node.attributes['var_check'] !== undefined) {
-    entity.varCheck = enumAttribute(context, node, 'var_check', CHECKS, 'all');
-  }
-  if (inState) entity.entityCheck = enumAttribute(context, node, 'entity_check', CHECKS, 'all');
-  if (!entity.nil && varRef === undefined && node.children.length === 0 && node.text !== '') {
-    entity.value = context.intern(node.text);
-  }
-  return entity;
 }
 
 function convertSet(context: ParseContext, node: XmlNode, depth: number): ObjectSet {

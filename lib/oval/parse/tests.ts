@@ -18,21 +18,23 @@ import {
   optionalAttribute,
   requiredAttribute,
 } from './attributes.js';
-import { positionOf, type ParseContext } from './context.js';
+import { exactLength, positionOf, type ParseContext } from './context.js';
 import { familyOf, isIgnored } from './entities.js';
 
 export function convertTest(context: ParseContext, node: XmlNode): Test {
+  const stateRefs: string[] = [];
   const test: Test = {
     id: requiredAttribute(context, node, 'id'),
     version: integerAttribute(context, node, 'version'),
-    type: context.intern(node.name),
+    type: context.internName(node.name),
     family: familyOf(context, node),
-    namespace: context.intern(node.ns),
+    namespace: context.internName(node.ns),
     comment: optionalAttribute(context, node, 'comment') ?? '',
     deprecated: booleanAttribute(context, node, 'deprecated', false),
     check: enumAttribute(context, node, 'check', CHECKS, 'all'),
     checkExistence: enumAttribute(context, node, 'check_existence', EXISTENCES, 'at_least_one_exists'),
     stateOperator: enumAttribute(context, node, 'state_operator', LOGICAL_OPERATORS, 'AND'),
+    objectRef: undefined,
     stateRefs: [],
     position: positionOf(node),
   };
@@ -46,10 +48,11 @@ export function convertTest(context: ParseContext, node: XmlNode): Test {
       if (test.objectRef !== undefined) throw context.invalid(`test ${test.id} has more than one object element`, child);
       test.objectRef = requiredAttribute(context, child, 'object_ref');
     } else if (child.name === 'state') {
-      test.stateRefs.push(requiredAttribute(context, child, 'state_ref'));
+      stateRefs.push(requiredAttribute(context, child, 'state_ref'));
     } else {
       throw context.invalid(`unexpected element ${child.name} in test ${test.id}; expected object or state`, child);
     }
   }
+  test.stateRefs = exactLength(stateRefs);
   return test;
 }
