@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Compares reading an image in place with extracting it: the image target opens the bookworm
-# docker save archive, walks the merged tree and reads every file; the baseline extracts the
-# same archive with tar and then each layer blob, in manifest order, into one directory.
+# Compares reading an image in place with extracting it. The image target opens the bookworm
+# docker save archive, walks the merged tree and reads every file. The baseline extracts the
+# same archive with tar, then each layer blob, in manifest order, into one directory.
 # The baseline applies no whiteouts, so it is a lower bound for a real extract-then-scan.
 # Run from anywhere after `npm install`; needs ../shared, GNU tar and /usr/bin/time.
 # Usage: bench/image-target.sh [IMAGE]   (default: the bookworm docker save archive)

@@ -25,6 +25,8 @@ export const MAX_SYMLINK_HOPS = 40;
 
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 const DEFAULT_CHUNK_SIZE = 1024 * 1024;
+/** Cached lstat results at most; about 200 bytes each, so some 40 MB when full (an estimate). */
+const METADATA_CACHE_LIMIT = 200_000;
 
 /**
  * O_NOFOLLOW guards against a component replaced by a link after it was resolved, and
@@ -49,10 +51,17 @@ interface ResolvedPath {
  */
 export class RootedFileSystemView implements FileSystemView {
   private readonly rootPath: string;
+  /** lstat results by host path (null: missing), kept only for a root that does not change. */
+  private readonly metadataCache: Map<string, Stats | null> | null;
 
-  /** `rootPath` must be a canonical host path of a directory (see `openDirectoryTarget`). */
-  constructor(rootPath: string) {
+  /**
+   * `rootPath` must be a canonical host path of a directory (see `openDirectoryTarget`).
+   * With `cacheMetadata`, lstat results are reused, which is valid only while nothing
+   * changes the root: set it for an image root, not for the live host.
+   */
+  constructor(rootPath: string, options: { cacheMetadata?: boolean } = {}) {
     this.rootPath = rootPath;
+    this.metadataCache = options.cacheMetadata === true ? new Map() : null;
   }
 
   async lstat(path: string): Promise<FileStat | null> {
@@ -173,24 +182,21 @@ export class RootedFileSystemView implements FileSystemView {
     const pending = splitPath(path).reverse();
     const resolved: string[] = [];
     let hops = 0;
-    let stats = await this.hostCall(path, () => lstat(this.rootPath));
+    const rootStats = await this.lstatHost(path, this.rootPath);
+    if (rootStats === null) throw new ScapulaError('IO', `cannot read ${path}: the target root ${this.rootPath} no longer exists`);
+    let stats = rootStats;
 
     while (pending.length > 0) {
       const name = pending.pop()!;
       if (name === '..') {
         resolved.pop();
-        stats = await this.hostCall(path, () => lstat(this.hostPathOf(resolved)));
+        stats = (await this.lstatHost(path, this.hostPathOf(resolved)))!;
         continue;
       }
 
       const hostPath = this.hostPathOf([...resolved, name]);
-      let entryStats: Stats;
-      try {
-        entryStats = await lstat(hostPath);
-      } catch (error) {
-        if (errnoCode(error) === 'ENOENT') return null;
-        throw ioError(path, error);
-      }
+      const entryStats = await this.lstatHost(path, hostPath);
+      if (entryStats === null) return null;
 
       const isFinal = pending.length === 0;
       if (entryStats.isSymbolicLink() && (!isFinal || followFinal)) {
@@ -203,7 +209,7 @@ export class RootedFileSystemView implements FileSystemView {
         if (linkTarget.startsWith('/')) resolved.length = 0;
         pending.push(...splitPath(linkTarget).reverse());
         // A link to "/" or to "." leaves no components, so the resolved path is the directory reached so far.
-        stats = await this.hostCall(path, () => lstat(this.hostPathOf(resolved)));
+        stats = (await this.lstatHost(path, this.hostPathOf(resolved)))!;
         continue;
       }
 
@@ -215,6 +221,29 @@ export class RootedFileSystemView implements FileSystemView {
     }
 
     return { innerPath: '/' + resolved.join('/'), hostPath: this.hostPathOf(resolved), stats };
+  }
+
+  /**
+   * lstat of a host path built from resolved components, or null when it does not exist.
+   * Directories on the way were checked before, so a null here means a missing entry.
+   */
+  private async lstatHost(path: string, hostPath: string): Promise<Stats | null> {
+    const cached = this.metadataCache?.get(hostPath);
+    if (cached !== undefined) return cached;
+
+    let stats: Stats | null;
+    try {
+      stats = await lstat(hostPath);
+    } catch (error) {
+      if (errnoCode(error) !== 'ENOENT') throw ioError(path, error);
+      stats = null;
+    }
+
+    if (this.metadataCache !== null) {
+      if (this.metadataCache.size >= METADATA_CACHE_LIMIT) this.metadataCache.clear();
+      this.metadataCache.set(hostPath, stats);
+    }
+    return stats;
   }
 
   private hostPathOf(components: string[]): string {
@@ -353,7 +382,7 @@ class DirectoryTarget implements Target {
 
   constructor(source: string, rootPath: string) {
     this.source = source;
-    this.fs = new RootedFileSystemView(rootPath);
+    this.fs = new RootedFileSystemView(rootPath, { cacheMetadata: true });
   }
 
   facts(): Promise<TargetFacts> {

@@ -8,7 +8,7 @@ import type { Target } from './target.js';
 export interface OpenTargetOptions {
   /** A container image archive or OCI layout directory (see openImageTarget). */
   image?: string | ByteSource;
-  /** A directory holding a root file system; "/" opens the running host as a live target. */
+  /** A directory containing a root file system, "/" for the running host as a live target. */
   root?: string;
   /** Image only: "os/arch[/variant]" to pick from a multi-platform index. */
   platform?: string;

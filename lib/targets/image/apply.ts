@@ -190,9 +190,9 @@ export class LayerApplier {
   }
 
   /**
-   * Walks to the directory that will hold an entry, creating missing directories (0755,
+   * Walks to the directory that will contain an entry, creating missing directories (0755,
    * root) as runtimes do. A symbolic link on the way is followed inside the image, as
-   * containerd resolves parent paths; anything else that is not a directory fails the layer.
+   * containerd resolves parent paths. Anything else that is not a directory fails the layer.
    * Every directory passed is marked as touched by this layer, so an opaque marker above it
    * keeps it.
    */

@@ -27,7 +27,7 @@ export interface ImageFiles {
   find(name: string): Promise<FileRegion | null>;
 }
 
-/** JSON documents of an image (index, manifest, config) are small; larger ones are rejected. */
+/** The size limit for an image's JSON documents (index, manifest, config), which are a few KB. */
 export const MAX_JSON_BYTES = 4 * 1024 * 1024;
 
 /** Indexes the regular files of an uncompressed tar archive by name, with `./` and `/` prefixes stripped. */
@@ -94,7 +94,7 @@ export class LayoutDirectoryFiles implements ImageFiles {
     const path = join(this.name, ...components);
     let size: number;
     try {
-      // The layout's own directories may not be links to elsewhere, but a blob may be one.
+      // The layout's directories must be real directories, so no link leads out of it. A blob file itself may be a link.
       for (let depth = 1; depth < components.length; depth++) {
         const directoryStats = await lstat(join(this.name, ...components.slice(0, depth)));
         if (!directoryStats.isDirectory()) return null;
@@ -125,14 +125,14 @@ export function normalizeArchiveName(name: string): string {
 }
 
 /** Reads a small JSON file of the image and parses it. */
-export async function readJsonRegion(region: FileRegion, what: string): Promise<{ value: unknown; bytes: Uint8Array }> {
+export async function readJsonRegion(region: FileRegion, description: string): Promise<{ value: unknown; bytes: Uint8Array }> {
   if (region.size > MAX_JSON_BYTES) {
-    throw new ScapulaError('IMAGE_INVALID', `${what} ${region.name} is ${region.size} bytes, more than the limit of ${MAX_JSON_BYTES}`, { file: region.store.name });
+    throw new ScapulaError('IMAGE_INVALID', `${description} ${region.name} is ${region.size} bytes, more than the limit of ${MAX_JSON_BYTES}`, { file: region.store.name });
   }
   const bytes = await region.store.read(region.offset, region.size);
   try {
     return { value: JSON.parse(Buffer.from(bytes).toString('utf8')), bytes };
   } catch (error) {
-    throw new ScapulaError('IMAGE_INVALID', `${what} ${region.name} is not valid JSON: ${(error as Error).message}`, { file: region.store.name }, { cause: error });
+    throw new ScapulaError('IMAGE_INVALID', `${description} ${region.name} is not valid JSON: ${(error as Error).message}`, { file: region.store.name }, { cause: error });
   }
 }

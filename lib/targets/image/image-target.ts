@@ -1,8 +1,9 @@
 /**
  * The image target: a container image read in place from a `docker save` archive (classic or
  * Docker 25+), an OCI image layout (a directory or a tar) or a plain rootfs tar, each plain,
- * gzip or zstd. Layers are merged into an in-memory index; contents stay in the archive when
- * the layer is uncompressed and go to a temporary folder of the target's own otherwise.
+ * gzip or zstd. Layers are merged into an in-memory index. File contents stay in the archive
+ * when their layer is uncompressed, and are copied to the target's own temporary folder when
+ * it is compressed.
  */
 import { createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -46,7 +47,7 @@ export interface ImageTargetOptions {
   /** The folder in which the target makes its temporary folder (default: the OS temporary directory). */
   tempDir?: string;
   signal?: AbortSignal;
-  /** The most tar entries, over all layers, that the target indexes (default 2,000,000). */
+  /** The maximum number of tar entries, over all layers, that the target indexes (default 2,000,000). */
   maxEntries?: number;
 }
 
@@ -84,7 +85,7 @@ export async function openImageTarget(input: string | ByteSource, options: Image
   }
 }
 
-/** What an image target holds open: content stores and, when needed, its temporary folder. */
+/** The resources an open image target uses: content stores and, when needed, its temporary folder. */
 class OpenResources {
   private readonly tempParent?: string;
   private temp: Promise<TempFolder> | null = null;
@@ -94,7 +95,7 @@ class OpenResources {
     this.tempParent = tempParent;
   }
 
-  /** The temporary folder, made on first use. */
+  /** Returns the temporary folder, made on first use. */
   tempFolder(): Promise<TempFolder> {
     this.temp ??= TempFolder.create(this.tempParent);
     return this.temp;
@@ -188,7 +189,7 @@ async function readRepositories(archive: ImageFiles): Promise<string[]> {
   return parseRepositories((await readJsonRegion(region, 'docker save repositories file')).value);
 }
 
-/** A tar with no image manifest is a root file system: one layer with no digests to check. */
+/** Plans a tar with no image manifest as a root file system: one layer with no digests to check. */
 function planRootfs(store: RandomAccessStore, size: number): ImagePlan {
   return {
     layers: [{ region: { name: 'rootfs', store, offset: 0, size } }],
@@ -273,7 +274,9 @@ async function isDirectory(path: string): Promise<boolean> {
   try {
     return (await stat(path)).isDirectory();
   } catch (error) {
-    throw new ScapulaError('IO', `cannot open the image: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (error as Error).message}`, { file: path }, { cause: error });
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    const reason = missing ? 'no such file or directory' : (error as Error).message;
+    throw new ScapulaError('IO', `cannot open the image: ${reason}`, { file: path }, { cause: error });
   }
 }
 

@@ -71,7 +71,7 @@ export async function applyLayer(tree: FileTree, layer: number, plan: LayerPlan,
   }
   applier.finish();
 
-  // A tar ends with zero blocks; without them the layer was cut at an entry boundary.
+  // A tar ends with zero blocks. Without them, the layer was cut at an entry boundary.
   if (tarSize.value <= endOfLastEntry) {
     throw new ScapulaError('IMAGE_INVALID', `${layerName} ends without the tar end-of-archive blocks, so it is truncated`, { file: region.store.name });
   }
@@ -259,7 +259,7 @@ async function explainLayerError(error: unknown, plan: LayerPlan, layerName: str
   return new ScapulaError('IMAGE_INVALID', `${layerName} cannot be read: ${reasonOf(error)}`, { file: archive }, { cause: error });
 }
 
-/** The message of `error` without the "file: " prefix a ScapulaError puts before it. */
+/** Returns the message of `error` without the "file: " prefix that a ScapulaError puts before it. */
 function reasonOf(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   if (error instanceof ScapulaError && error.file !== undefined && error.message.startsWith(`${error.file}: `)) {
@@ -276,11 +276,11 @@ function hashFor(digest: string): Hash {
   return createHash(digest.slice(0, digest.indexOf(':')));
 }
 
-function checkHash(hash: Hash, digest: string, what: string, archive: string): void {
+function checkHash(hash: Hash, digest: string, description: string, archive: string): void {
   const algorithm = digest.slice(0, digest.indexOf(':'));
   const actual = `${algorithm}:${hash.digest('hex')}`;
   if (actual !== digest) {
-    throw new ScapulaError('DIGEST_MISMATCH', `${what} does not match its digest: expected ${digest}, found ${actual}`, { file: archive });
+    throw new ScapulaError('DIGEST_MISMATCH', `${description} does not match its digest: expected ${digest}, found ${actual}`, { file: archive });
   }
 }
 

@@ -10,7 +10,7 @@ import { ScapulaError } from '../../errors.js';
 import type { ImageMetadata } from '../target.js';
 import { readJsonRegion, type FileRegion, type ImageFiles } from './files.js';
 
-/** Index nesting deeper than this is rejected; real images nest one or two levels. */
+/** The maximum depth of nested image indexes. Real images nest one or two levels. */
 const MAX_INDEX_DEPTH = 8;
 
 const DIGEST_PATTERN = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
@@ -86,7 +86,7 @@ export function formatPlatform(platform: Platform): string {
   return [platform.os, platform.architecture, platform.variant].filter((part) => part !== undefined && part !== '').join('/');
 }
 
-/** The OCI platform of the running machine: process.arch mapped to OCI's GOARCH names, os linux. */
+/** Returns the OCI platform of the running machine: process.arch mapped to OCI's GOARCH names, os linux. */
 export function machinePlatform(): Platform {
   const architectures: Record<string, string> = {
     x64: 'amd64',
@@ -254,7 +254,7 @@ function selectCandidate(candidates: ManifestCandidate[], options: SelectOptions
   const present = candidates.filter((candidate) => candidate.present);
   if (present.length === 0) {
     const listed = candidates.map((candidate) => `${describePlatform(candidate.platform)} (not in the archive)`).join(', ') || 'none';
-    throw new ScapulaError('IMAGE_INVALID', `the image index names no image manifest that the archive holds; listed: ${listed}`, { file: archive });
+    throw new ScapulaError('IMAGE_INVALID', `the image index names no image manifest that is present in the archive; listed: ${listed}`, { file: archive });
   }
   const absent = candidates.filter((candidate) => !candidate.present).map((candidate) => `${describePlatform(candidate.platform)} (not in the archive)`);
   return choosePlatform(present, (candidate) => candidate.platform, (candidate) => describePlatform(candidate.platform), options, archive, absent, (candidate) =>
@@ -265,7 +265,7 @@ function selectCandidate(candidates: ManifestCandidate[], options: SelectOptions
 /**
  * Picks one image: a single image whatever its platform unless a platform was requested,
  * else the one image of the requested (or the machine's) platform. Several images of that
- * platform are rejected, because nothing tells which one the caller means.
+ * platform are rejected, because nothing shows which one the caller means.
  */
 function choosePlatform<T>(
   candidates: T[],
@@ -288,7 +288,7 @@ function choosePlatform<T>(
     throw new ScapulaError('IMAGE_INVALID', `no image for platform ${formatPlatform(wanted)} in the archive; available: ${available}`, { file: archive });
   }
   if (matching.length > 1) {
-    throw new ScapulaError('IMAGE_INVALID', `the archive holds ${matching.length} images for platform ${formatPlatform(wanted)} (${matching.map(identify).join('; ')}); save one image per archive`, { file: archive });
+    throw new ScapulaError('IMAGE_INVALID', `the archive contains ${matching.length} images for platform ${formatPlatform(wanted)} (${matching.map(identify).join('; ')}); save one image per archive`, { file: archive });
   }
   return matching[0];
 }
@@ -297,7 +297,7 @@ function describePlatform(platform: Platform | undefined): string {
   return platform === undefined ? 'unknown platform' : formatPlatform(platform);
 }
 
-/** A platform matches when os and architecture are equal and the requested variant, if any, is equal too. */
+/** Tests whether os and architecture are equal and the requested variant, if any, is equal too. */
 function platformMatches(candidate: Platform, wanted: Platform): boolean {
   if (candidate.os !== wanted.os || candidate.architecture !== wanted.architecture) return false;
   return wanted.variant === undefined || (candidate.variant ?? defaultVariant(candidate.architecture)) === wanted.variant;
@@ -328,7 +328,7 @@ async function planFromManifest(files: ImageFiles, manifest: unknown, manifestDi
     }
     const region = await requireFile(files, blobName(descriptor.digest), `layer ${position + 1}`);
     if (verify && region.size !== descriptor.size) {
-      throw new ScapulaError('DIGEST_MISMATCH', `layer blob ${descriptor.digest} is ${region.size} bytes, but the manifest says ${descriptor.size}`, { file: files.name });
+      throw new ScapulaError('DIGEST_MISMATCH', `layer blob ${descriptor.digest} is ${region.size} bytes, but the manifest gives its size as ${descriptor.size}`, { file: files.name });
     }
     layers.push({ region, digest: descriptor.digest, diffId: config.diffIds[position], mediaType: descriptor.mediaType });
   }
@@ -359,11 +359,11 @@ function metadataOf(config: ImageConfig, known: Pick<ImageMetadata, 'references'
   return metadata;
 }
 
-async function readJsonBlob(region: FileRegion, descriptor: Descriptor, what: string, verify: boolean): Promise<{ value: unknown }> {
+async function readJsonBlob(region: FileRegion, descriptor: Descriptor, description: string, verify: boolean): Promise<{ value: unknown }> {
   if (verify && region.size !== descriptor.size) {
-    throw new ScapulaError('DIGEST_MISMATCH', `${what} ${descriptor.digest} is ${region.size} bytes, but its descriptor says ${descriptor.size}`, { file: region.store.name });
+    throw new ScapulaError('DIGEST_MISMATCH', `${description} ${descriptor.digest} is ${region.size} bytes, but its descriptor gives its size as ${descriptor.size}`, { file: region.store.name });
   }
-  const { value, bytes } = await readJsonRegion(region, what);
+  const { value, bytes } = await readJsonRegion(region, description);
   if (verify) verifyDigest(bytes, descriptor.digest, region.name, region.store.name);
   return { value };
 }
@@ -401,7 +401,7 @@ function parseConfig(value: unknown, name: string): ImageConfig {
   return config;
 }
 
-/** Parses the config's Env, a list of "NAME=value" strings; a later duplicate wins, as in a runtime. */
+/** Parses the config's Env, a list of "NAME=value" strings. A later duplicate wins, as in a runtime. */
 function parseEnv(value: unknown): Record<string, string> {
   const env: Record<string, string> = {};
   if (!Array.isArray(value)) return env;
@@ -435,7 +435,7 @@ function isAttestation(descriptor: Descriptor): boolean {
   return descriptor.annotations['vnd.docker.reference.type'] === 'attestation-manifest' || descriptor.platform?.os === 'unknown';
 }
 
-/** The references an index descriptor's annotations give: containerd's full name first, then OCI's ref.name. */
+/** Returns the references in an index descriptor's annotations: containerd's full name first, then OCI's ref.name. */
 function referencesOf(annotations: Record<string, string>): string[] {
   const references: string[] = [];
   const containerdName = annotations['io.containerd.image.name'];
@@ -455,9 +455,9 @@ function uniqueReferences(references: string[]): string[] {
   return full.length > 0 ? full : unique;
 }
 
-async function requireFile(files: ImageFiles, name: string, what: string): Promise<FileRegion> {
+async function requireFile(files: ImageFiles, name: string, description: string): Promise<FileRegion> {
   const region = await files.find(name);
-  if (region === null) throw new ScapulaError('IMAGE_INVALID', `${what} ${name} is missing from the image`, { file: files.name });
+  if (region === null) throw new ScapulaError('IMAGE_INVALID', `${description} ${name} is missing from the image`, { file: files.name });
   return region;
 }
 
@@ -466,7 +466,7 @@ export function blobName(digest: string): string {
   return `blobs/${algorithm}/${hex}`;
 }
 
-/** The digest a "blobs/sha256/<hex>" name stands for, or undefined for other names. */
+/** Returns the digest that a "blobs/sha256/<hex>" name is for, or undefined for other names. */
 function blobDigestFromName(name: string): string | undefined {
   const match = /^(?:\.\/)?blobs\/(sha256|sha512)\/([a-f0-9]+)$/.exec(name);
   if (match === null) return undefined;
@@ -474,7 +474,7 @@ function blobDigestFromName(name: string): string | undefined {
   return DIGEST_PATTERN.test(digest) ? digest : undefined;
 }
 
-/** The config digest a docker save name stands for: "blobs/sha256/<hex>" or classic "<hex>.json". */
+/** Returns the config digest that a docker save name is for: "blobs/sha256/<hex>" or classic "<hex>.json". */
 function configDigestFromName(name: string): string | undefined {
   const classic = /^([a-f0-9]{64})\.json$/.exec(name);
   return classic !== null ? `sha256:${classic[1]}` : blobDigestFromName(name);

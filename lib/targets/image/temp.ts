@@ -35,7 +35,7 @@ export class TempFolder {
     return new TempFolder(path);
   }
 
-  /** A path for a new file inside the folder. */
+  /** Returns the path of a new file named `name` inside the folder. */
   file(name: string): string {
     return join(this.path, name);
   }
@@ -54,7 +54,7 @@ function removeLiveFoldersNow(): void {
     try {
       rmSync(path, { recursive: true, force: true });
     } catch {
-      // The process is ending; a folder that cannot be removed is left to the OS cleaner.
+      // The process is ending, so a folder that cannot be removed is left to the OS cleaner.
     }
   }
   liveFolders.clear();
@@ -63,7 +63,7 @@ function removeLiveFoldersNow(): void {
 function onSignal(signal: NodeJS.Signals): void {
   removeLiveFoldersNow();
   uninstallHandlers();
-  // Another listener decides what the signal does; without one, re-raise it for the default action.
+  // When another listener exists, it decides what the signal does. Without one, the default action runs.
   if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
 }
 

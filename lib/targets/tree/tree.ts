@@ -15,7 +15,7 @@ export interface ContentStore {
   read(offset: number, length: number): Promise<Uint8Array>;
 }
 
-/** Where a regular file's bytes are: `size` bytes at `offset` of `store`. */
+/** The location of a regular file's bytes: `size` bytes at `offset` of `store`. */
 export interface ContentLocation {
   store: ContentStore;
   offset: number;
@@ -54,7 +54,7 @@ export type NodeAttributes = Omit<TreeNode, 'ino' | 'links' | 'children'>;
 export interface ResolvedNode {
   node: TreeNode;
   components: string[];
-  /** The directory that holds `node`, or null for the root. */
+  /** The directory that contains `node`, or null for the root. */
   parent: TreeNode | null;
 }
 
@@ -158,7 +158,7 @@ export class FileTree {
 
     const node = nodes[nodes.length - 1];
     if (pending.length === 0 && names.length > 0 && node.type !== 'directory' && components[components.length - 1] === '') {
-      // A trailing slash ("/etc/passwd/") asks for a directory, as on Linux.
+      // A trailing slash ("/etc/passwd/") requires a directory, as on Linux.
       throw new ScapulaError('NOT_A_DIRECTORY', `${displayPath}: /${names.join('/')} is not a directory`);
     }
     return { node, components: names, parent: nodes.length > 1 ? nodes[nodes.length - 2] : null };

@@ -69,7 +69,7 @@ export class TreeFileSystemView implements FileSystemView {
 
     const entries: DirEntry[] = [];
     for (const [name, child] of node.children!) entries.push({ name, type: child.type });
-    return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return entries.sort(compareNames);
   }
 
   async xattrs(path: string): Promise<Map<string, Uint8Array>> {
@@ -118,11 +118,17 @@ export function statOf(node: TreeNode): FileStat {
   return stat;
 }
 
-/** A directory's link count as on Linux file systems: its name, its "." and each subdirectory's "..". */
+/** Counts a directory's links as Linux file systems do: its name, its "." and each subdirectory's "..". */
 function directoryLinkCount(node: TreeNode): number {
   let count = 2;
   for (const child of node.children!.values()) if (child.type === 'directory') count++;
   return count;
+}
+
+function compareNames(a: DirEntry, b: DirEntry): number {
+  if (a.name < b.name) return -1;
+  if (a.name > b.name) return 1;
+  return 0;
 }
 
 async function readContent(path: string, node: TreeNode, offset: number, length: number): Promise<Uint8Array> {

@@ -190,7 +190,7 @@ describe('whiteouts and opaque directories', () => {
     expect(await readText(target, '/big')).toBe('small');
     const [folder] = readdirSync(tempParent);
     const spooled = readdirSync(join(tempParent, folder)).map((name) => statSync(join(tempParent, folder, name)).size);
-    // Layer 1 spools the os-release and passwd files only; layer 2 spools "small".
+    // Layer 1 spools only the os-release and passwd files, and layer 2 spools "small".
     expect(spooled.reduce((sum, size) => sum + size, 0)).toBe(Buffer.byteLength(BASE_ENTRIES[1].content as string) + Buffer.byteLength(BASE_ENTRIES[2].content as string) + 5);
   });
 });
@@ -208,7 +208,7 @@ describe('verification', () => {
 
     const resized = await failure(openImage({ ...oneLayer([]), tamper: { layerBlob: (blob) => Buffer.concat([blob, Buffer.alloc(1)]) } }));
     expect(resized.code).toBe('DIGEST_MISMATCH');
-    expect(resized.message).toContain('but the manifest says');
+    expect(resized.message).toContain('but the manifest gives its size as');
   });
 
   it('tampered diff_id is DIGEST_MISMATCH unless verify is off', async () => {
@@ -397,7 +397,7 @@ describe('inputs and contents', () => {
 
   it('binary SCHILY xattr gives a warning', async () => {
     const layer = await buildTar([...BASE_ENTRIES, { name: 'bin/ping', content: 'elf', pax: { 'SCHILY.xattr.security.capability': 'QQ' } }]);
-    // Put two bytes that are not UTF-8 in place of "QQ"; the record length stays right.
+    // Put two bytes that are not UTF-8 in place of "QQ", which keeps the record length right.
     const at = layer.indexOf('security.capability=QQ') + 'security.capability='.length;
     layer[at] = 0xff;
     layer[at + 1] = 0xfe;
@@ -448,7 +448,7 @@ describe('inputs and contents', () => {
     files.delete('manifest.json');
     const error = await failure(openBytes(await packLayout(files), { platform: 'linux/amd64' }));
     expect(error.code).toBe('IMAGE_INVALID');
-    expect(error.message).toContain('the archive holds 2 images for platform linux/amd64');
+    expect(error.message).toContain('the archive contains 2 images for platform linux/amd64');
     expect(error.message).toContain('docker.io/scapula-tests/two:2');
   });
 
