@@ -50,6 +50,11 @@ export interface UnitSearchPath {
   dirs: string[];
   /** For each unit file name, the entry in the highest-priority directory that has it. */
   entries: Map<string, UnitFileEntry>;
+  /**
+   * The subdirectory names of each directory ("sshd.service.d", "multi-user.target.wants"),
+   * so lookups of drop-in and link directories skip the ones that do not exist.
+   */
+  subdirectories: Map<string, Set<string>>;
 }
 
 /** Lists the search path directories that exist in the target and indexes their unit files. */
@@ -66,10 +71,14 @@ export async function scanUnitSearchPath(fs: FileSystemView): Promise<UnitSearch
   }
 
   const entries = new Map<string, UnitFileEntry>();
+  const subdirectories = new Map<string, Set<string>>();
   for (const dir of dirs) {
     const listing = await fs.readdir(dir).catch(ignoreLookupErrors);
     if (listing === null) continue;
+    const names = new Set<string>();
+    subdirectories.set(dir, names);
     for (const entry of listing.slice(0, MAX_DIRECTORY_ENTRIES)) {
+      if (entry.type === 'directory' || entry.type === 'symlink') names.add(entry.name);
       if (entries.has(entry.name) || parseUnitName(entry.name) === null) continue;
       const path = posix.join(dir, entry.name);
       const indexed = await indexEntry(fs, dir, path, entry.name, entry.type);
@@ -77,7 +86,12 @@ export async function scanUnitSearchPath(fs: FileSystemView): Promise<UnitSearch
     }
   }
 
-  return { dirs, entries };
+  return { dirs, entries, subdirectories };
+}
+
+/** Tells whether `dir` may hold a subdirectory `name` (a directory or a link to one). */
+export function mayHaveSubdirectory(searchPath: UnitSearchPath, dir: string, name: string): boolean {
+  return searchPath.subdirectories.get(dir)?.has(name) ?? false;
 }
 
 async function indexEntry(
@@ -121,12 +135,13 @@ async function indexEntry(
  */
 export async function listDependencyDirectory(
   fs: FileSystemView,
-  dirs: string[],
+  searchPath: UnitSearchPath,
   name: string,
   suffix: 'wants' | 'requires' | 'upholds',
 ): Promise<string[]> {
   const seen = new Map<string, boolean>();
-  for (const dir of dirs) {
+  for (const dir of searchPath.dirs) {
+    if (!mayHaveSubdirectory(searchPath, dir, `${name}.${suffix}`)) continue;
     const listing = await fs.readdir(posix.join(dir, `${name}.${suffix}`)).catch(ignoreLookupErrors);
     if (listing === null) continue;
     for (const entry of listing.slice(0, MAX_DIRECTORY_ENTRIES)) {

@@ -16,6 +16,7 @@ import {
   GENERATOR_DIRS,
   ignoreLookupErrors,
   listDependencyDirectory,
+  mayHaveSubdirectory,
   PERSISTENT_CONFIG_DIRS,
   RUNTIME_CONFIG_DIRS,
   scanUnitSearchPath,
@@ -169,6 +170,7 @@ export interface LoadOptions {
 const DEFAULT_MAX_UNITS = 20_000;
 const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 const MAX_ALIAS_HOPS = 16;
+const LOAD_BATCH_SIZE = 32;
 
 /** The cgroup-backed unit types that systemd places in a slice, which they then require. */
 const SLICED_TYPES: ReadonlySet<UnitType> = new Set(['service', 'socket', 'mount', 'swap']);
@@ -211,6 +213,7 @@ async function isSystemdInstalled(fs: FileSystemView, searchPath: UnitSearchPath
 
 class UnitLoader {
   readonly units = new Map<string, SystemdUnit>();
+  private aliasIndex: Map<string, string[]> | null = null;
   private readonly maxUnits: number;
   private readonly maxFileBytes: number;
 
@@ -248,19 +251,26 @@ class UnitLoader {
   }
 
   async loadClosure(roots: string[]): Promise<void> {
-    const queue = roots.map((name) => this.resolveAlias(name));
-    while (queue.length > 0) {
-      const id = queue.shift() as string;
-      if (this.units.has(id)) continue;
-      if (this.units.size >= this.maxUnits) {
+    let frontier = [...new Set(roots.map((name) => this.resolveAlias(name)))];
+    while (frontier.length > 0) {
+      if (this.units.size + frontier.length > this.maxUnits) {
         throw new ScapulaError('LIMIT', `more than ${this.maxUnits} systemd units are reachable from default.target`);
       }
 
-      const unit = await this.loadUnit(id);
-      this.units.set(id, unit);
-      for (const names of unit.dependencies.values()) {
-        for (const name of names) if (!this.units.has(name)) queue.push(name);
+      // Units of one breadth-first level are read concurrently, a batch at a time, because
+      // reading is bound by file system latency; the result does not depend on the order.
+      const next = new Set<string>();
+      for (let start = 0; start < frontier.length; start += LOAD_BATCH_SIZE) {
+        const batch = frontier.slice(start, start + LOAD_BATCH_SIZE);
+        const loaded = await Promise.all(batch.map((id) => this.loadUnit(id)));
+        for (const unit of loaded) this.units.set(unit.id, unit);
+        for (const unit of loaded) {
+          for (const names of unit.dependencies.values()) {
+            for (const name of names) if (!this.units.has(name)) next.add(name);
+          }
+        }
       }
+      frontier = [...next].filter((id) => !this.units.has(id));
     }
   }
 
@@ -341,11 +351,18 @@ class UnitLoader {
   }
 
   private aliasesOf(id: string): string[] {
-    const aliases: string[] = [];
-    for (const entry of this.searchPath.entries.values()) {
-      if (entry.kind === 'alias' && entry.name !== id && this.resolveAlias(entry.name) === id) aliases.push(entry.name);
+    if (this.aliasIndex === null) {
+      this.aliasIndex = new Map();
+      for (const entry of this.searchPath.entries.values()) {
+        if (entry.kind !== 'alias') continue;
+        const target = this.resolveAlias(entry.name);
+        if (target === entry.name) continue;
+        const aliases = this.aliasIndex.get(target) ?? [];
+        aliases.push(entry.name);
+        this.aliasIndex.set(target, aliases);
+      }
     }
-    return aliases.sort();
+    return [...(this.aliasIndex.get(id) ?? [])].sort();
   }
 
   /** Reads the fragment and its drop-ins, or sets the load state and returns null on failure. */
@@ -396,6 +413,7 @@ class UnitLoader {
     const byFileName = new Map<string, string | null>();
     for (const dir of this.searchPath.dirs) {
       for (const name of dropInNames) {
+        if (!mayHaveSubdirectory(this.searchPath, dir, `${name}.d`)) continue;
         const dropInDir = posix.join(dir, `${name}.d`);
         const listing = await this.fs.readdir(dropInDir).catch(ignoreLookupErrors);
         if (listing === null) continue;
@@ -465,7 +483,7 @@ class UnitLoader {
     ];
     for (const [suffix, property] of directories) {
       for (const name of names) {
-        for (const entry of await listDependencyDirectory(this.fs, this.searchPath.dirs, name, suffix)) {
+        for (const entry of await listDependencyDirectory(this.fs, this.searchPath, name, suffix)) {
           const parsed = parseUnitName(entry);
           // A template linked into an instance's directory means the same instance of it.
           if (parsed?.instance === '') {
