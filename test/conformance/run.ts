@@ -124,6 +124,9 @@ async function runStep(
   const resolution = resolveCommand(command, testCase, caseDir, outputs);
   if (!resolution.ok) return notRun(resolution.reason);
 
+  // MITRE content is written for a live reference system: it reads the host, read-only.
+  if (testCase.area === 'mitre' && resolution.args[1] === 'eval') resolution.args.splice(2, 0, '--root', '/');
+
   if (/offline/i.test(testCase.id)) {
     const root = path.join(caseDir, 'offline-root');
     if (!buildOfflineRoot(testCase.id, root, scratchTests)) return notRun('needs the offline-mode root the upstream script builds');
