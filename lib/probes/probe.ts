@@ -49,6 +49,12 @@ export interface ProbeContext {
    * needs it; without it that probe flags its objects "not collected".
    */
   variableValues?: (variableId: string) => string[] | undefined;
+  /**
+   * The schema_version of the definitions document being evaluated ("5.10", "5.11.1"), for
+   * probes whose items gained entities in later versions (rpminfo, rpmverifyfile). Absent
+   * means the latest version scapula supports, 5.11.2.
+   */
+  schemaVersion?: string;
 }
 
 /** What a probe does on each kind of target, for `scapula info --probes`. */

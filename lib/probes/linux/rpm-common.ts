@@ -51,7 +51,8 @@ const PACKAGE_FIELDS: Record<string, (pkg: RpmPackage) => string> = {
 export function selectPackages(request: ProbeRequest, packages: RpmPackage[]): RpmPackage[] {
   const entities = Object.keys(PACKAGE_FIELDS)
     .map((name) => findEntity(request, name))
-    .filter((entity): entity is ResolvedEntity => entity !== undefined && !entity.nil);
+    .filter((entity): entity is ResolvedEntity => entity !== undefined && !entity.nil)
+    .map(withEmptyValue);
 
   // An "equals" name is a direct look-up; everything else is tested package by package.
   const nameEntity = entities.find((entity) => entity.name === 'name');
@@ -59,6 +60,14 @@ export function selectPackages(request: ProbeRequest, packages: RpmPackage[]): R
   const candidates = names === null ? packages : packages.filter((pkg) => names.includes(pkg.name));
 
   return candidates.filter((pkg) => entities.every((entity) => entityMatches(entity, PACKAGE_FIELDS[entity.name](pkg))));
+}
+
+/**
+ * An entity written as an empty element (`<name operation="pattern match"/>`, as Red Hat's
+ * feeds do) has the empty string as its value, which a pattern match accepts for every package.
+ */
+export function withEmptyValue(entity: ResolvedEntity): ResolvedEntity {
+  return entity.values.length === 0 && !entity.nil ? { ...entity, values: [''] } : entity;
 }
 
 export function requireEntity(request: ProbeRequest, name: string): ResolvedEntity {
@@ -103,4 +112,20 @@ export function cachedFiles(pkg: RpmPackage): RpmFile[] {
     filesCache.set(pkg, files);
   }
   return files;
+}
+
+/**
+ * Tells whether the document's OVAL schema version is at least `minimum` ("5.11.1"): items
+ * list only the entities their document's version defines, as OpenSCAP writes them.
+ */
+export function schemaAtLeast(context: ProbeContext, minimum: string): boolean {
+  if (context.schemaVersion === undefined) return true;
+  const actual = context.schemaVersion.split('.').map(Number);
+  const wanted = minimum.split('.').map(Number);
+  for (let i = 0; i < wanted.length; i++) {
+    const a = actual[i] ?? 0;
+    if (Number.isNaN(a)) return true;
+    if (a !== wanted[i]) return a > wanted[i];
+  }
+  return true;
 }

@@ -10,23 +10,25 @@ import type { ProbeItem } from '../../oval/syschar.js';
 import { epochText, evrText, extendedName, type RpmPackage } from '../../packages/rpm/package.js';
 import type { ProbeContext, ProbeRequest, ProbeResult } from '../probe.js';
 import { defineProbe, itemEntity, makeItem, throwIfAborted } from '../util/items.js';
-import { behaviorEnabled, cachedFiles, noRpmDatabase, requireEntity, rpmDatabase, selectPackages } from './rpm-common.js';
+import { behaviorEnabled, cachedFiles, noRpmDatabase, requireEntity, rpmDatabase, schemaAtLeast, selectPackages } from './rpm-common.js';
 
 async function collect(request: ProbeRequest, context: ProbeContext): Promise<ProbeResult> {
   requireEntity(request, 'name');
   const database = await rpmDatabase(context);
   if (database === null) return noRpmDatabase('rpminfo_object');
 
-  const withFiles = behaviorEnabled(request, 'filepaths');
+  // extended_name and the filepaths behavior exist from OVAL 5.10 on.
+  const withExtendedName = schemaAtLeast(context, '5.10');
+  const withFiles = withExtendedName && behaviorEnabled(request, 'filepaths');
   const items: ProbeItem[] = [];
   for (const pkg of selectPackages(request, database.packages)) {
     throwIfAborted(context);
-    items.push(rpminfoItem(pkg, withFiles));
+    items.push(rpminfoItem(pkg, withFiles, withExtendedName));
   }
   return { items };
 }
 
-export function rpminfoItem(pkg: RpmPackage, withFiles: boolean): ProbeItem {
+export function rpminfoItem(pkg: RpmPackage, withFiles: boolean, withExtendedName = true): ProbeItem {
   const entities = [
     itemEntity('name', pkg.name),
     itemEntity('arch', pkg.arch ?? '(none)'),
@@ -35,8 +37,8 @@ export function rpminfoItem(pkg: RpmPackage, withFiles: boolean): ProbeItem {
     itemEntity('version', pkg.version),
     itemEntity('evr', evrText(pkg), 'evr_string'),
     itemEntity('signature_keyid', pkg.signatureKeyId ?? '0'),
-    itemEntity('extended_name', extendedName(pkg)),
   ];
+  if (withExtendedName) entities.push(itemEntity('extended_name', extendedName(pkg)));
   if (withFiles) {
     for (const file of cachedFiles(pkg)) entities.push(itemEntity('filepath', file.path));
   }

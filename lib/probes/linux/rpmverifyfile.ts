@@ -19,7 +19,9 @@ import {
   packageIdentityEntities,
   requireEntity,
   rpmDatabase,
+  schemaAtLeast,
   selectPackages,
+  withEmptyValue,
 } from './rpm-common.js';
 
 /** Behaviors that omit one check, with the RpmVerify bit they clear. */
@@ -51,7 +53,7 @@ const RESULT_ENTITIES: [string, number][] = [
 ];
 
 async function collect(request: ProbeRequest, context: ProbeContext): Promise<ProbeResult> {
-  const pathEntity = requireEntity(request, 'filepath');
+  const pathEntity = withEmptyValue(requireEntity(request, 'filepath'));
   const database = await rpmDatabase(context);
   if (database === null) return noRpmDatabase('rpmverifyfile_object');
 
@@ -61,6 +63,8 @@ async function collect(request: ProbeRequest, context: ProbeContext): Promise<Pr
   const skipGhost = behaviorEnabled(request, 'noghostfiles');
   const paths = pathEntity.nil ? null : exactValues(pathEntity);
   const accounts = await cachedAccounts(context);
+  // filedigest_differs, which replaces md5_differs, exists from OVAL 5.11.1 on.
+  const withFileDigest = schemaAtLeast(context, '5.11.1');
 
   const items: ProbeItem[] = [];
   for (const pkg of selectPackages(request, database.packages)) {
@@ -72,19 +76,22 @@ async function collect(request: ProbeRequest, context: ProbeContext): Promise<Pr
       if (!selected) continue;
 
       const result = await verifyFile(context.target.fs, file, pkg.fileDigestAlgorithm, omit, accounts);
-      items.push(rpmverifyfileItem(pkg, file, result, omit));
+      items.push(rpmverifyfileItem(pkg, file, result, omit, withFileDigest));
     }
   }
   return { items };
 }
 
-export function rpmverifyfileItem(pkg: RpmPackage, file: RpmFile, result: number, omit: number): ProbeItem {
+export function rpmverifyfileItem(pkg: RpmPackage, file: RpmFile, result: number, omit: number, withFileDigest = true): ProbeItem {
   const outcome = (bit: number): string => {
     if (omit & bit || result & ANY_FAILURE) return 'not performed';
     return result & bit ? 'fail' : 'pass';
   };
   const entities: ItemEntity[] = [...packageIdentityEntities(pkg), itemEntity('filepath', file.path), extendedNameEntity(pkg)];
-  for (const [name, bit] of RESULT_ENTITIES) entities.push(itemEntity(name, outcome(bit)));
+  for (const [name, bit] of RESULT_ENTITIES) {
+    if (name === 'filedigest_differs' && !withFileDigest) continue;
+    entities.push(itemEntity(name, outcome(bit)));
+  }
   entities.push(
     booleanEntity('configuration_file', (file.flags & RpmFileFlag.CONFIG) !== 0),
     booleanEntity('documentation_file', (file.flags & RpmFileFlag.DOC) !== 0),

@@ -96,3 +96,11 @@ describe('rpminfo probe', () => {
     expect(entityMap(fromNdb.items[0]).evr).toBe('0:15.0-11.8.1');
   });
 });
+
+describe('rpminfo items by schema version', () => {
+  it('leaves out extended_name before OVAL 5.10', async () => {
+    const fs = new MemoryFileSystem({ '/var/lib/rpm/rpmdb.sqlite': fixtureBytes('rpmlab/db/sqlite/rpmdb.sqlite') });
+    const result = await rpminfoProbe.collect(request('rpminfo_object', [entity('name', 'bash')], { filepaths: 'true' }), { ...context(fs), schemaVersion: '5.9' });
+    expect(result.items[0].entities.map((e) => e.name)).toEqual(['name', 'arch', 'epoch', 'release', 'version', 'evr', 'signature_keyid']);
+  });
+});

@@ -147,3 +147,25 @@ describe('rpmverifyfile probe on the lab root', () => {
     expect(entityMap(linkResult.items[0]).link_mismatch).toBe('fail');
   });
 });
+
+describe('rpmverifyfile items by schema version', () => {
+  it('leaves out filedigest_differs before OVAL 5.11.1', async () => {
+    const fs = await memoryFileSystemFromTar(path.join(fixtures, 'rpmlab/rootfs.tar.gz'));
+    fs.add('/var/lib/rpm/rpmdb.sqlite', fixtureBytes('rpmlab/db/sqlite/rpmdb.sqlite'));
+    const object = request('rpmverifyfile_object', [entity('name', 'rsync'), entity('filepath', '/usr/bin/rsync')]);
+    const old = await rpmverifyfileProbe.collect(object, { ...context(fs), schemaVersion: '5.11' });
+    expect(old.items[0].entities.map((e) => e.name)).not.toContain('filedigest_differs');
+    expect(entityMap(old.items[0]).md5_differs).toBe('fail');
+    const current = await rpmverifyfileProbe.collect(object, { ...context(fs), schemaVersion: '5.11.1' });
+    expect(entityMap(current.items[0]).filedigest_differs).toBe('fail');
+  });
+
+  it('treats an empty pattern entity as matching everything', async () => {
+    const fs = await memoryFileSystemFromTar(path.join(fixtures, 'rpmlab/rootfs.tar.gz'));
+    fs.add('/var/lib/rpm/rpmdb.sqlite', fixtureBytes('rpmlab/db/sqlite/rpmdb.sqlite'));
+    const empty = (name: string) => ({ ...entity(name, [], 'pattern match') });
+    const object = request('rpmverifyfile_object', [empty('name'), empty('epoch'), empty('version'), empty('release'), empty('arch'), entity('filepath', '/etc/redhat-release')]);
+    const result = await rpmverifyfileProbe.collect(object, context(fs));
+    expect(result.items.map((item) => entityMap(item).extended_name)).toEqual(['redhat-release-0:8.6-0.1.el8.x86_64']);
+  });
+});
