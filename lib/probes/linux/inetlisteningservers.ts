@@ -1,6 +1,6 @@
 /**
  * inetlisteningservers_object (OVAL 5.11 linux schema): the TCP and UDP sockets of a running
- * system, from the kernel's socket tables, with the process that holds each one. As in
+ * system, from the kernel's socket tables, with the process that owns each one. As in
  * OpenSCAP 1.3.7, every socket in /proc/net/{tcp,tcp6,udp,udp6} is reported whatever its
  * state, and raw sockets (/proc/net/raw, raw6) are reported as "udp". An image or directory
  * root runs no process, so there the object is "not collected".

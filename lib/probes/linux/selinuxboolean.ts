@@ -1,7 +1,7 @@
 /**
  * selinuxboolean_object (OVAL 5.11 linux schema): the current and pending value of SELinux
  * booleans. On the live host they come from selinuxfs (/sys/fs/selinux/booleans/<name>
- * holds "current pending", such as "1 1"). An image runs no kernel, so there both values are
+ * contains "current pending", such as "1 1"). An image runs no kernel, so there both values are
  * the ones the policy store would load at boot.
  */
 import type { ProbeItem } from '../../oval/syschar.js';
@@ -11,6 +11,7 @@ import { entityMatches, findEntity } from '../util/entity.js';
 import { booleanEntity, defineProbe, itemEntity, makeItem, notCollectedOffline, throwIfAborted } from '../util/items.js';
 import { readPolicyBooleans, readSelinuxConfig } from './selinux-policy-store.js';
 import { ignoreLookupErrors } from './systemd-search-path.js';
+import { compareNames } from './systemd-units.js';
 
 interface BooleanState {
   current: boolean;
@@ -40,7 +41,7 @@ async function collectBooleans(request: ProbeRequest, context: ProbeContext): Pr
   if (lookup.kind === 'unreadable') return notCollectedOffline('selinuxboolean_object', lookup.reason);
 
   const items: ProbeItem[] = [];
-  for (const [name, state] of [...lookup.booleans].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+  for (const [name, state] of [...lookup.booleans].sort(([a], [b]) => compareNames(a, b))) {
     throwIfAborted(context);
     if (nameEntity !== undefined && !entityMatches(nameEntity, name)) continue;
     items.push(makeItem('selinuxboolean_item', 'linux', [itemEntity('name', name), booleanEntity('current_status', state.current), booleanEntity('pending_status', state.pending)]));

@@ -146,7 +146,7 @@ function fileEntities(file: FoundFile): ItemEntity[] {
   ];
 }
 
-/** The context entities in schema order; files also get the raw_* copies, as OpenSCAP writes them. */
+/** Builds the context entities in schema order, with raw* copies for files as OpenSCAP writes them. */
 function contextEntities(context: SecurityContext, withRaw: boolean): ItemEntity[] {
   const entities = [itemEntity('user', context.user), itemEntity('role', context.role), itemEntity('type', context.type)];
   const levels: [string, string | undefined][] = [

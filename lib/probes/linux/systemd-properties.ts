@@ -1,6 +1,6 @@
 /**
  * The properties of the org.freedesktop.systemd1.Unit D-Bus interface, computed from the
- * offline unit model. OpenSCAP 1.3.7 asks systemd for exactly this interface (GetAll on
+ * offline unit model. OpenSCAP 1.3.7 queries exactly this interface (GetAll on
  * org.freedesktop.systemd1.Unit), so the properties of the type-specific interfaces, such
  * as ExecStart of org.freedesktop.systemd1.Service, are not reported.
  *

@@ -1,6 +1,6 @@
 /**
- * Where the system manager finds unit files, drop-ins and `.wants/` links (systemd.unit(5),
- * "Unit File Load Path"), and the index of every unit file name in that path.
+ * The unit search path of the system manager, with its unit files, drop-ins and `.wants/`
+ * links (systemd.unit(5), "Unit File Load Path"), and the index of every unit file name in it.
  */
 import { posix } from 'node:path';
 
@@ -35,7 +35,7 @@ export const RUNTIME_CONFIG_DIRS = ['/run/systemd/system', '/run/systemd/system.
 export const GENERATOR_DIRS = ['/run/systemd/generator.early', '/run/systemd/generator', '/run/systemd/generator.late'];
 export const TRANSIENT_DIR = '/run/systemd/transient';
 
-/** The most entries read from one directory of the search path. */
+/** Maximum number of entries read from one directory of the search path. */
 export const MAX_DIRECTORY_ENTRIES = 100_000;
 
 /** One name found in a search path directory: a unit file, a mask, an alias or a linked file. */
@@ -158,8 +158,9 @@ export async function listDependencyDirectory(
 }
 
 /**
- * Returns null for the lookup faults a missing or odd file causes (not found, not a directory,
- * a link loop, a special file), so a scan of the search path goes on; other errors propagate.
+ * Returns null for the lookup faults that a missing or odd file causes (not found, not a
+ * directory, a link loop, a special file, a read failure), so a scan goes on. Other errors
+ * propagate.
  */
 export function ignoreLookupErrors(error: unknown): null {
   if (

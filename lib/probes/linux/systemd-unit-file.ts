@@ -32,7 +32,7 @@ export interface ParsedUnitFile {
   problems: UnitFileProblem[];
 }
 
-/** Longest logical line (after joining continuations) systemd accepts: LONG_LINE_MAX, 1 MiB. */
+/** Maximum length of a logical line after joining continuations, systemd's LONG_LINE_MAX (1 MiB). */
 const MAX_LOGICAL_LINE = 1024 * 1024;
 
 /**

@@ -53,7 +53,7 @@ export function parseUnitName(name: string): UnitName | null {
   return { prefix, instance, type: type as UnitType };
 }
 
-/** The template a unit instance comes from ("getty@tty1.service" → "getty@.service"), or null. */
+/** Returns the template of a unit instance ("getty@tty1.service" → "getty@.service"), or null. */
 export function templateOf(name: string): string | null {
   const parsed = parseUnitName(name);
   if (parsed === null || parsed.instance === null || parsed.instance === '') return null;

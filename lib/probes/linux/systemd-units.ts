@@ -161,7 +161,7 @@ export interface SystemdUnitModel {
 }
 
 export interface LoadOptions {
-  /** The most units loaded before the load stops with a LIMIT error (default 20,000). */
+  /** Maximum number of units loaded before the load stops with a LIMIT error (default 20,000). */
   maxUnits?: number;
   /** The largest unit file or drop-in read, in bytes (default 1 MiB). */
   maxFileBytes?: number;
@@ -190,7 +190,7 @@ export async function loadSystemdUnits(fs: FileSystemView, options: LoadOptions 
     hasSystemd,
     units: loader.units,
     find: (name) => loader.units.get(loader.resolveAlias(name)),
-    sortedUnits: () => [...loader.units.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+    sortedUnits: () => [...loader.units.values()].sort((a, b) => compareNames(a.id, b.id)),
   };
 }
 
@@ -258,7 +258,7 @@ class UnitLoader {
       }
 
       // Units of one breadth-first level are read concurrently, a batch at a time, because
-      // reading is bound by file system latency; the result does not depend on the order.
+      // reading is bound by file system latency. The result does not depend on the order.
       const next = new Set<string>();
       for (let start = 0; start < frontier.length; start += LOAD_BATCH_SIZE) {
         const batch = frontier.slice(start, start + LOAD_BATCH_SIZE);
@@ -390,11 +390,11 @@ class UnitLoader {
   }
 
   /**
-   * Lists the drop-in files that apply to a unit, in the order systemd applies them: every
-   * `*.conf` in `<name>.d/` for each of the unit's names, its template, the dash-truncated
-   * prefixes ("a-b-.service.d", "a-.service.d") and the type ("service.d"), over all search
-   * path directories. A file name in a higher-priority directory hides the same name in a
-   * lower one, and the survivors are sorted by file name.
+   * Lists the drop-in files that apply to a unit, in the order systemd applies them. They are
+   * the `*.conf` files in `<name>.d/` for each of the unit's names, its template, its
+   * dash-truncated prefixes ("a-b-.service.d", "a-.service.d") and its type ("service.d"),
+   * over all search path directories. A file name in a higher-priority directory hides the
+   * same name in a lower one, and the remaining files are sorted by file name.
    */
   private async findDropIns(unit: SystemdUnit): Promise<string[]> {
     const dropInNames = new Set<string>();
@@ -640,8 +640,7 @@ function addImplicitDependencies(unit: SystemdUnit, entries: Map<string, UnitFil
   }
 
   if (unit.type === 'slice') {
-    const dash = unit.id.lastIndexOf('-');
-    const parent = unit.id === '-.slice' ? null : dash <= 0 ? '-.slice' : `${unit.id.slice(0, dash)}.slice`;
+    const parent = parentSlice(unit.id);
     if (parent !== null) {
       add('Requires', parent);
       add('After', parent);
@@ -761,6 +760,21 @@ function emptyUnit(id: string, type: UnitType): SystemdUnit {
     unitFilePreset: '',
     problems: [],
   };
+}
+
+/** Returns the slice that contains a slice ("system-getty.slice" → "system.slice"), or null for "-.slice". */
+function parentSlice(id: string): string | null {
+  if (id === '-.slice') return null;
+  const dash = id.lastIndexOf('-');
+  if (dash <= 0) return '-.slice';
+  return `${id.slice(0, dash)}.slice`;
+}
+
+/** Orders names by UTF-16 code units, so the order does not depend on the locale. */
+export function compareNames(a: string, b: string): number {
+  if (a < b) return -1;
+  if (a > b) return 1;
+  return 0;
 }
 
 function capitalise(text: string): string {
