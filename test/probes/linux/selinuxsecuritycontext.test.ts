@@ -13,7 +13,7 @@ function label(text: string): Map<string, Uint8Array> {
   return new Map([['security.selinux', new TextEncoder().encode(`${text}\0`)]]);
 }
 
-/** An image-like target held in memory, with SELinux labels on some files. */
+/** Builds an image-like target in memory, with SELinux labels on some files. */
 function labelledImage(): Target {
   const tree = new FileTree();
   const node = (type: 'file' | 'directory' | 'symlink', extra: Partial<TreeNode> = {}) =>

@@ -20,9 +20,9 @@ function writeFile(root: string, path: string, text: string): void {
 }
 
 /**
- * A root where the facts the upstream test assumes of a running Fedora hold: -.mount is a
- * loaded unit name, journald exists, a service conflicts with shutdown.target and
- * sockets.target wants two units.
+ * Writes a root where the facts that the upstream test assumes of a running Fedora hold:
+ * -.mount is a loaded unit name, journald exists, a service conflicts with shutdown.target
+ * and sockets.target wants two units.
  */
 function fillRoot(root: string): void {
   mkdirSync(join(root, VENDOR), { recursive: true });

@@ -23,8 +23,8 @@ function link(root: string, path: string, target: string): void {
 }
 
 /**
- * A small Fedora-like unit tree: default.target → multi-user.target, which requires
- * basic.target and wants sshd (enabled by the administrator), cups (masked by the
+ * Writes a small Fedora-like unit tree. default.target links to multi-user.target, which
+ * requires basic.target and wants sshd (enabled by the administrator), cups (masked by the
  * administrator), getty.target and its getty@tty1 instance.
  */
 function fillUnitTree(root: string): void {
