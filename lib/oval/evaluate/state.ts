@@ -69,7 +69,10 @@ async function evaluateStateEntity(
   // The item lacks the entity: the state entity's default check_existence (at_least_one_exists) fails.
   if (matching.length === 0) return 'false';
 
-  const expected = entity.datatype === 'record' ? [] : await expectedValues(evaluation, entity, outcome);
+  let expected: string[] | undefined = [];
+  if (entity.datatype !== 'record') {
+    expected = entity.varRef === undefined ? [entity.value ?? ''] : await expectedValues(evaluation, entity, outcome);
+  }
   if (expected === undefined) return 'error';
 
   const perItemEntity: OvalResult[] = [];

@@ -55,7 +55,8 @@ async function computeTest(evaluation: Evaluation, test: Test): Promise<TestResu
     states.push(state);
   }
 
-  const collected = await collectObject(evaluation, test.objectRef);
+  // Most objects serve several tests, so a collected one is taken without another await.
+  const collected = evaluation.collected.get(test.objectRef) ?? (await collectObject(evaluation, test.objectRef));
   const outcome = emptyResult(test, 'unknown');
   outcome.testedVariables = objectVariables(collected);
   outcome.messages.push(...collected.messages.filter((message) => message.level === 'error'));
