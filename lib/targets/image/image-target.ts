@@ -19,7 +19,7 @@ import { FileStore, SourceStore, type RandomAccessStore } from '../tree/content.
 import { FileTree } from '../tree/tree.js';
 import { TreeFileSystemView } from '../tree/view.js';
 import { LayoutDirectoryFiles, indexTarArchive, readJsonRegion, type ImageFiles, type TarArchiveFiles } from './files.js';
-import { applyLayer, collectPendingContent, spoolLayer, type LayerReadOptions } from './layer.js';
+import { applyLayer, collectPendingContent, hashingTransform, spoolLayer, type LayerReadOptions } from './layer.js';
 import {
   machinePlatform,
   parseDockerManifest,
@@ -39,6 +39,13 @@ import { TempFolder } from './temp.js';
  */
 const DEFAULT_MAX_ENTRIES = 2_000_000;
 
+/**
+ * The default limit on uncompressed bytes, over all layers (and a compressed archive): 64 GiB,
+ * many times the largest common images, so that a decompression bomb ends instead of filling
+ * the disk with spooled contents.
+ */
+const DEFAULT_MAX_UNCOMPRESSED_BYTES = 64 * 1024 ** 3;
+
 export interface ImageTargetOptions {
   /** "os/arch[/variant]" to pick from a multi-platform index; default the machine's, e.g. linux/amd64. */
   platform?: string;
@@ -49,6 +56,8 @@ export interface ImageTargetOptions {
   signal?: AbortSignal;
   /** The maximum number of tar entries, over all layers, that the target indexes (default 2,000,000). */
   maxEntries?: number;
+  /** The maximum number of uncompressed bytes, over all layers, that the target reads (default 64 GiB). */
+  maxUncompressedBytes?: number;
 }
 
 /** An image target, with the messages about entries that were skipped while merging layers. */
@@ -130,7 +139,8 @@ async function planImage(input: string | ByteSource, options: ImageTargetOptions
     return planOciLayout(layout, select, new Map());
   }
 
-  const { store, size } = await openArchive(input, resources, options.signal);
+  const maxBytes = options.maxUncompressedBytes ?? DEFAULT_MAX_UNCOMPRESSED_BYTES;
+  const { store, size } = await openArchive(input, resources, maxBytes, options.signal);
   const archive = await indexTarArchive(store, size, options.signal);
   const dockerManifest = await readDockerManifest(archive);
 
@@ -148,7 +158,7 @@ async function planImage(input: string | ByteSource, options: ImageTargetOptions
  * Opens the archive for random access. A compressed archive is decompressed once into the
  * temporary folder, because a tar inside gzip or zstd cannot be read at an offset.
  */
-async function openArchive(input: string | ByteSource, resources: OpenResources, signal?: AbortSignal): Promise<{ store: RandomAccessStore; size: number }> {
+async function openArchive(input: string | ByteSource, resources: OpenResources, maxBytes: number, signal?: AbortSignal): Promise<{ store: RandomAccessStore; size: number }> {
   let store: RandomAccessStore;
   let size: number;
   if (typeof input === 'string') {
@@ -164,15 +174,28 @@ async function openArchive(input: string | ByteSource, resources: OpenResources,
 
   const temp = await resources.tempFolder();
   const decompressedPath = temp.file('archive.tar');
+  const limit = hashingTransform(null, { value: 0 }, countUpTo(maxBytes, store.name));
   try {
-    await pipeline(decompressStream(store.stream(0, size), compression, store.name), createWriteStream(decompressedPath, { flags: 'wx', mode: 0o600 }), { signal });
+    await pipeline(decompressStream(store.stream(0, size), compression, store.name), limit, createWriteStream(decompressedPath, { flags: 'wx', mode: 0o600 }), { signal });
   } catch (error) {
     if (signal?.aborted) throw new ScapulaError('INTERRUPTED', 'opening the image was cancelled', { file: store.name }, { cause: error });
+    if (error instanceof ScapulaError && error.code === 'LIMIT') throw error;
     const reason = error instanceof Error ? error.message : String(error);
     throw new ScapulaError('IMAGE_INVALID', `cannot decompress the ${compression} archive: ${reason}`, { file: store.name }, { cause: error });
   }
   const decompressed = resources.track(new FileStore(decompressedPath, `${store.name} (decompressed)`));
   return { store: decompressed, size: await fileSize(decompressedPath) };
+}
+
+/** Returns a byte counter that raises LIMIT once more than `maxBytes` have passed. */
+function countUpTo(maxBytes: number, name: string): (count: number) => void {
+  let total = 0;
+  return (count) => {
+    total += count;
+    if (total > maxBytes) {
+      throw new ScapulaError('LIMIT', `the archive decompresses to more than ${maxBytes} bytes (the maxUncompressedBytes option)`, { file: name });
+    }
+  };
 }
 
 async function readDockerManifest(archive: TarArchiveFiles): Promise<{ entries: NonNullable<ReturnType<typeof parseDockerManifest>> } | null> {
@@ -204,6 +227,7 @@ async function mergeLayers(tree: FileTree, plan: ImagePlan, options: ImageTarget
     signal: options.signal,
     warnings,
     entryCount: { value: 0, maxEntries: options.maxEntries ?? DEFAULT_MAX_ENTRIES },
+    uncompressedBytes: { value: 0, maxBytes: options.maxUncompressedBytes ?? DEFAULT_MAX_UNCOMPRESSED_BYTES },
   };
 
   const compressions: Compression[] = [];

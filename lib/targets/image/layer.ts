@@ -27,8 +27,10 @@ export interface LayerReadOptions {
   verify: boolean;
   signal?: AbortSignal;
   warnings: string[];
-  /** Counts entries over all layers; reading stops with LIMIT past `maxEntries`. */
+  /** Counts entries over all layers. Reading stops with LIMIT past `maxEntries`. */
   entryCount: { value: number; maxEntries: number };
+  /** Counts uncompressed tar bytes over all layers. Reading stops with LIMIT past `maxBytes`. */
+  uncompressedBytes: { value: number; maxBytes: number };
 }
 
 /** tar-stream's header with the fields its type leaves out: the data offset, PAX records and unknown types. */
@@ -51,7 +53,13 @@ export async function applyLayer(tree: FileTree, layer: number, plan: LayerPlan,
   let ordinal = 0;
 
   try {
-    await readTar(region.store.stream(region.offset, region.size), compression, layerName, blobHash, tarHash, tarSize, async (header, entry) => {
+    const countBytes = (count: number): void => {
+      options.uncompressedBytes.value += count;
+      if (options.uncompressedBytes.value > options.uncompressedBytes.maxBytes) {
+        throw new ScapulaError('LIMIT', `the image's layers hold more than ${options.uncompressedBytes.maxBytes} bytes uncompressed (the maxUncompressedBytes option)`, { file: region.store.name });
+      }
+    };
+    await readTar(region.store.stream(region.offset, region.size), compression, layerName, blobHash, tarHash, tarSize, countBytes, async (header, entry) => {
       options.signal?.throwIfAborted();
       options.entryCount.value++;
       if (options.entryCount.value > options.entryCount.maxEntries) {
@@ -96,7 +104,7 @@ export async function spoolLayer(needed: Map<number, TreeNode>, layer: number, p
 
   try {
     await once(spool, 'open');
-    await readTar(region.store.stream(region.offset, region.size), compression, layerName, blobHash, null, { value: 0 }, async (header, entry) => {
+    await readTar(region.store.stream(region.offset, region.size), compression, layerName, blobHash, null, { value: 0 }, () => {}, async (header, entry) => {
       options.signal?.throwIfAborted();
       const node = needed.get(ordinal++);
       if (node === undefined) {
@@ -153,13 +161,14 @@ async function readTar(
   blobHash: Hash | null,
   tarHash: Hash | null,
   tarSize: { value: number },
+  onTarBytes: (count: number) => void,
   onEntry: (header: TarHeader, entry: EntryStream) => Promise<void>,
 ): Promise<void> {
   const hashedBlob = raw.pipe(hashingTransform(blobHash, { value: 0 }));
   raw.on('error', (error) => hashedBlob.destroy(error));
   const decompressed = decompressStream(hashedBlob, compression, layerName);
   const extract = tar.extract();
-  const piping = pipeline(decompressed, hashingTransform(tarHash, tarSize), extract);
+  const piping = pipeline(decompressed, hashingTransform(tarHash, tarSize, onTarBytes), extract);
   piping.catch(() => {});
 
   try {
@@ -172,9 +181,16 @@ async function readTar(
   }
 }
 
-function hashingTransform(hash: Hash | null, byteCount: { value: number }): Transform {
+/** Passes bytes through, hashing and counting them. `onBytes` may throw to stop the stream. */
+export function hashingTransform(hash: Hash | null, byteCount: { value: number }, onBytes?: (count: number) => void): Transform {
   return new Transform({
     transform(chunk: Buffer, _encoding, callback) {
+      try {
+        onBytes?.(chunk.byteLength);
+      } catch (error) {
+        callback(error as Error);
+        return;
+      }
       hash?.update(chunk);
       byteCount.value += chunk.byteLength;
       callback(null, chunk);

@@ -481,6 +481,20 @@ describe('inputs and contents', () => {
     expect(error.code).toBe('LIMIT');
   });
 
+  it('uncompressed byte limit is LIMIT', async () => {
+    const spec = oneLayer([{ name: 'zeros', content: Buffer.alloc(1024 * 1024) }]);
+    const layerError = await failure(openImage(spec, { maxUncompressedBytes: 512 * 1024 }));
+    expect(layerError.code).toBe('LIMIT');
+    expect(layerError.message).toContain('more than 524288 bytes uncompressed');
+
+    const plainLayer = oneLayer([{ name: 'zeros', content: Buffer.alloc(1024 * 1024) }], false);
+    const archive = gzipSync(await packLayout((await buildImage(plainLayer)).files));
+    const archiveError = await failure(openBytes(archive, { maxUncompressedBytes: 512 * 1024 }));
+    expect(archiveError.code).toBe('LIMIT');
+    expect(archiveError.message).toContain('the archive decompresses to more than 524288 bytes');
+    expect(readdirSync(tempParent)).toEqual([]);
+  });
+
   it('classic manifest naming a path outside the archive', async () => {
     const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [sha256(Buffer.from('x'))] } }));
     const configName = `${sha256(config).slice(7)}.json`;

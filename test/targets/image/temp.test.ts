@@ -124,6 +124,25 @@ setInterval(() => {}, 1000);
   });
 });
 
+describe('cancellation', () => {
+  it('abort while opening removes the folder', async () => {
+    const bookworm = resolve(repoRoot, '../shared/fixtures/images/bookworm/bookworm-docker-save.tar');
+    const controller = new AbortController();
+    const opening = openImageTarget(bookworm, { tempDir: tempParent, signal: controller.signal });
+    // Abort once spooling has begun, so that the folder exists and holds a partial spool file.
+    const poll = setInterval(() => {
+      if (readdirSync(tempParent).length > 0) {
+        clearInterval(poll);
+        controller.abort();
+      }
+    }, 5);
+    await expect(opening).rejects.toMatchObject({ code: 'INTERRUPTED' });
+    clearInterval(poll);
+    expect(controller.signal.aborted).toBe(true);
+    expect(readdirSync(tempParent)).toEqual([]);
+  });
+});
+
 describe('scanned input', () => {
   it('layout directory is left unchanged', async () => {
     const built = await buildImage({ layers: [{ entries: [...BASE_ENTRIES, { name: 'a', content: 'one' }] }, { entries: [{ name: '.wh.a' }, { name: 'b', content: 'two' }] }] });
