@@ -3,6 +3,7 @@
  * partitions and network sockets. The package probes register through `registerPackageProbes`.
  */
 import type { Probe, ProbeRegistry } from '../probe.js';
+import { iflistenersProbe } from './iflisteners.js';
 import { inetListeningServersProbe } from './inetlisteningservers.js';
 import { partitionProbe } from './partition.js';
 import { selinuxBooleanProbe } from './selinuxboolean.js';
@@ -11,6 +12,7 @@ import { systemdUnitDependencyProbe } from './systemdunitdependency.js';
 import { systemdUnitPropertyProbe } from './systemdunitproperty.js';
 
 export const linuxProbes: readonly Probe[] = [
+  iflistenersProbe,
   inetListeningServersProbe,
   partitionProbe,
   selinuxBooleanProbe,

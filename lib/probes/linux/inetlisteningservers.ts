@@ -198,7 +198,7 @@ export function formatIpv6(bytes: number[]): string {
  * Processes that end while being read, and those whose descriptors this user may not list,
  * are skipped, so without root only the caller's own sockets get an owner.
  */
-async function findSocketOwners(fs: FileSystemView, context: ProbeContext): Promise<Map<string, SocketOwner>> {
+export async function findSocketOwners(fs: FileSystemView, context: ProbeContext): Promise<Map<string, SocketOwner>> {
   const owners = new Map<string, SocketOwner>();
   const processes = (await fs.readdir('/proc')).filter((entry) => /^\d+$/.test(entry.name));
 
