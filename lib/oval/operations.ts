@@ -149,7 +149,12 @@ function compareInts(operation: Operation, actual: string, expected: string): Co
   if (actualValue === undefined || expectedValue === undefined) return invalidNumber('int', actualValue === undefined ? actual : expected);
   if (operation === 'bitwise and') return truth((actualValue & expectedValue) === expectedValue);
   if (operation === 'bitwise or') return truth((actualValue | expectedValue) === expectedValue);
-  return ordered(operation, actualValue === expectedValue ? 0 : actualValue > expectedValue ? 1 : -1);
+  return ordered(operation, signOf(actualValue - expectedValue));
+}
+
+function signOf(difference: bigint): number {
+  if (difference === 0n) return 0;
+  return difference > 0n ? 1 : -1;
 }
 
 function compareFloatValues(operation: Operation, actual: string, expected: string): Comparison {
@@ -186,9 +191,9 @@ function compareBinaries(operation: Operation, actual: string, expected: string)
 }
 
 /**
- * Compares addresses with prefixes as OpenSCAP 1.3.7 does: equality needs the same address
- * and prefix; ordering compares the addresses masked with the prefix, which must be the same
- * on both sides; "subset of" holds when every address of the actual network lies in the
+ * Compares addresses with prefixes as OpenSCAP 1.3.7 does. Equality needs the same address
+ * and prefix. Ordering compares the addresses masked with their prefix, which must be the
+ * same on both sides. "subset of" holds when every address of the actual network lies in the
  * expected one, and "superset of" the other way round.
  */
 function compareAddresses(
@@ -218,7 +223,7 @@ function compareAddresses(
       }
       const left = maskAddress(actual, actual.prefixLength);
       const right = maskAddress(expected, expected.prefixLength);
-      return ordered(operation, left === right ? 0 : left > right ? 1 : -1);
+      return ordered(operation, signOf(left - right));
     }
   }
 }

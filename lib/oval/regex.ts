@@ -1,5 +1,5 @@
 /**
- * OVAL regular expressions. OVAL patterns use Perl (PCRE) syntax; this module translates
+ * OVAL regular expressions. OVAL patterns use Perl (PCRE) syntax. This module translates
  * them and runs them with RE2, which matches in linear time, so no pattern can stall an
  * evaluation. Patterns that need backtracking (backreferences, lookaround, atomic groups,
  * possessive quantifiers) run with JavaScript's RegExp inside node:vm under a time limit:
@@ -225,7 +225,7 @@ export interface Translation {
   /** True when the pattern needs a backtracking engine (RE2 cannot express it). */
   needsBacktracking: boolean;
   jsCaseInsensitive: boolean;
-  /** Why the pattern cannot run with JavaScript's RegExp, when it cannot. */
+  /** The reason the pattern cannot run with JavaScript's RegExp, if there is one. */
   jsProblem?: string;
 }
 
@@ -281,7 +281,7 @@ class Translator {
   private readonly groupNames = new Map<string, number>();
   private needsBacktracking = false;
   private jsProblem: string | undefined;
-  /** Where the last quantifiable atom starts in each output; undefined when there is none. */
+  /** The offsets in each output where the last quantifiable atom starts; undefined after a non-atom. */
   private atomStart: { re2: number; js: number } | undefined;
 
   constructor(
@@ -520,7 +520,8 @@ class Translator {
     }
 
     const caseChange = next.i !== this.flags.i;
-    const re2Case = caseChange ? (next.i ? 'i' : '-i') : '';
+    let re2Case = '';
+    if (caseChange) re2Case = next.i ? 'i' : '-i';
     if (caseChange) this.noteJsCaseChange(match[2] === ')');
 
     if (match[2] === ':') {
@@ -858,7 +859,7 @@ function checkedCodePoint(value: number): number {
   return value;
 }
 
-/** A `{n}`, `{n,}` or `{n,m}` quantifier at `at`; Perl reads any other "{" as a literal. */
+/** Reads a `{n}`, `{n,}` or `{n,m}` quantifier at `at`; undefined for any other "{", which Perl reads as a literal. */
 function quantifierAt(pattern: string, at: number): { text: string; length: number } | undefined {
   const match = /^\{([0-9]+)(,([0-9]*))?\}/.exec(pattern.slice(at, at + 24));
   if (match === null) return undefined;
@@ -868,7 +869,7 @@ function quantifierAt(pattern: string, at: number): { text: string; length: numb
   return { text: match[0], length: match[0].length };
 }
 
-/** A literal character written so both RE2 and JavaScript (u flag) read it the same. */
+/** Writes a literal character so that RE2 and JavaScript (u flag) both read it as itself. */
 function escapeLiteral(codePoint: number): string {
   const char = String.fromCodePoint(codePoint);
   if (/[\\^$.|?*+()[\]{}/]/.test(char)) return `\\${char}`;

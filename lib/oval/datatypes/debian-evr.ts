@@ -35,7 +35,7 @@ function isDigit(code: number): boolean {
   return code >= 0x30 && code <= 0x39;
 }
 
-/** The sort weight of one character in a non-digit run; 0 stands for the end of the string. */
+/** Returns the sort weight of one character in a non-digit run, with 0 for the end of the string. */
 function order(code: number): number {
   if (code === 0 || isDigit(code)) return 0;
   if ((code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a)) return code;

@@ -72,7 +72,7 @@ export function parseIpv6Network(value: string): IpNetwork | undefined {
   return prefixLength <= 128 ? { address, prefixLength, bits: 128 } : undefined;
 }
 
-/** The address with every bit past the first `prefixLength` bits cleared. */
+/** Clears every bit of the address past the first `prefixLength` bits. */
 export function maskAddress(network: IpNetwork, prefixLength: number): bigint {
   const hostBits = BigInt(network.bits - prefixLength);
   return (network.address >> hostBits) << hostBits;

@@ -1,7 +1,7 @@
 /**
- * The int and float datatypes, parsed as OpenSCAP 1.3.7 parses them (C's strtoimax with
- * base 10 and strtod, the whole string consumed): decimal integers of at most 64 bits, and
- * floats written in decimal, with an exponent, or as INF, INFINITY or NAN in any case.
+ * The int and float datatypes, parsed as OpenSCAP 1.3.7 parses them with C's strtoimax (base
+ * 10) and strtod, the whole string consumed. Integers are decimal and at most 64 bits. Floats
+ * are written in decimal, with an exponent, or as INF, INFINITY or NAN in any case.
  */
 
 const INT64_MIN = -(2n ** 63n);

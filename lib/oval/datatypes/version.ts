@@ -1,8 +1,7 @@
 /**
  * The OVAL version datatype: non-negative integers separated by single non-digit characters
  * ("1.2.3", "1.2-3" and "1c2c3" are the same version). Components compare as numbers from
- * the left; a version with fewer components compares as if the missing ones were 0, which is
- * how OpenSCAP 1.3.7 reads it ("1.2" equals "1.2.0").
+ * the left. Missing components count as 0, as OpenSCAP 1.3.7 reads them ("1.2" equals "1.2.0").
  */
 
 /** Splits a version into its integer components, or returns undefined when it has none. */

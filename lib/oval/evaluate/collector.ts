@@ -262,17 +262,23 @@ async function collectSet(evaluation: Evaluation, set: ObjectSet): Promise<SetRe
 
 function uniqueItems(items: Item[]): Item[] {
   const seen = new Set<number>();
-  return items.filter((item) => !seen.has(item.id) && seen.add(item.id) !== undefined);
+  const unique: Item[] = [];
+  for (const item of items) {
+    if (seen.has(item.id)) continue;
+    seen.add(item.id);
+    unique.push(item);
+  }
+  return unique;
 }
 
-/** Complete with no items means the set found nothing. */
+/** Turns a complete flag with no items into does not exist, and the reverse. */
 function withItems(flag: CollectedFlag, itemCount: number): CollectedFlag {
   if (flag === 'complete' && itemCount === 0) return 'does not exist';
   if (flag === 'does not exist' && itemCount > 0) return 'complete';
   return flag;
 }
 
-/** The flag of a union (OVAL 5.11.2 set operation tables): any error wins, then unknown parts make it incomplete. */
+/** Combines the flags of a union's operands: any error wins, then operands not fully known make it incomplete. */
 function unionFlag(flags: CollectedFlag[], itemCount: number): CollectedFlag {
   const relevant = flags.filter((flag) => flag !== 'not applicable');
   if (relevant.length === 0) return flags.length === 0 ? 'does not exist' : 'not applicable';
@@ -288,7 +294,7 @@ function intersectionFlag(flags: CollectedFlag[], itemCount: number): CollectedF
   if (relevant.includes('error')) return 'error';
   if (relevant.includes('does not exist')) return 'does not exist';
   if (relevant.includes('not collected')) return 'not collected';
-  if (relevant.includes('incomplete')) return itemCount > 0 ? 'incomplete' : 'incomplete';
+  if (relevant.includes('incomplete')) return 'incomplete';
   return withItems('complete', itemCount);
 }
 

@@ -17,7 +17,7 @@ export interface ExternalVariableValue {
 export interface EvaluateOptions {
   /** The probes; may be absent in analyse mode (`systemCharacteristics` given). */
   registry?: ProbeRegistry;
-  /** What the probes read. */
+  /** The system the probes read. */
   target?: Target;
   /** Analyse mode: the collected objects to evaluate against; no probe runs. */
   systemCharacteristics?: SystemCharacteristics;

@@ -58,7 +58,7 @@ export function globToRegex(glob: string, noEscape: boolean): string {
   return `${out}$`;
 }
 
-/** The index of the "]" closing the bracket expression opened at `start`, POSIX classes included. */
+/** Finds the "]" that closes the bracket expression opened at `start`, skipping POSIX classes. */
 function bracketEnd(glob: string, start: number): number | undefined {
   let k = start + 1;
   if (glob[k] === '!' || glob[k] === '^') k++;

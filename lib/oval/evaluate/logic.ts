@@ -43,7 +43,7 @@ export function countResults(results: Iterable<OvalResult>): ResultCounts {
   return counts;
 }
 
-/** The result when nothing decides it: error before unknown before not evaluated. */
+/** Returns the result that no true or false can decide: error, then unknown, then not evaluated. */
 function undecided(counts: ResultCounts): OvalResult | undefined {
   if (counts.error > 0) return 'error';
   if (counts.unknown > 0) return 'unknown';
@@ -130,7 +130,7 @@ export function countStatuses(statuses: Iterable<ItemStatus>): StatusCounts {
   return counts;
 }
 
-/** The check_existence table: whether the items found satisfy the test's existence claim. */
+/** Applies the check_existence table: whether the items found satisfy the test's existence claim. */
 export function evaluateExistence(existence: ExistenceEnumeration, counts: StatusCounts): OvalResult {
   const { exists, doesNotExist, error, notCollected } = counts;
   switch (existence) {

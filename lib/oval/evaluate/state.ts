@@ -1,7 +1,7 @@
 /**
- * Comparing an item with a state: each state entity is compared with the item's entities of
- * the same name (entity_check over several), against its value or each value of its variable
- * (var_check), and the entity results combine by the state's operator.
+ * Comparing an item with a state. Each state entity is compared with the item's entities of the
+ * same name (combined by entity_check), against its value or each value of its variable
+ * (combined by var_check). The entity results combine by the state's operator.
  */
 import { compareValuesWithReason } from '../operations.js';
 import type { Entity, OvalState } from '../model.js';
@@ -13,7 +13,7 @@ import { resolveVariable } from './variables.js';
 
 export interface StateOutcome {
   result: OvalResult;
-  /** Why the result is an error, for the test's messages. */
+  /** Reasons for an error result, for the test's messages. */
   messages: string[];
   /** The variables the state used, with their values. */
   variables: { variableId: string; value: string }[];
@@ -49,9 +49,9 @@ async function expectedValues(evaluation: Evaluation, entity: Entity, outcome: S
 }
 
 /**
- * The item entity a state entity is compared with. It has the same name, except for the
- * deprecated textfilecontent_state, whose "line" holds the line text that the item
- * reports as "text" (the item's "line" repeats the object's pattern). OpenSCAP 1.3.7 compares it the same way.
+ * Returns the name of the item entity a state entity is compared with: the same name, except
+ * for the deprecated textfilecontent_state. Its "line" is the line text that the item reports
+ * as "text" (the item's "line" repeats the object's pattern), and OpenSCAP 1.3.7 compares them so.
  */
 function itemEntityFor(state: OvalState, entity: Entity): string {
   if (state.type === 'textfilecontent_state' && entity.name === 'line') return 'text';
@@ -98,7 +98,7 @@ function compareItemEntity(entity: Entity, candidate: ItemEntity, expected: stri
   return combineByCheck(entity.varCheck ?? 'all', results);
 }
 
-/** A record matches when each field of the state's record matches the item's field of that name. */
+/** Compares a record field by field: each field of the state's record against the item's fields of that name. */
 function compareRecord(entity: Entity, candidate: ItemEntity, outcome: StateOutcome): OvalResult {
   if (candidate.datatype !== 'record') {
     outcome.messages.push(`${entity.name}: the state expects a record but the item entity has the datatype ${candidate.datatype}`);

@@ -1,7 +1,7 @@
 /**
- * Test evaluation (OVAL 5.11.2 section 5.3.3.2 and the TestType documentation): the collected
- * object's flag and item statuses against check_existence, then each existing item against
- * the states (combined by state_operator), then the item results combined by check.
+ * Test evaluation, as the TestType documentation of OVAL 5.11.2 describes it. The collected
+ * object's flag and item statuses are checked against check_existence. Then each existing item
+ * is compared with the states (combined by state_operator), and the item results combine by check.
  */
 import type { OvalState, Test } from '../model.js';
 import type { OvalResult, TestedItem, TestedVariable, TestResult } from '../results-model.js';
@@ -107,7 +107,7 @@ async function computeTest(evaluation: Evaluation, test: Test): Promise<TestResu
   }
   outcome.messages = dedupeMessages(outcome.messages);
 
-  // Items exist as claimed but none could be compared: the existence result stands.
+  // Items exist as claimed but none could be compared, so the existence result is kept.
   if (itemResults.length === 0) {
     outcome.result = incomplete ? 'unknown' : 'true';
     return outcome;
@@ -130,7 +130,7 @@ function resultFromFlag(collected: CollectedObject): OvalResult | undefined {
   }
 }
 
-/** With an incomplete object only a result that more items could not change stands; the rest is unknown. */
+/** Keeps, for an incomplete object, only a result that more items could not change; the rest becomes unknown. */
 function incompleteExistence(claim: Test['checkExistence'], existence: OvalResult, collected: CollectedObject): OvalResult {
   const exists = collected.items.filter((item) => item.status === 'exists').length;
   switch (claim) {
@@ -175,5 +175,11 @@ function objectVariables(collected: CollectedObject): TestedVariable[] {
 
 function dedupeMessages(messages: Message[]): Message[] {
   const seen = new Set<string>();
-  return messages.filter((message) => !seen.has(message.text) && seen.add(message.text) !== undefined);
+  const unique: Message[] = [];
+  for (const message of messages) {
+    if (seen.has(message.text)) continue;
+    seen.add(message.text);
+    unique.push(message);
+  }
+  return unique;
 }

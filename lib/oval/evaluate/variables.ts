@@ -1,6 +1,6 @@
 /**
  * Variable values: constant, external (from the caller, checked against possible_value and
- * possible_restriction) and local (components and functions of OVAL 5.11.2 section 5.3.5).
+ * possible_restriction) and local (the components and functions of OVAL 5.11.2).
  */
 import { compareValues } from '../operations.js';
 import type { Component, Datatype, ExternalVariable, LocalVariable, Variable } from '../model.js';
@@ -96,7 +96,7 @@ function convertValue(value: string, datatype: Datatype, variableId: string): st
   return value;
 }
 
-/** Every combination of one value from each list, in order (the cartesian product). */
+/** Lists every combination of one value from each list, in order (the cartesian product). */
 function combinations(lists: string[][]): string[][] {
   let result: string[][] = [[]];
   for (const list of lists) {
@@ -212,7 +212,7 @@ function arithmetic(operation: 'add' | 'multiply', operands: string[]): string {
   return String(result);
 }
 
-/** The first capture group of the first match of each value; a value that does not match yields "". */
+/** Returns the first capture group of the first match in each value, or "" for a value that does not match. */
 function regexCapture(pattern: string, values: string[]): string[] {
   let compiled;
   try {

@@ -43,7 +43,7 @@ type Node = Record<string, unknown>;
 
 const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
-/** A minimal reader of the system characteristics these unit tests ship (enough for analyse mode). */
+/** Reads the system characteristics these unit tests ship, as far as analyse mode needs them. */
 function readSyschar(file: string): SystemCharacteristics {
   const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', removeNSPrefix: true, parseTagValue: false, trimValues: false });
   const root = (parser.parse(readFileSync(file, 'utf8')) as Node).oval_system_characteristics as Node;
@@ -131,7 +131,7 @@ function measureFor(xpath: string): Expectation['measure'] | undefined {
   return undefined;
 }
 
-/** The expected test and definition results of one unit test, from its XPath counts. */
+/** Lists the expected test and definition results of one unit test, from its XPath counts. */
 function expectations(caseName: string): Expectation[] {
   const found: Expectation[] = [];
   for (const line of readFileSync(path.join(conformance, 'expected.jsonl'), 'utf8').split('\n')) {
@@ -224,7 +224,7 @@ interface DefinitionExpectation {
   result: string;
 }
 
-/** The MITRE test content of the OVAL language itself (datatypes, functions, criteria), with the results oscap 1.3.7 reproduced. */
+/** Lists MITRE's tests of the OVAL language (datatypes, functions, criteria) with the results oscap 1.3.7 reproduced. */
 function mitreLanguageExpectations(): DefinitionExpectation[] {
   const found: DefinitionExpectation[] = [];
   for (const line of readFileSync(path.join(conformance, 'expected.jsonl'), 'utf8').split('\n')) {
