@@ -25,7 +25,7 @@ import {
   type UnitSearchPath,
 } from './systemd-search-path.js';
 import { parseUnitBoolean, parseUnitFile, type UnitAssignment, type UnitFileProblem } from './systemd-unit-file.js';
-import { expandUnitSpecifiers, parseUnitName, templateOf, type UnitType } from './systemd-unit-name.js';
+import { expandUnitSpecifiers, parseUnitName, templateOf, unescapeUnitNamePart, type UnitType } from './systemd-unit-name.js';
 import { computeUnitFilePreset, loadPresetRules, type PresetRule } from './systemd-presets.js';
 
 export type LoadState = 'loaded' | 'not-found' | 'masked' | 'bad-setting' | 'error';
@@ -147,6 +147,11 @@ export interface SystemdUnit {
   explicitTrigger?: string;
   /** True for a service of Type=dbus, which requires dbus.socket. */
   busService?: boolean;
+  /** StandardOutput= and StandardError= of a service, socket, mount or swap unit, when set. */
+  standardOutput?: string;
+  standardError?: string;
+  /** True when a socket unit runs commands (ExecStartPre= and the like). */
+  socketRunsCommands?: boolean;
 }
 
 export interface SystemdUnitModel {
@@ -321,8 +326,12 @@ class UnitLoader {
     const entry = this.findFragment(id);
     if (entry === undefined) {
       // systemd synthesizes slices that have no unit file, such as "system-getty.slice".
-      if (unit.type === 'slice') addImplicitDependencies(unit, this.searchPath.entries);
-      else unit.loadState = 'not-found';
+      if (unit.type === 'slice') {
+        unit.description = synthesizedSliceDescription(id);
+        addImplicitDependencies(unit, this.searchPath.entries);
+      } else {
+        unit.loadState = 'not-found';
+      }
       return unit;
     }
     if (entry.kind === 'masked' || (entry.kind === 'file' && entry.empty)) {
@@ -450,12 +459,19 @@ class UnitLoader {
       else if (section === 'Service' && key === 'Type') unit.busService = value === 'dbus';
       else if ((section === 'Timer' || section === 'Path') && key === 'Unit') this.setTrigger(unit, value);
       else if (section === 'Socket' && key === 'Service') this.setTrigger(unit, value);
-      else if (SLICED_TYPES.has(unit.type) && section === capitalise(unit.type) && key === 'Slice') unit.slice = value;
+      else if (SLICED_TYPES.has(unit.type) && section === capitalise(unit.type)) this.applyExecSetting(unit, key, value);
     }
     if (unit.type === 'service' && unit.busService) {
       this.addDependency(unit, 'Requires', 'dbus.socket');
       this.addDependency(unit, 'After', 'dbus.socket');
     }
+  }
+
+  private applyExecSetting(unit: SystemdUnit, key: string, value: string): void {
+    if (key === 'Slice') unit.slice = value;
+    else if (key === 'StandardOutput') unit.standardOutput = value;
+    else if (key === 'StandardError') unit.standardError = value;
+    else if (unit.type === 'socket' && /^Exec(StartPre|StartPost|StopPre|StopPost)$/.test(key)) unit.socketRunsCommands = value !== '';
   }
 
   private setTrigger(unit: SystemdUnit, value: string): void {
@@ -639,6 +655,8 @@ function addImplicitDependencies(unit: SystemdUnit, entries: Map<string, UnitFil
     }
   }
 
+  if (writesToJournal(unit)) add('After', 'systemd-journald.socket');
+
   if (unit.type === 'slice') {
     const parent = parentSlice(unit.id);
     if (parent !== null) {
@@ -760,6 +778,34 @@ function emptyUnit(id: string, type: UnitType): SystemdUnit {
     unitFilePreset: '',
     problems: [],
   };
+}
+
+/** Output targets that send a unit's output to the journal, so it starts after journald's socket. */
+const JOURNAL_OUTPUTS = new Set(['journal', 'journal+console', 'kmsg', 'kmsg+console', 'syslog', 'syslog+console']);
+
+/**
+ * Tells whether a unit that runs commands logs to the journal, which orders it after
+ * systemd-journald.socket. Services, mounts and swaps always run commands, sockets only with
+ * Exec*= settings. Output defaults to the journal and errors to the output.
+ */
+function writesToJournal(unit: SystemdUnit): boolean {
+  if (unit.type !== 'service' && unit.type !== 'mount' && unit.type !== 'swap' && !(unit.type === 'socket' && unit.socketRunsCommands)) {
+    return false;
+  }
+  const output = unit.standardOutput === undefined || unit.standardOutput === '' ? 'journal' : unit.standardOutput;
+  const error = unit.standardError === undefined || unit.standardError === '' || unit.standardError === 'inherit' ? output : unit.standardError;
+  return JOURNAL_OUTPUTS.has(output) || JOURNAL_OUTPUTS.has(error);
+}
+
+/**
+ * Returns the description systemd gives a slice without a unit file: "Root Slice",
+ * "System Slice", or "Slice " and the slice's path ("system-getty.slice" → "Slice /system/getty").
+ */
+function synthesizedSliceDescription(id: string): string {
+  if (id === '-.slice') return 'Root Slice';
+  if (id === 'system.slice') return 'System Slice';
+  const prefix = id.slice(0, -'.slice'.length);
+  return `Slice /${prefix.split('-').map(unescapeUnitNamePart).join('/')}`;
 }
 
 /** Returns the slice that contains a slice ("system-getty.slice" → "system.slice"), or null for "-.slice". */

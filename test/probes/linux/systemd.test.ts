@@ -60,7 +60,7 @@ function fillUnitTree(root: string): void {
   writeFile(root, `${VENDOR}/cups.service`, '[Unit]\nDescription=CUPS Scheduler\n[Install]\nWantedBy=multi-user.target\n');
   writeFile(root, `${VENDOR}/auditd.service`, '[Unit]\nDescription=Security Auditing Service\n[Install]\nWantedBy=multi-user.target\n');
   writeFile(root, `${VENDOR}/getty@.service`, '[Unit]\nDescription=Getty on %I\n[Install]\nWantedBy=getty.target\n');
-  writeFile(root, `${VENDOR}/systemd-journald.service`, '[Unit]\nDescription=Journal Service\nDefaultDependencies=no\n');
+  writeFile(root, `${VENDOR}/systemd-journald.service`, '[Unit]\nDescription=Journal Service\nDefaultDependencies=no\n[Service]\nStandardOutput=null\nStandardError=inherit\n');
 
   link(root, `${VENDOR}/multi-user.target.wants/getty.target`, '../getty.target');
   link(root, `${VENDOR}/multi-user.target.wants/cups.service`, '../cups.service');
@@ -168,7 +168,7 @@ describe('systemdunitproperty probe', () => {
     const requires = values(propertyItems(all, 'sshd.service', 'Requires')[0] as ProbeItem, 'value');
     expect(requires).toEqual(['sysinit.target', 'system.slice']);
     const after = values(propertyItems(all, 'sshd.service', 'After')[0] as ProbeItem, 'value');
-    expect(after).toEqual(['basic.target', 'network.target', 'sshd-keygen.target', 'sysinit.target', 'system.slice']);
+    expect(after).toEqual(['basic.target', 'network.target', 'sshd-keygen.target', 'sysinit.target', 'system.slice', 'systemd-journald.socket']);
     const conflicts = values(propertyItems(all, 'sshd.service', 'Conflicts')[0] as ProbeItem, 'value');
     expect(conflicts).toEqual(['shutdown.target']);
   });
@@ -199,6 +199,17 @@ describe('systemdunitproperty probe', () => {
     const result = await run(systemdUnitPropertyProbe, root.target, request('systemdunitproperty_object', 'linux', [{ name: 'unit', value: 'getty@tty1.service' }, { name: 'property', values: ['Description', 'UnitFileState', 'Requires'], varCheck: 'at least one' }]));
     const byProperty = Object.fromEntries(result.items.map((item) => [value(item, 'property'), values(item, 'value')]));
     expect(byProperty).toEqual({ Description: ['Getty on tty1'], UnitFileState: ['enabled'], Requires: ['sysinit.target', 'system-getty.slice'] });
+  });
+
+  it('orders a silent service only after its defaults', async () => {
+    const result = await run(systemdUnitPropertyProbe, root.target, request('systemdunitproperty_object', 'linux', [{ name: 'unit', value: 'systemd-journald.service' }, { name: 'property', value: 'After' }]));
+    expect(values(result.items[0] as ProbeItem, 'value')).toEqual(['system.slice']);
+  });
+
+  it('describes a slice without a unit file', async () => {
+    const result = await run(systemdUnitPropertyProbe, root.target, request('systemdunitproperty_object', 'linux', [{ name: 'unit', value: 'system-getty.slice' }, { name: 'property', values: ['Description', 'LoadState', 'Requires'], varCheck: 'at least one' }]));
+    const byProperty = Object.fromEntries(result.items.map((item) => [value(item, 'property'), values(item, 'value')]));
+    expect(byProperty).toEqual({ Description: ['Slice /system/getty'], LoadState: ['loaded'], Requires: ['system.slice'] });
   });
 
   it('reports disabled and static units', async () => {
