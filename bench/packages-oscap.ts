@@ -63,9 +63,9 @@ async function main(): Promise<void> {
     }
 
     const result = await registry.get('linux', object.type)!.collect(request, { target, cache, schemaVersion: definitions.generator.schemaVersion });
-    const kept = result.items.filter(filter);
-    const ourFlag = result.flag ?? (kept.length > 0 ? 'complete' : 'does not exist');
-    const ours = kept.map((item) => canonicalItem(item.entities.map((entity) => [entity.name, entity.value ?? ''])));
+    const filtered = result.items.filter(filter);
+    const ourFlag = result.flag ?? (filtered.length > 0 ? 'complete' : 'does not exist');
+    const ours = filtered.map((item) => canonicalItem(item.entities.map((entity) => [entity.name, entity.value ?? ''])));
     counts.compared++;
     if (ourFlag === theirs.flag && sameMultiset(ours, theirs.items)) {
       counts.equal++;
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   await target.close();
 }
 
-/** A request for an object whose entities are all literal, or null when one refers to a variable. */
+/** Builds a request for an object whose entities are all literal, or returns null when one refers to a variable. */
 function literalRequest(object: OvalObject): ProbeRequest | null {
   if (object.set !== undefined) return null;
   const entities: ResolvedEntity[] = [];
@@ -148,7 +148,7 @@ function parseOscapResults(xml: string): Map<string, OscapObject> {
   return objects;
 }
 
-/** One item as text, entities in order; booleans are written as OVAL's "true"/"false". */
+/** Writes one item as text, entities in order, with booleans as OVAL's "true" and "false". */
 function canonicalItem(entities: [string, string][]): string {
   return entities.map(([name, value]) => `${name}=${value === '1' && name.endsWith('_passed') ? 'true' : value === '0' && name.endsWith('_passed') ? 'false' : value}`).join('|');
 }

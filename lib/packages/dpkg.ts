@@ -1,8 +1,8 @@
 /**
  * The dpkg database of a Debian or Ubuntu target: installed packages from
- * `/var/lib/dpkg/status` and, for distroless images, from `/var/lib/dpkg/status.d/*`
- * (one file per package, no Status field, and a file name that need not be the package name),
- * plus the per-package `info/<package>[:<arch>].md5sums` file lists.
+ * `/var/lib/dpkg/status`, and for distroless images from `/var/lib/dpkg/status.d/*`. A
+ * status.d file describes one package, has no Status field, and its name need not be the
+ * package name. Also the per-package `info/<package>[:<arch>].md5sums` file lists.
  */
 import type { FileSystemView } from '../targets/target.js';
 import { field, parseStanzas, type Stanza } from './control.js';
@@ -82,7 +82,7 @@ export function isInstalled(pkg: DpkgPackage): boolean {
 function packageFromStanza(stanza: Stanza, file: string): DpkgPackage | null {
   const name = field(stanza, 'Package');
   const version = field(stanza, 'Version');
-  // A stanza without a version is a package dpkg knows of but never installed.
+  // A stanza without a version describes a package dpkg has seen but never installed.
   if (name === undefined || name === '' || version === undefined || version === '') return null;
 
   const sourceField = field(stanza, 'Source');

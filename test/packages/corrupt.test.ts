@@ -31,7 +31,7 @@ async function expectCleanOutcome(read: () => unknown | Promise<unknown>): Promi
   }
 }
 
-/** A deterministic pseudo-random sequence (xorshift32), so failures can be replayed. */
+/** Returns a deterministic pseudo-random sequence (xorshift32), so failures can be replayed. */
 function random(seed: number): () => number {
   let state = seed;
   return () => {

@@ -11,7 +11,7 @@ import { createGunzip } from 'node:zlib';
 import tarStream from 'tar-stream';
 
 import { ScapulaError } from '../../lib/errors.js';
-import type { DirEntry, FileStat, FileSystemView, ReadOptions, Target, TargetFacts } from '../../lib/targets/target.js';
+import type { DirEntry, FileStat, FileSystemView, FileType, ReadOptions, Target, TargetFacts } from '../../lib/targets/target.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const fixtures = path.resolve(repoRoot, '../shared/fixtures');
@@ -138,10 +138,12 @@ export class MemoryFileSystem implements FileSystemView {
 
   private statOf(resolved: string): FileStat {
     const file = this.files.get(resolved);
-    const type = file?.link !== undefined ? 'symlink' : file?.bytes !== undefined ? 'file' : 'directory';
+    let type: FileType = 'directory';
+    if (file?.link !== undefined) type = 'symlink';
+    else if (file?.bytes !== undefined) type = 'file';
     return {
       type,
-      mode: file?.mode ?? (type === 'directory' ? 0o755 : type === 'symlink' ? 0o777 : 0o644),
+      mode: file?.mode ?? DEFAULT_MODES[type] ?? 0o644,
       uid: file?.uid ?? 0,
       gid: file?.gid ?? 0,
       size: file?.bytes?.byteLength ?? (file?.link?.length ?? 0),
@@ -154,6 +156,8 @@ export class MemoryFileSystem implements FileSystemView {
     };
   }
 }
+
+const DEFAULT_MODES: Partial<Record<FileType, number>> = { directory: 0o755, symlink: 0o777, file: 0o644 };
 
 function normalize(name: string): string {
   const parts: string[] = [];

@@ -38,7 +38,7 @@ export function context(fs: FileSystemView): ProbeContext {
   return { target: memoryTarget(fs), cache: new Map() };
 }
 
-/** The entity values of an item as name -> value (the last value for repeated names). */
+/** Maps an item's entity names to values (the last value for repeated names). */
 export function entityMap(item: { entities: { name: string; value?: string }[] }): Record<string, string | undefined> {
   return Object.fromEntries(item.entities.map((e) => [e.name, e.value]));
 }

@@ -16,7 +16,7 @@ const databases: { folder: string; file: string; format: RpmDatabaseFormat; dire
   { folder: 'rpmdb/ndb/sle15-bci', file: 'Packages.db', format: 'ndb', directory: '/usr/lib/sysimage/rpm' },
 ];
 
-/** A header value as `rpm -q --qf` prints it: a missing tag is "(none)". */
+/** Formats a header value as `rpm -q --qf` prints it: a missing tag is "(none)". */
 function printed(value: string | number | null): string {
   return value === null ? '(none)' : String(value);
 }
@@ -60,7 +60,7 @@ describe('rpm databases', () => {
   });
 });
 
-/** The file list in the layout of the `rpm -q --qf '[%{FILENAMES}\t%{FILEMODES:octal}...]'` that made the expected data. */
+/** Formats the file list like the `rpm -q --qf '[%{FILENAMES}\t%{FILEMODES:octal}...]'` that made the expected data. */
 function fileListing(pkg: RpmPackage): string {
   return packageFiles(pkg)
     .map((file) =>

@@ -7,7 +7,7 @@
  *                            encrypt_alg(1) type=8(1) metaflags(1) unused(1) free(4) last_pgno(4) ...
  *   every page's header:     lsn(8) pgno(4) prev_pgno(4) next_pgno(4) entries(2) hf_offset(2)
  *                            level(1) type(1), then `entries` uint16 item offsets
- *   hash page (type 13 or 2): items in key/data pairs; an item is a type byte then either the
+ *   hash page (type 13 or 2): items in key/data pairs. An item is a type byte, then either the
  *                            bytes themselves (H_KEYDATA) or an off-page reference (H_OFFPAGE:
  *                            3 unused bytes, first overflow page, total length)
  *   overflow page (type 7):  hf_offset holds the number of data bytes on the page
@@ -72,7 +72,7 @@ class BdbFile {
     }
     if (this.bytes[24] !== 0) this.fail('the database is encrypted');
     if (this.bytes[25] !== PageType.HASH_META) this.fail(`metadata page has type ${this.bytes[25]}, expected hash metadata (8)`);
-    // DBMETA_CHKSUM (0x01) moves page contents behind a checksum; rpm never enables it.
+    // DBMETA_CHKSUM (0x01) moves page contents behind a checksum. rpm never enables it.
     if (this.bytes[26] & 0x01) this.fail('pages carry checksums, which this reader does not support');
 
     const lastPage = this.u32(32);
@@ -100,7 +100,7 @@ class BdbFile {
         this.fail(`hash page ${pageNumber} item ${i} is not a 4-byte header instance key`);
       }
       const instance = new DataView(key.bytes.buffer, key.bytes.byteOffset, 4).getUint32(0, this.littleEndian);
-      // Key 0 holds rpm's last-used instance number, not a header.
+      // Key 0 stores rpm's last-used instance number, not a header.
       if (instance === 0) continue;
 
       let blob: Uint8Array;
@@ -129,7 +129,7 @@ class BdbFile {
     return { type, bytes: this.bytes.subarray(page + offset + 1, page + end) };
   }
 
-  /** Follows an overflow chain and concatenates its data; bounded by the file's page count. */
+  /** Follows an overflow chain and concatenates its data, giving up after as many pages as the file has. */
   private readOverflow(firstPage: number, totalLength: number): Uint8Array {
     if (totalLength > this.bytes.byteLength) this.fail(`overflow item claims ${totalLength} bytes, more than the file`);
     const result = new Uint8Array(totalLength);

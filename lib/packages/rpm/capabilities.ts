@@ -24,6 +24,11 @@ export const EMPTY_CAPABILITIES: CapabilitySet = { permitted: 0n, inheritable: 0
 
 const ALL = (1n << BigInt(CAPABILITY_NAMES.length)) - 1n;
 
+const FLAG_SETS: Record<string, keyof CapabilitySet> = { p: 'permitted', i: 'inheritable', e: 'effective' };
+
+/** Number of 32-bit permitted/inheritable word pairs by vfs_cap_data revision. */
+const WORDS_BY_REVISION: Record<number, number> = { 0x01000000: 1, 0x02000000: 2, 0x03000000: 2 };
+
 /**
  * Parses libcap's text form (cap_from_text): clauses separated by spaces, each a comma list
  * of names (or "all", or nothing for all), an operator (=, + or -) and flags from "eip".
@@ -52,7 +57,7 @@ export function parseCapabilityText(text: string): CapabilitySet | null {
       }
       const add = action[0] !== '-';
       for (const flag of flags) {
-        const key = flag === 'p' ? 'permitted' : flag === 'i' ? 'inheritable' : 'effective';
+        const key = FLAG_SETS[flag];
         set[key] = add ? set[key] | mask : set[key] & ~mask;
       }
     }
@@ -70,8 +75,8 @@ export function parseCapabilityXattr(value: Uint8Array): CapabilitySet | null {
   const view = new DataView(value.buffer, value.byteOffset, value.byteLength);
   const magic = view.getUint32(0, true);
   const revision = magic & 0xff000000;
-  const words = revision === 0x01000000 ? 1 : revision === 0x02000000 || revision === 0x03000000 ? 2 : 0;
-  if (words === 0 || value.byteLength < 4 + words * 8) return null;
+  const words = WORDS_BY_REVISION[revision];
+  if (words === undefined || value.byteLength < 4 + words * 8) return null;
   let permitted = 0n;
   let inheritable = 0n;
   for (let i = 0; i < words; i++) {

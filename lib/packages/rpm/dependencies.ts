@@ -84,10 +84,10 @@ async function pathProvided(path: string, index: ProvidesIndex, resolveDirectory
   const { directory, basename } = splitPath(path);
   const directories = index.directoriesByBasename.get(basename);
   if (directories === undefined) return false;
-  const wanted = await resolveDirectory(directory);
-  if (wanted === null) return false;
+  const required = await resolveDirectory(directory);
+  if (required === null) return false;
   for (const candidate of directories) {
-    if ((await resolveDirectory(candidate)) === wanted) return true;
+    if ((await resolveDirectory(candidate)) === required) return true;
   }
   return false;
 }

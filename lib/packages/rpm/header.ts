@@ -9,7 +9,7 @@
  * The first entry of an installed header is normally a region tag (HEADERIMMUTABLE): its data
  * is a 16-byte trailer entry whose offset is minus the size of the region's index, so the
  * region covers the first `-offset / 16` entries. Entries after the region are "dribble"
- * entries that rpm added after install; where one repeats a region tag, rpm uses the dribble
+ * entries that rpm added after install. Where one repeats a region tag, rpm uses the dribble
  * entry, and so does this decoder.
  *
  * Every offset and count is checked against the blob before it is read, so a hostile blob ends
@@ -35,7 +35,7 @@ export interface HeaderEntry {
 export type HeaderValue = string | string[] | number[] | bigint[] | Uint8Array;
 
 export class RpmHeader {
-  /** The whole blob, from the il word on; kept for the header digest and signature checks. */
+  /** The whole blob from the il word on, kept for the header digest and signature checks. */
   readonly blob: Uint8Array;
   /** The immutable region: how many index entries and data bytes it covers, or null without a region tag. */
   readonly region: { entries: number; dataLength: number } | null;
@@ -90,7 +90,7 @@ export class RpmHeader {
     return [...this.entries.keys()];
   }
 
-  /** The first value of a STRING, I18NSTRING or STRING_ARRAY tag, or undefined. */
+  /** Returns the first value of a STRING, I18NSTRING or STRING_ARRAY tag, or undefined. */
   string(tag: number): string | undefined {
     const value = this.get(tag);
     if (typeof value === 'string') return value;
@@ -98,7 +98,7 @@ export class RpmHeader {
     return undefined;
   }
 
-  /** A string array tag (a single STRING is returned as a one-element array). */
+  /** Returns a string array tag, and a single STRING as a one-element array. */
   strings(tag: number): string[] | undefined {
     const value = this.get(tag);
     if (typeof value === 'string') return [value];
@@ -106,7 +106,7 @@ export class RpmHeader {
     return undefined;
   }
 
-  /** An integer array tag of type CHAR, INT8, INT16 or INT32 (INT64 is converted when safe). */
+  /** Returns an integer array tag of type CHAR, INT8, INT16 or INT32, or INT64 converted to numbers. */
   numbers(tag: number): number[] | undefined {
     const value = this.get(tag);
     if (!Array.isArray(value) || value.length === 0) return Array.isArray(value) ? [] : undefined;

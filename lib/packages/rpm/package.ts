@@ -76,9 +76,9 @@ export function packageFromHeader(header: RpmHeader): RpmPackage {
 }
 
 /**
- * The key id of the package's signature. The header-only signatures come first (DSAHEADER,
- * RSAHEADER: what `rpm -K` and dnf check on rpm 4.x), then the header+payload ones (SIGGPG,
- * SIGPGP) that OpenSCAP's rpminfo probe reads; in signed packages they all name the same key.
+ * Returns the key id of the package's signature. The header-only signatures come first
+ * (DSAHEADER, RSAHEADER), then the header+payload ones (SIGGPG, SIGPGP) that OpenSCAP 1.3.7's
+ * rpminfo probe reads. In packages signed by rpmsign they all name the same key.
  */
 export function signatureKeyId(header: RpmHeader): string | null {
   for (const tag of [RpmTag.DSAHEADER, RpmTag.RSAHEADER, RpmTag.SIGGPG, RpmTag.SIGPGP]) {
@@ -90,7 +90,7 @@ export function signatureKeyId(header: RpmHeader): string | null {
   return null;
 }
 
-/** The epoch as rpm's `%{EPOCH}` prints it: the number, or "(none)". */
+/** Formats the epoch as rpm's `%{EPOCH}` prints it: the number, or "(none)". */
 export function epochText(pkg: RpmPackage): string {
   return pkg.epoch === null ? '(none)' : String(pkg.epoch);
 }
@@ -105,7 +105,7 @@ export function extendedName(pkg: RpmPackage): string {
   return `${pkg.name}-${evrText(pkg)}.${pkg.arch ?? '(none)'}`;
 }
 
-/** The package's files in header order; an empty list for packages without files. */
+/** Decodes the package's files in header order (none for a package without files). */
 export function packageFiles(pkg: RpmPackage): RpmFile[] {
   const header = pkg.header;
   const paths = filePaths(header);

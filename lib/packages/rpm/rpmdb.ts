@@ -20,8 +20,8 @@ export interface RpmDatabase {
 }
 
 /**
- * Where rpm keeps its database: `/var/lib/rpm` (RHEL, CentOS, Fedora up to 35, Amazon Linux) and
- * `/usr/lib/sysimage/rpm` (SUSE, Fedora 36+, where `/var/lib/rpm` is often a symlink to it).
+ * Directories of rpm's database: `/var/lib/rpm` (RHEL, CentOS, Fedora up to 35, Amazon Linux)
+ * and `/usr/lib/sysimage/rpm` (SUSE, Fedora 36+, where `/var/lib/rpm` is often a symlink to it).
  */
 export const RPM_DATABASE_DIRECTORIES = ['/var/lib/rpm', '/usr/lib/sysimage/rpm'];
 
@@ -37,7 +37,7 @@ export const MAX_DATABASE_BYTES = 1024 * 1024 * 1024;
 
 /**
  * Returns the path and format of the target's rpm database, or null when it has none. When
- * one directory holds several formats (a leftover `Packages` beside `rpmdb.sqlite` after
+ * one directory contains several formats (a leftover `Packages` beside `rpmdb.sqlite` after
  * `rpmdb --rebuilddb`), the newer format wins, as with rpm's default backend on those systems.
  */
 export async function locateRpmDatabase(fs: FileSystemView): Promise<{ format: RpmDatabaseFormat; path: string } | null> {

@@ -1,8 +1,9 @@
 /**
  * Header digest and header signature checks of installed packages, as rpm runs them on every
- * header it loads from the database: SHA256HEADER / SHA1HEADER, and the RSAHEADER / DSAHEADER
- * OpenPGP signature checked with the keys imported into the database (the `gpg-pubkey`
- * headers' PUBKEYS tag). Both cover the header's immutable region, serialized as
+ * header it loads from the database. The digests are SHA256HEADER and SHA1HEADER. The
+ * signature is the RSAHEADER or DSAHEADER OpenPGP packet, checked with the keys imported into
+ * the database (the PUBKEYS tag of the `gpg-pubkey` headers). Both cover the header's
+ * immutable region, serialized as
  *
  *   8e ad e8 01 00 00 00 00, region entry count (BE32), region data length (BE32),
  *   the region's index entries, the region's data
@@ -24,7 +25,7 @@ const HASHES: Record<number, string> = { 1: 'md5', 2: 'sha1', 8: 'sha256', 9: 's
 
 const PublicKeyAlgorithm = { RSA: 1, RSA_SIGN: 3, EDDSA: 22 } as const;
 
-/** The serialized immutable region that header digests and signatures cover, or null. */
+/** Serializes the immutable region that header digests and signatures cover, or returns null without one. */
 export function regionBytes(header: RpmHeader): Uint8Array | null {
   const region = header.region;
   if (region === null) return null;
@@ -145,7 +146,7 @@ interface VerifiableSignature {
   publicKeyAlgorithm: number;
   hashAlgorithm: number;
   keyId?: string;
-  /** What is hashed after the data: v3 signature type and time, or the v4 hashed part and its trailer. */
+  /** Bytes hashed after the data: the v3 signature type and time, or the v4 hashed part and its trailer. */
   hashedTrailer: Uint8Array;
   mpis: Uint8Array[];
 }
@@ -219,7 +220,7 @@ function readMpis(body: Uint8Array, start: number): Uint8Array[] {
   return mpis;
 }
 
-/** An OpenPGP multiprecision integer: a 2-byte bit count, then the bytes. */
+/** Reads an OpenPGP multiprecision integer: a 2-byte bit count, then the bytes. */
 function readMpi(bytes: Uint8Array, at: number): { value: Uint8Array; end: number } | null {
   if (at + 2 > bytes.length) return null;
   const bits = (bytes[at] << 8) | bytes[at + 1];

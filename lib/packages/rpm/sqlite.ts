@@ -1,6 +1,6 @@
 /**
  * Reader for rpm's SQLite database (`rpmdb.sqlite`, rpm 4.16 and later): the table
- * `Packages(hnum INTEGER PRIMARY KEY, blob BLOB)` holds one header blob per package.
+ * `Packages(hnum INTEGER PRIMARY KEY, blob BLOB)` stores one header blob per package.
  *
  * The file is loaded into an in-memory SQLite (sql.js), so nothing is ever written beside the
  * database, which rpm leaves in WAL mode. Frames of a `-wal` file that belong to committed
@@ -72,7 +72,7 @@ const WAL_FRAME_HEADER_SIZE = 24;
 /**
  * Returns a copy of `database` with the committed frames of `wal` written over its pages.
  * Frames after the last valid commit frame (a torn or uncommitted write) are ignored, as SQLite
- * ignores them; a WAL whose header does not check out is ignored as a whole.
+ * ignores them. A WAL whose header checksum is invalid is ignored as a whole.
  *
  *   WAL header: magic (0x377f0682: little-endian checksums, 0x377f0683: big-endian),
  *               version, page size, checkpoint sequence, salt-1, salt-2, checksum-1, checksum-2

@@ -40,7 +40,7 @@ export interface AccountNames {
 
 /**
  * Verifies one packaged file. Returns rpm's result bits: RpmVerify bits for attributes that
- * differ, VerifyFailure bits for checks that could not run. `omit` holds the RpmVerify bits
+ * differ, VerifyFailure bits for checks that could not run. `omit` contains the RpmVerify bits
  * not to check.
  */
 export async function verifyFile(fs: FileSystemView, file: RpmFile, digestAlgorithm: string, omit: number, accounts: AccountNames): Promise<number> {

@@ -1,7 +1,7 @@
 /**
- * What the rpm probes share: reading the target's rpm database once per evaluation, selecting
- * packages by the object's name/epoch/version/release/arch entities, and the entities that
- * identify a package in every rpm item.
+ * Helpers shared by the rpm probes: reading the target's rpm database once per evaluation,
+ * selecting packages by the object's name/epoch/version/release/arch entities, and the
+ * entities that identify a package in every rpm item.
  */
 import { ScapulaError } from '../../errors.js';
 import type { ItemEntity } from '../../oval/syschar.js';
@@ -26,7 +26,7 @@ export async function rpmDatabase(context: ProbeContext): Promise<RpmDatabase | 
   return database;
 }
 
-/** The result of an rpm object on a target without an rpm database: no package exists. */
+/** Builds the result of an rpm object on a target without an rpm database: no package exists. */
 export function noRpmDatabase(objectType: string): ProbeResult {
   return {
     flag: 'does not exist',
@@ -63,8 +63,8 @@ export function selectPackages(request: ProbeRequest, packages: RpmPackage[]): R
 }
 
 /**
- * An entity written as an empty element (`<name operation="pattern match"/>`, as Red Hat's
- * feeds do) has the empty string as its value, which a pattern match accepts for every package.
+ * Gives an entity written as an empty element (`<name operation="pattern match"/>`, as in Red
+ * Hat's feeds) the empty string as its value, which a pattern match accepts for every package.
  */
 export function withEmptyValue(entity: ResolvedEntity): ResolvedEntity {
   return entity.values.length === 0 && !entity.nil ? { ...entity, values: [''] } : entity;
@@ -81,7 +81,7 @@ export function requireEntity(request: ProbeRequest, name: string): ResolvedEnti
   return entity;
 }
 
-/** A behavior attribute that is "true" or "1" (xsd:boolean). */
+/** Tells whether a behavior attribute is "true" or "1" (xsd:boolean). */
 export function behaviorEnabled(request: ProbeRequest, name: string): boolean {
   const value = request.behaviors[name];
   return value === 'true' || value === '1';
@@ -104,7 +104,7 @@ export function extendedNameEntity(pkg: RpmPackage): ItemEntity {
 
 const filesCache = new WeakMap<RpmPackage, RpmFile[]>();
 
-/** The package's file list, decoded once per package. */
+/** Returns the package's file list, decoded once per package. */
 export function cachedFiles(pkg: RpmPackage): RpmFile[] {
   let files = filesCache.get(pkg);
   if (files === undefined) {
@@ -121,11 +121,11 @@ export function cachedFiles(pkg: RpmPackage): RpmFile[] {
 export function schemaAtLeast(context: ProbeContext, minimum: string): boolean {
   if (context.schemaVersion === undefined) return true;
   const actual = context.schemaVersion.split('.').map(Number);
-  const wanted = minimum.split('.').map(Number);
-  for (let i = 0; i < wanted.length; i++) {
-    const a = actual[i] ?? 0;
-    if (Number.isNaN(a)) return true;
-    if (a !== wanted[i]) return a > wanted[i];
+  const required = minimum.split('.').map(Number);
+  for (let i = 0; i < required.length; i++) {
+    const part = actual[i] ?? 0;
+    if (Number.isNaN(part)) return true;
+    if (part !== required[i]) return part > required[i];
   }
   return true;
 }

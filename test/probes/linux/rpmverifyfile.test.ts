@@ -19,7 +19,7 @@ const RESULT_NAMES = [
   'capabilities_differ',
 ];
 
-/** An object over every package and file, as `rpm -Va` checks them. */
+/** Builds an object over every package and file, as `rpm -Va` checks them. */
 function allFiles(behaviors: Record<string, string> = {}) {
   return request(
     'rpmverifyfile_object',
