@@ -97,7 +97,7 @@ export async function spoolLayer(needed: Map<number, TreeNode>, layer: number, p
   const { region } = plan;
   const layerName = describeLayer(layer, plan);
   const blobHash = options.verify && plan.digest !== undefined ? hashFor(plan.digest) : null;
-  const spool = createWriteStream(spoolPath, { flags: 'wx', mode: 0o600 });
+  const spool = createWriteStream(spoolPath, { flags: 'wx', mode: 0o600, highWaterMark: 4 << 20 });
   const spoolStore = new FileStore(spoolPath, `${layerName} spool`);
   let spoolOffset = 0;
   let ordinal = 0;
