@@ -13,9 +13,36 @@ export function systemdUnitModel(context: ProbeContext): Promise<SystemdUnitMode
   const cached = context.cache.get(CACHE_KEY) as Promise<SystemdUnitModel> | undefined;
   if (cached !== undefined) return cached;
 
-  const loading = loadSystemdUnits(context.target.fs);
+  const loading = loadSystemdUnits(context.target.fs, { signal: context.signal }).then((model) => {
+    logModel(model, context);
+    return model;
+  });
   context.cache.set(CACHE_KEY, loading);
   return loading;
+}
+
+/** Maximum number of unit file problems logged, so a broken tree does not flood the log. */
+const MAX_LOGGED_PROBLEMS = 20;
+
+function logModel(model: SystemdUnitModel, context: ProbeContext): void {
+  const logger = context.logger;
+  if (logger === undefined) return;
+  if (!model.hasSystemd) {
+    logger.debug('systemd units: systemd is not installed in the target, so no unit is loaded');
+    return;
+  }
+
+  const units = model.sortedUnits();
+  const notFound = units.filter((unit) => unit.loadState === 'not-found').length;
+  logger.debug(`systemd units: loaded ${units.length} units reachable from default.target, ${notFound} of them without a unit file`);
+
+  const problems = units.flatMap((unit) => unit.problems);
+  for (const problem of problems.slice(0, MAX_LOGGED_PROBLEMS)) {
+    logger.debug(`systemd units: ${problem.file}:${problem.line}: ${problem.message}`);
+  }
+  if (problems.length > MAX_LOGGED_PROBLEMS) {
+    logger.debug(`systemd units: ${problems.length - MAX_LOGGED_PROBLEMS} more unit file problems not shown`);
+  }
 }
 
 /** Describes how the model treats the target, for the probes' `info --probes` text. */

@@ -170,6 +170,8 @@ export interface LoadOptions {
   maxUnits?: number;
   /** The largest unit file or drop-in read, in bytes (default 1 MiB). */
   maxFileBytes?: number;
+  /** Stops the load with an INTERRUPTED error when aborted. */
+  signal?: AbortSignal;
 }
 
 const DEFAULT_MAX_UNITS = 20_000;
@@ -221,6 +223,7 @@ class UnitLoader {
   private aliasIndex: Map<string, string[]> | null = null;
   private readonly maxUnits: number;
   private readonly maxFileBytes: number;
+  private readonly signal?: AbortSignal;
 
   constructor(
     private readonly fs: FileSystemView,
@@ -229,6 +232,7 @@ class UnitLoader {
   ) {
     this.maxUnits = options.maxUnits ?? DEFAULT_MAX_UNITS;
     this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+    this.signal = options.signal;
   }
 
   /** Follows alias links ("sshd.service" → "ssh.service"), instances through template aliases. */
@@ -258,6 +262,7 @@ class UnitLoader {
   async loadClosure(roots: string[]): Promise<void> {
     let frontier = [...new Set(roots.map((name) => this.resolveAlias(name)))];
     while (frontier.length > 0) {
+      if (this.signal?.aborted === true) throw new ScapulaError('INTERRUPTED', 'the evaluation was cancelled');
       if (this.units.size + frontier.length > this.maxUnits) {
         throw new ScapulaError('LIMIT', `more than ${this.maxUnits} systemd units are reachable from default.target`);
       }

@@ -341,3 +341,35 @@ describe('systemd unit model on hostile trees', () => {
     }
   });
 });
+
+describe('systemd probes with a logger and a signal', () => {
+  it('logs the unit count and file problems', async () => {
+    const root = await makeTempRoot((path) => {
+      link(path, `${VENDOR}/default.target`, 'multi-user.target');
+      writeFile(path, `${VENDOR}/multi-user.target`, '[Unit]\nWants=missing.service\nthis line has no equals sign\n');
+    });
+    try {
+      const lines: string[] = [];
+      const logger = { debug: (line: string) => lines.push(line), info: () => {}, warn: () => {} };
+      const objectRequest = request('systemdunitproperty_object', 'linux', [{ name: 'unit', value: 'missing.service' }, { name: 'property', value: 'LoadState' }]);
+      const result = await systemdUnitPropertyProbe.collect(objectRequest, { target: root.target, cache: new Map(), logger });
+      expect(result.items.map((item) => value(item, 'value'))).toEqual(['not-found']);
+      expect(lines[0]).toBe('systemd units: loaded 3 units reachable from default.target, 2 of them without a unit file');
+      expect(lines[1]).toBe(`systemd units: ${VENDOR}/multi-user.target:3: missing "=" in "this line has no equals sign", ignored`);
+    } finally {
+      root.remove();
+    }
+  });
+
+  it('stops with INTERRUPTED when aborted', async () => {
+    const root = await makeTempRoot(fillUnitTree);
+    try {
+      const controller = new AbortController();
+      controller.abort();
+      const objectRequest = request('systemdunitproperty_object', 'linux', [{ name: 'unit', value: 'sshd.service' }, { name: 'property', value: 'LoadState' }]);
+      await expect(systemdUnitPropertyProbe.collect(objectRequest, { target: root.target, cache: new Map(), signal: controller.signal })).rejects.toMatchObject({ code: 'INTERRUPTED' });
+    } finally {
+      root.remove();
+    }
+  });
+});
