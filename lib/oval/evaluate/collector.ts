@@ -10,6 +10,7 @@ import type { Entity, Filter, ObjectSet, OvalObject } from '../model.js';
 import type { OvalResult } from '../results-model.js';
 import type { CollectedFlag, CollectedObject, Item, Message, VariableValue } from '../syschar.js';
 import type { Evaluation } from './evaluation.js';
+import { MAX_NESTING, prepareDependencies } from './dependencies.js';
 import { combineByCheck } from './logic.js';
 import { evaluateState } from './state.js';
 import { resolveVariable } from './variables.js';
@@ -37,9 +38,15 @@ export async function collectObject(evaluation: Evaluation, objectId: string): P
     return failed(objectId, 1, 'error', `the object '${objectId}' is not defined`);
   }
   if (evaluation.collectingObjects.has(objectId)) {
-    return failed(objectId, object.version, 'error', `the object '${objectId}' depends on itself through a variable`);
+    return failed(objectId, object.version, 'error', `the object '${objectId}' depends on itself through a variable or a set`);
+  }
+  if (evaluation.collectingObjects.size >= MAX_NESTING) {
+    return failed(objectId, object.version, 'error', `the object '${objectId}' is nested more than ${MAX_NESTING} levels deep in other objects`);
   }
 
+  await prepareDependencies(evaluation, { kind: 'object', id: objectId });
+  const prepared = evaluation.collected.get(objectId);
+  if (prepared !== undefined) return prepared;
   evaluation.collectingObjects.add(objectId);
   let collected: CollectedObject;
   try {

@@ -41,6 +41,8 @@ export class Evaluation {
   readonly collected = new Map<string, CollectedObject>();
   /** Objects being collected, to detect an object that depends on itself through a variable. */
   readonly collectingObjects = new Set<string>();
+  /** True while prepareDependencies computes what a variable or object needs, deepest first. */
+  preparingDependencies = false;
   readonly tests = new Map<string, TestResult>();
   readonly output: SystemCharacteristics;
   readonly probeCache = new Map<string, unknown>();

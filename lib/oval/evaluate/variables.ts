@@ -6,6 +6,7 @@ import { compareValues } from '../operations.js';
 import type { Component, Datatype, ExternalVariable, LocalVariable, Variable } from '../model.js';
 import { compilePattern, escapeRegex } from '../regex.js';
 import { collectObject } from './collector.js';
+import { MAX_NESTING, prepareDependencies } from './dependencies.js';
 import { parseDateTime } from './datetime.js';
 import type { Evaluation, VariableValues } from './evaluation.js';
 import { globToRegex } from './glob.js';
@@ -28,7 +29,11 @@ export async function resolveVariable(evaluation: Evaluation, id: string): Promi
 
   const variable = evaluation.definitions.variables.get(id);
   if (variable === undefined) return { values: [], error: `the variable '${id}' is not defined` };
+  if (evaluation.resolvingVariables.size >= MAX_NESTING) {
+    return { values: [], error: `the variable '${id}' is nested more than ${MAX_NESTING} levels deep in other variables` };
+  }
 
+  await prepareDependencies(evaluation, { kind: 'variable', id });
   evaluation.resolvingVariables.add(id);
   let resolved: VariableValues;
   try {

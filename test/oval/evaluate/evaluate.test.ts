@@ -289,6 +289,31 @@ describe('evaluateOval collection', () => {
     expect(results.systemCharacteristics.collectedObjects.get('obj:union')?.flag).toBe('complete');
   });
 
+  it('a 10,000-long set chain collects', async () => {
+    const objects = [object('obj:0', [entity('name', 'bash')])];
+    for (let k = 1; k <= 10_000; k++) {
+      objects.push(object(`obj:${k}`, [], { set: { operator: 'UNION', sets: [], objectRefs: [`obj:${k - 1}`], filters: [] } }));
+    }
+    const doc = document({
+      tests: [test('tst:1', 'obj:10000')],
+      objects,
+      definitions: [definition('def:1', criteria('AND', [criterion('tst:1')]))],
+    });
+    const results = await run(doc);
+    expect(results.definitions.get('def:1')?.result).toBe('true');
+    expect(results.systemCharacteristics.collectedObjects.get('obj:10000')?.items.length).toBe(1);
+  });
+
+  it('a set that contains itself is an error', async () => {
+    const doc = document({
+      tests: [test('tst:1', 'obj:1')],
+      objects: [object('obj:1', [], { set: { operator: 'UNION', sets: [], objectRefs: ['obj:1'], filters: [] } })],
+      definitions: [definition('def:1', criteria('AND', [criterion('tst:1')]))],
+    });
+    const results = await run(doc);
+    expect(results.definitions.get('def:1')?.result).toBe('error');
+  });
+
   it('intersection with nothing does not exist', async () => {
     const doc = document({
       tests: [test('tst:1', 'obj:set', { checkExistence: 'none_exist' })],

@@ -102,6 +102,20 @@ describe('local variable functions', () => {
     expect(result.error).toMatch(/refers to itself/);
   });
 
+  it('a 10,000-long chain resolves', async () => {
+    const chain: Variable[] = [constant('var:0', ['x'])];
+    for (let k = 1; k <= 10_000; k++) chain.push(local(`var:${k}`, { kind: 'variable_component', varRef: `var:${k - 1}` }));
+    expect(await values(chain, 'var:10000')).toEqual({ values: ['x'] });
+  });
+
+  it('a 5,000-long cycle is an error', async () => {
+    const cycle: Variable[] = [];
+    for (let k = 0; k < 5_000; k++) cycle.push(local(`var:${k}`, { kind: 'variable_component', varRef: `var:${(k + 1) % 5_000}` }));
+    const result = await values(cycle, 'var:0');
+    expect(result.values).toEqual([]);
+    expect(result.error).toMatch(/nested more than 1000 levels deep|refers to itself/);
+  });
+
   it('a missing variable is an error', async () => {
     const result = await values([local('var:x', { kind: 'concat', components: [ref('var:none')] })]);
     expect(result.error).toBe("the variable 'var:none' is not defined");
