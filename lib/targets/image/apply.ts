@@ -206,7 +206,7 @@ export class LayerApplier {
         child = this.tree.createNode({ type: 'directory', mode: 0o755, uid: 0, gid: 0, size: 0, mtime: 0, atime: 0, ctime: 0 });
         this.tree.link(directory, name, child);
       } else if (child.type === 'symlink') {
-        child = this.tree.resolve(components.slice(0, depth + 1), true, entryName)?.node;
+        child = this.resolveLinkedDirectory(components.slice(0, depth + 1), entryName);
         if (child === undefined || child.type !== 'directory') {
           throw new ScapulaError('IMAGE_INVALID', `${this.layerName}: entry ${entryName} lies below /${components.slice(0, depth + 1).join('/')}, a symbolic link that leads to no directory`);
         }
@@ -218,6 +218,16 @@ export class LayerApplier {
       directory = child;
     }
     return directory;
+  }
+
+  /** Resolves a symbolic link on an entry's parent path, or returns undefined when it leads nowhere or loops. */
+  private resolveLinkedDirectory(components: string[], entryName: string): TreeNode | undefined {
+    try {
+      return this.tree.resolve(components, true, entryName)?.node;
+    } catch (error) {
+      if (error instanceof ScapulaError) return undefined;
+      throw error;
+    }
   }
 
   private touch(directory: TreeNode, name: string): void {

@@ -71,7 +71,8 @@ export async function applyLayer(tree: FileTree, layer: number, plan: LayerPlan,
         node.content = compression === 'none' ? { store: region.store, offset: region.offset + header.byteOffset } : { layer, ordinal };
       }
       ordinal++;
-      endOfLastEntry = header.byteOffset + roundUpToBlock(header.size ?? 0);
+      // tar-stream reads no data for a directory entry, whatever its size field says.
+      endOfLastEntry = header.byteOffset + (header.type === 'directory' ? 0 : roundUpToBlock(header.size ?? 0));
       entry.resume();
     });
   } catch (error) {

@@ -222,8 +222,7 @@ async function collectManifests(files: ImageFiles, index: unknown, where: string
     if (isAttestation(descriptor)) continue;
 
     const region = await files.find(blobName(descriptor.digest));
-    if (descriptor.mediaType !== undefined && INDEX_MEDIA_TYPES.has(descriptor.mediaType)) {
-      if (region === null) continue;
+    if (region !== null && (await isIndex(region, descriptor))) {
       const { value } = await readJsonBlob(region, descriptor, 'image index', verify);
       await collectManifests(files, value, descriptor.digest, descriptorReferences, depth + 1, candidates, verify);
       continue;
@@ -233,6 +232,16 @@ async function collectManifests(files: ImageFiles, index: unknown, where: string
     if (known !== undefined) known.references.push(...descriptorReferences);
     else candidates.push({ descriptor, platform: descriptor.platform, references: descriptorReferences, present: region !== null });
   }
+}
+
+/**
+ * Tests whether a descriptor names an image index: by its media type, or, when the descriptor
+ * has none (it is optional), by a "manifests" array in the document.
+ */
+async function isIndex(region: FileRegion, descriptor: Descriptor): Promise<boolean> {
+  if (descriptor.mediaType !== undefined) return INDEX_MEDIA_TYPES.has(descriptor.mediaType);
+  const { value } = await readJsonRegion(region, 'image manifest or index');
+  return isRecord(value) && Array.isArray(value.manifests);
 }
 
 /** Reads the config of each candidate without a platform in its descriptor, to learn its platform. */
@@ -309,6 +318,9 @@ function defaultVariant(architecture: string): string | undefined {
 
 /** Reads the manifest's config and lists its layers. */
 async function planFromManifest(files: ImageFiles, manifest: unknown, manifestDigest: string, verify: boolean): Promise<ImagePlan> {
+  if (isRecord(manifest) && manifest.schemaVersion === 1) {
+    throw new ScapulaError('UNSUPPORTED', `image manifest ${manifestDigest} is a Docker schema 1 manifest, which scapula does not read; convert the image with a current docker or skopeo`, { file: files.name });
+  }
   if (!isRecord(manifest) || !Array.isArray(manifest.layers)) {
     throw new ScapulaError('IMAGE_INVALID', `image manifest ${manifestDigest} has no "layers" array`, { file: files.name });
   }

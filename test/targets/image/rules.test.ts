@@ -153,6 +153,30 @@ describe('entry names and hard links', () => {
     expect((await target.fs.lstat('/h/link'))?.nlink).toBe(1);
   });
 
+  it('entry below a looping link is rejected', async () => {
+    const error = await failure(
+      openImage({
+        layers: [
+          { entries: [...BASE_ENTRIES, { name: 'loop', type: 'symlink', linkname: 'loop' }] },
+          { entries: [{ name: 'loop/inner', content: 'x' }] },
+        ],
+      }),
+    );
+    expect(error.code).toBe('IMAGE_INVALID');
+    expect(error.message).toContain('entry loop/inner lies below /loop, a symbolic link that leads to no directory');
+  });
+
+  it('entry below a link to a directory is written there', async () => {
+    const target = await openImage({
+      layers: [
+        { entries: [...BASE_ENTRIES, { name: 'real/', type: 'directory' }, { name: 'alias', type: 'symlink', linkname: 'real' }] },
+        { entries: [{ name: 'alias/inner', content: 'through the link' }] },
+      ],
+    });
+    expect((await target.fs.lstat('/alias'))?.type).toBe('symlink');
+    expect(await readText(target, '/real/inner')).toBe('through the link');
+  });
+
   it('entry below a regular file is rejected', async () => {
     const error = await failure(openImage(oneLayer([{ name: 'etc/passwd/inner', content: 'x' }])));
     expect(error.code).toBe('IMAGE_INVALID');
@@ -462,6 +486,17 @@ describe('inputs and contents', () => {
     expect(target.image.architecture).toBe('arm64');
     const error = await failure(openBytes(await packLayout(built.files), { platform: 'linux/amd64' }));
     expect(error.message).toContain('available: linux/arm64, linux/amd64 (not in the archive)');
+  });
+
+  it('nested index without media type', async () => {
+    const built = await buildImage(oneLayer([{ name: 'nested', content: 'found' }]));
+    const topIndex = JSON.parse(built.files.get('index.json')!.toString('utf8'));
+    const innerIndex = Buffer.from(JSON.stringify({ schemaVersion: 2, manifests: [{ ...topIndex.manifests[0], platform: { os: 'linux', architecture: 'amd64' } }] }));
+    built.files.set(blobPath(sha256(innerIndex)), innerIndex);
+    built.files.set('index.json', Buffer.from(JSON.stringify({ schemaVersion: 2, manifests: [{ digest: sha256(innerIndex), size: innerIndex.byteLength }] })));
+    built.files.delete('manifest.json');
+    const target = await openBytes(await packLayout(built.files));
+    expect(await readText(target, '/nested')).toBe('found');
   });
 
   it('invalid platform text is USAGE', async () => {
