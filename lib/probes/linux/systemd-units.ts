@@ -11,7 +11,7 @@
 import { posix } from 'node:path';
 
 import { isScapulaError, ScapulaError } from '../../errors.js';
-import type { FileSystemView } from '../../targets/target.js';
+import type { DirEntry, FileSystemView } from '../../targets/target.js';
 import {
   GENERATOR_DIRS,
   ignoreLookupErrors,
@@ -24,7 +24,7 @@ import {
   type UnitFileEntry,
   type UnitSearchPath,
 } from './systemd-search-path.js';
-import { parseUnitBoolean, parseUnitFile, type UnitAssignment, type UnitFileProblem } from './systemd-unit-file.js';
+import { parseUnitBoolean, parseUnitFile, type ParsedUnitFile, type UnitAssignment, type UnitFileProblem } from './systemd-unit-file.js';
 import { expandUnitSpecifiers, parseUnitName, templateOf, unescapeUnitNamePart, type UnitType } from './systemd-unit-name.js';
 import { computeUnitFilePreset, loadPresetRules, type PresetRule } from './systemd-presets.js';
 
@@ -178,6 +178,10 @@ const DEFAULT_MAX_UNITS = 20_000;
 const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 const MAX_ALIAS_HOPS = 16;
 const LOAD_BATCH_SIZE = 32;
+/** Maximum number of drop-in files applied to one unit; more make the unit's load fail. */
+const MAX_DROP_INS_PER_UNIT = 1000;
+/** Maximum number of bytes of unit files and drop-ins read in one load. */
+const MAX_TOTAL_BYTES = 256 * 1024 * 1024;
 
 /** The cgroup-backed unit types that systemd places in a slice, which they then require. */
 const SLICED_TYPES: ReadonlySet<UnitType> = new Set(['service', 'socket', 'mount', 'swap']);
@@ -224,6 +228,10 @@ class UnitLoader {
   private readonly maxUnits: number;
   private readonly maxFileBytes: number;
   private readonly signal?: AbortSignal;
+  private readonly parsedFiles = new Map<string, Promise<ParsedUnitFile>>();
+  private readonly dropInListings = new Map<string, Promise<DirEntry[] | null>>();
+  private bytesRead = 0;
+  private budgetExceeded = false;
 
   constructor(
     private readonly fs: FileSystemView,
@@ -385,22 +393,57 @@ class UnitLoader {
     const files = [entry.path, ...(await this.findDropIns(unit))];
     unit.dropInPaths = files.slice(1);
 
+    if (unit.dropInPaths.length > MAX_DROP_INS_PER_UNIT) {
+      unit.loadState = 'error';
+      unit.problems.push({ file: entry.path, line: 0, message: `more than ${MAX_DROP_INS_PER_UNIT} drop-in files apply to the unit` });
+      return null;
+    }
+
     for (const file of files) {
-      let text: string;
+      let parsed: ParsedUnitFile;
       try {
-        const bytes = await this.fs.readFile(file, { maxBytes: this.maxFileBytes });
-        text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
+        parsed = await this.parseFile(file);
       } catch (error) {
-        if (!isScapulaError(error)) throw error;
+        // A single file too large fails its unit, but the total budget fails the whole load.
+        if (!isScapulaError(error) || this.budgetExceeded) throw error;
         unit.loadState = 'error';
         unit.problems.push({ file, line: 0, message: `cannot read the unit file: ${error.message}` });
         return null;
       }
-      const parsed = parseUnitFile(text, file);
       assignments.push(...parsed.assignments);
       unit.problems.push(...parsed.problems);
     }
     return assignments;
+  }
+
+  /**
+   * Reads and parses a unit file or drop-in once per load, since drop-ins such as
+   * "service.d/*.conf" apply to many units. Raises LIMIT when the files read in total exceed
+   * the byte budget.
+   */
+  private parseFile(path: string): Promise<ParsedUnitFile> {
+    const cached = this.parsedFiles.get(path);
+    if (cached !== undefined) return cached;
+
+    const parsing = this.fs.readFile(path, { maxBytes: this.maxFileBytes }).then((bytes) => {
+      this.bytesRead += bytes.length;
+      if (this.bytesRead > MAX_TOTAL_BYTES) {
+        this.budgetExceeded = true;
+        throw new ScapulaError('LIMIT', `the systemd unit files of the target exceed ${MAX_TOTAL_BYTES} bytes in total`);
+      }
+      return parseUnitFile(new TextDecoder('utf-8', { fatal: false }).decode(bytes), path);
+    });
+    this.parsedFiles.set(path, parsing);
+    return parsing;
+  }
+
+  /** Lists a drop-in directory once per load. */
+  private listDropInDirectory(path: string): Promise<DirEntry[] | null> {
+    const cached = this.dropInListings.get(path);
+    if (cached !== undefined) return cached;
+    const listing = this.fs.readdir(path).catch(ignoreLookupErrors);
+    this.dropInListings.set(path, listing);
+    return listing;
   }
 
   /**
@@ -429,7 +472,7 @@ class UnitLoader {
       for (const name of dropInNames) {
         if (!mayHaveSubdirectory(this.searchPath, dir, `${name}.d`)) continue;
         const dropInDir = posix.join(dir, `${name}.d`);
-        const listing = await this.fs.readdir(dropInDir).catch(ignoreLookupErrors);
+        const listing = await this.listDropInDirectory(dropInDir);
         if (listing === null) continue;
         for (const entry of listing) {
           if (!entry.name.endsWith('.conf') || byFileName.has(entry.name)) continue;

@@ -373,3 +373,42 @@ describe('systemd probes with a logger and a signal', () => {
     }
   });
 });
+
+describe('systemd drop-ins', () => {
+  it('applies type and prefix drop-ins to every matching unit', async () => {
+    const root = await makeTempRoot((path) => {
+      link(path, `${VENDOR}/default.target`, 'multi-user.target');
+      writeFile(path, `${VENDOR}/multi-user.target`, '[Unit]\nWants=foo-bar.service foo-baz.service\n');
+      writeFile(path, `${VENDOR}/foo-bar.service`, '[Unit]\nDescription=bar\n');
+      writeFile(path, `${VENDOR}/foo-baz.service`, '[Unit]\nDescription=baz\n');
+      writeFile(path, `${ADMIN}/service.d/50-all.conf`, '[Unit]\nDocumentation=https://example.org/all\n');
+      writeFile(path, `${ADMIN}/foo-.service.d/60-foo.conf`, '[Unit]\nDocumentation=https://example.org/foo\n');
+    });
+    try {
+      const model = await loadSystemdUnits(root.target.fs);
+      for (const id of ['foo-bar.service', 'foo-baz.service']) {
+        const unit = model.find(id);
+        expect(unit?.dropInPaths).toEqual([`${ADMIN}/service.d/50-all.conf`, `${ADMIN}/foo-.service.d/60-foo.conf`]);
+        expect(unit?.documentation).toEqual(['https://example.org/all', 'https://example.org/foo']);
+      }
+    } finally {
+      root.remove();
+    }
+  });
+
+  it('fails a unit with more than 1000 drop-ins', async () => {
+    const root = await makeTempRoot((path) => {
+      link(path, `${VENDOR}/default.target`, 'multi-user.target');
+      writeFile(path, `${VENDOR}/multi-user.target`, '[Unit]\nWants=crowded.service\n');
+      writeFile(path, `${VENDOR}/crowded.service`, '[Unit]\nDescription=crowded\n');
+      for (let index = 0; index <= 1000; index++) writeFile(path, `${ADMIN}/crowded.service.d/${index}.conf`, '[Unit]\n');
+    });
+    try {
+      const model = await loadSystemdUnits(root.target.fs);
+      expect(model.find('crowded.service')?.loadState).toBe('error');
+      expect(model.find('crowded.service')?.problems[0]?.message).toBe('more than 1000 drop-in files apply to the unit');
+    } finally {
+      root.remove();
+    }
+  });
+});
