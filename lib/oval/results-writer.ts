@@ -1,0 +1,330 @@
+/**
+ * Writes an oval_results document the way `oscap oval eval --results` does (OpenSCAP 1.3.7):
+ * generator, directives, the source oval_definitions copied through byte for byte, then one
+ * system with definition results, test results and the system characteristics they used.
+ *
+ * Which definitions appear, and with how much content, follows the directives. Tests are those
+ * referenced from definitions reported with full content, in the order first referenced, and
+ * the collected objects and items are those those tests (and the variables, sets and filters
+ * behind them) refer to.
+ */
+import type { Writable } from 'node:stream';
+
+import { ScapulaError } from '../errors.js';
+import { openDecompressed } from '../io/decompress.js';
+import { fileSource, type ByteSource } from '../io/source.js';
+import { OVAL_COMMON_NS, OVAL_RESULTS_NS, XSI_NS } from '../xml/namespaces.js';
+import { XmlWriter, type Attributes } from '../xml/writer.js';
+import { DIRECTIVE_ELEMENTS, defaultDirectives, directiveFor, type Directives, type ResultDirectives } from './directives.js';
+import type { Component, Generator, OvalDefinitions, OvalObject } from './model.js';
+import type { CriteriaResult, CriterionResult, DefinitionResult, ExtendDefinitionResult, OvalResults, TestResult } from './results-model.js';
+import { writeGenerator, writeMessages, writeSyscharElement } from './syschar-writer.js';
+
+export interface ResultsWriterOptions {
+  definitions: OvalDefinitions;
+  results: OvalResults;
+  /** Default: every result reported with full content, and the source definitions included. */
+  directives?: Directives;
+  /** Write collected objects and items (default true); false keeps only generator and system_info. */
+  includeSystemCharacteristics?: boolean;
+  /** Another name for `includeSystemCharacteristics`; that one wins when both are given. */
+  withSystemCharacteristics?: boolean;
+  generator?: Partial<Generator>;
+  /** Where to read the definitions from for copying; default: the parser's source, else `definitions.file`. */
+  source?: ByteSource;
+}
+
+type ResultNode = CriteriaResult | CriterionResult | ExtendDefinitionResult;
+
+/** Writes an oval_results document to `out`, which stays open. */
+export async function writeOvalResults(out: Writable, options: ResultsWriterOptions): Promise<void> {
+  const writer = new XmlWriter(out);
+  const directives = options.directives ?? defaultDirectives();
+
+  writer.raw('<?xml version="1.0" encoding="UTF-8"?>\n');
+  writer.start('oval_results', [
+    ['xmlns:xsi', XSI_NS],
+    ['xmlns:oval', OVAL_COMMON_NS],
+    ['xmlns', OVAL_RESULTS_NS],
+    ['xsi:schemaLocation', `${OVAL_RESULTS_NS} oval-results-schema.xsd ${OVAL_COMMON_NS} oval-common-schema.xsd`],
+  ]);
+  writeGenerator(writer, options.generator);
+  writeDirectives(writer, directives);
+
+  if (directives.includeSourceDefinitions) await copyDefinitions(writer, options);
+
+  writer.start('results');
+  writer.start('system');
+  const testIds = await writeDefinitionResults(writer, options, directives);
+  await writeTestResults(writer, options, testIds);
+  await writeSyscharElement(writer, options.results.systemCharacteristics, {
+    generator: options.generator,
+    standalone: false,
+    objectIds: objectsOfTests(options.definitions, testIds),
+    systemInfoOnly: (options.includeSystemCharacteristics ?? options.withSystemCharacteristics) === false,
+  });
+  writer.end('system');
+  writer.end('results');
+  writer.end('oval_results');
+  writer.raw('\n');
+  await writer.flush();
+}
+
+function writeDirectives(writer: XmlWriter, directives: Directives): void {
+  writer.start('directives', [['include_source_definitions', directives.includeSourceDefinitions ? undefined : 'false']]);
+  writeResultDirectives(writer, directives.defaults);
+  writer.end('directives');
+  for (const [definitionClass, classDirectives] of Object.entries(directives.classes)) {
+    writer.start('class_directives', [['class', definitionClass]]);
+    writeResultDirectives(writer, classDirectives);
+    writer.end('class_directives');
+  }
+}
+
+function writeResultDirectives(writer: XmlWriter, directives: ResultDirectives): void {
+  for (const [element, result] of DIRECTIVE_ELEMENTS) {
+    const directive = directives[result];
+    writer.start(element, [['reported', String(directive.reported)], ['content', directive.content]], true);
+  }
+}
+
+/**
+ * Copies the oval_definitions element from its source, re-reading and decompressing it, so that
+ * metadata the parser dropped (descriptions, advisories) appears as the vendor wrote it.
+ */
+async function copyDefinitions(writer: XmlWriter, options: ResultsWriterOptions): Promise<void> {
+  const definitions = options.definitions;
+  const span = definitions.span;
+  if (span === undefined) {
+    throw new ScapulaError('USAGE', 'the definitions carry no source span, so they cannot be copied into the results; parse them with parseOvalDefinitions', {
+      file: definitions.file,
+    });
+  }
+  const source = options.source ?? (definitions as { source?: ByteSource }).source ?? fileSource(definitions.file);
+  const { stream } = await openDecompressed(source);
+  let offset = 0;
+  try {
+    for await (const chunk of stream) {
+      const bytes = chunk as Buffer;
+      const start = Math.max(span.start - offset, 0);
+      const end = Math.min(span.end - offset, bytes.length);
+      if (start < end) await writer.bytes(bytes.subarray(start, end));
+      offset += bytes.length;
+      if (offset >= span.end) break;
+    }
+  } finally {
+    stream.destroy();
+  }
+  if (offset < span.end) {
+    throw new ScapulaError('IO', `the definitions source ended at byte ${offset}, before the end of oval_definitions at byte ${span.end}; was it changed since parsing?`, {
+      file: source.name,
+    });
+  }
+}
+
+/** Writes the definitions section and returns the ids of the tests to report, in order. */
+async function writeDefinitionResults(writer: XmlWriter, options: ResultsWriterOptions, directives: Directives): Promise<string[]> {
+  const testIds = new Set<string>();
+  let opened = false;
+  for (const definition of options.definitions.definitions.values()) {
+    const result: DefinitionResult = options.results.definitions.get(definition.id) ?? {
+      definitionId: definition.id,
+      version: definition.version,
+      variableInstance: 1,
+      result: 'not evaluated',
+      messages: [],
+    };
+    const directive = directiveFor(directives, definition.class, result.result);
+    if (!directive.reported) continue;
+    if (!opened) {
+      writer.start('definitions');
+      opened = true;
+    }
+    const full = directive.content === 'full';
+    writeDefinitionResult(writer, options.definitions, result, full);
+    if (full && result.criteria !== undefined) collectTestIds(result.criteria, testIds);
+    await writer.drain();
+  }
+  if (opened) writer.end('definitions');
+  return [...testIds];
+}
+
+function writeDefinitionResult(writer: XmlWriter, definitions: OvalDefinitions, result: DefinitionResult, full: boolean): void {
+  const attributes: Attributes = [
+    ['definition_id', result.definitionId],
+    ['result', result.result],
+    ['version', result.version],
+    ['variable_instance', result.variableInstance === 1 ? undefined : result.variableInstance],
+  ];
+  const criteria = full ? result.criteria : undefined;
+  if (result.messages.length === 0 && criteria === undefined) {
+    writer.start('definition', attributes, true);
+    return;
+  }
+  writer.start('definition', attributes);
+  writeMessages(writer, result.messages, 'message');
+  if (criteria !== undefined) writeCriteria(writer, definitions, criteria);
+  writer.end('definition');
+}
+
+/** Writes a criteria result tree without recursion, so that any depth is written. */
+function writeCriteria(writer: XmlWriter, definitions: OvalDefinitions, root: CriteriaResult): void {
+  const pending: (ResultNode | 'close')[] = [root];
+  while (pending.length > 0) {
+    const node = pending.pop()!;
+    if (node === 'close') {
+      writer.end('criteria');
+      continue;
+    }
+    const common: Attributes = [['applicability_check', node.applicabilityCheck === undefined ? undefined : String(node.applicabilityCheck)]];
+    if (node.kind === 'criteria') {
+      writer.start('criteria', [...common, ['operator', node.operator], ['negate', node.negate ? 'true' : undefined], ['result', node.result]]);
+      pending.push('close');
+      for (let index = node.children.length - 1; index >= 0; index--) pending.push(node.children[index]!);
+    } else if (node.kind === 'criterion') {
+      writer.start(
+        'criterion',
+        [
+          ...common,
+          ['test_ref', node.testRef],
+          ['version', definitions.tests.get(node.testRef)?.version ?? 0],
+          ['variable_instance', node.variableInstance === 1 ? undefined : node.variableInstance],
+          ['negate', node.negate ? 'true' : undefined],
+          ['result', node.result],
+        ],
+        true,
+      );
+    } else {
+      writer.start(
+        'extend_definition',
+        [
+          ...common,
+          ['definition_ref', node.definitionRef],
+          ['version', definitions.definitions.get(node.definitionRef)?.version ?? 0],
+          ['variable_instance', node.variableInstance === 1 ? undefined : node.variableInstance],
+          ['negate', node.negate ? 'true' : undefined],
+          ['result', node.result],
+        ],
+        true,
+      );
+    }
+  }
+}
+
+function collectTestIds(root: CriteriaResult, testIds: Set<string>): void {
+  const pending: ResultNode[] = [root];
+  while (pending.length > 0) {
+    const node = pending.pop()!;
+    if (node.kind === 'criterion') testIds.add(node.testRef);
+    else if (node.kind === 'criteria') for (let index = node.children.length - 1; index >= 0; index--) pending.push(node.children[index]!);
+  }
+}
+
+async function writeTestResults(writer: XmlWriter, options: ResultsWriterOptions, testIds: string[]): Promise<void> {
+  const results = testIds.map((id) => options.results.tests.get(id)).filter((result): result is TestResult => result !== undefined);
+  if (results.length === 0) return;
+  writer.start('tests');
+  for (const result of results) {
+    writeTestResult(writer, result);
+    await writer.drain();
+  }
+  writer.end('tests');
+}
+
+function writeTestResult(writer: XmlWriter, result: TestResult): void {
+  const attributes: Attributes = [
+    ['test_id', result.testId],
+    ['version', result.version],
+    ['check_existence', result.checkExistence === 'at_least_one_exists' ? undefined : result.checkExistence],
+    ['check', result.check],
+    ['state_operator', result.stateOperator === 'AND' ? undefined : result.stateOperator],
+    ['variable_instance', result.variableInstance === 1 ? undefined : result.variableInstance],
+    ['result', result.result],
+  ];
+  // OpenSCAP leaves out items and variables of a test that was not evaluated.
+  const evaluated = result.result !== 'not evaluated';
+  const items = evaluated ? result.testedItems : [];
+  const variables = evaluated ? result.testedVariables : [];
+  if (result.messages.length === 0 && items.length === 0 && variables.length === 0) {
+    writer.start('test', attributes, true);
+    return;
+  }
+  writer.start('test', attributes);
+  writeMessages(writer, result.messages, 'message');
+  for (const item of items) writer.start('tested_item', [['item_id', item.itemId], ['result', item.result]], true);
+  for (const variable of variables) writer.element('tested_variable', [['variable_id', variable.variableId]], variable.value);
+  writer.end('test');
+}
+
+/**
+ * Returns the ids of the objects behind `testIds`: each test's object, and every object reached
+ * from it, its states and filters through sets and variables (object_component).
+ */
+function objectsOfTests(definitions: OvalDefinitions, testIds: string[]): Set<string> {
+  const objects = new Set<string>();
+  const seenStates = new Set<string>();
+  const seenVariables = new Set<string>();
+  const pendingObjects: string[] = [];
+  const pendingVariables: string[] = [];
+  const pendingStates: string[] = [];
+
+  for (const id of testIds) {
+    const test = definitions.tests.get(id);
+    if (test === undefined) continue;
+    if (test.objectRef !== undefined) pendingObjects.push(test.objectRef);
+    pendingStates.push(...test.stateRefs);
+  }
+
+  while (pendingObjects.length > 0 || pendingStates.length > 0 || pendingVariables.length > 0) {
+    const objectId = pendingObjects.pop();
+    if (objectId !== undefined) {
+      if (objects.has(objectId)) continue;
+      objects.add(objectId);
+      const object = definitions.objects.get(objectId);
+      if (object !== undefined) referencesOfObject(object, pendingObjects, pendingStates, pendingVariables);
+      continue;
+    }
+    const stateId = pendingStates.pop();
+    if (stateId !== undefined) {
+      if (seenStates.has(stateId)) continue;
+      seenStates.add(stateId);
+      for (const entity of definitions.states.get(stateId)?.entities ?? []) {
+        if (entity.varRef !== undefined) pendingVariables.push(entity.varRef);
+        for (const field of entity.fields ?? []) if (field.varRef !== undefined) pendingVariables.push(field.varRef);
+      }
+      continue;
+    }
+    const variableId = pendingVariables.pop()!;
+    if (seenVariables.has(variableId)) continue;
+    seenVariables.add(variableId);
+    const variable = definitions.variables.get(variableId);
+    if (variable?.kind === 'local_variable') referencesOfComponent(variable.component, pendingObjects, pendingVariables);
+  }
+  return objects;
+}
+
+function referencesOfObject(object: OvalObject, objects: string[], states: string[], variables: string[]): void {
+  for (const entity of object.entities) {
+    if (entity.varRef !== undefined) variables.push(entity.varRef);
+    for (const field of entity.fields ?? []) if (field.varRef !== undefined) variables.push(field.varRef);
+  }
+  for (const filter of object.filters) states.push(filter.stateRef);
+  const sets = object.set === undefined ? [] : [object.set];
+  while (sets.length > 0) {
+    const set = sets.pop()!;
+    objects.push(...set.objectRefs);
+    for (const filter of set.filters) states.push(filter.stateRef);
+    sets.push(...set.sets);
+  }
+}
+
+function referencesOfComponent(root: Component, objects: string[], variables: string[]): void {
+  const pending: Component[] = [root];
+  while (pending.length > 0) {
+    const component = pending.pop()!;
+    if (component.kind === 'object_component') objects.push(component.objectRef);
+    else if (component.kind === 'variable_component') variables.push(component.varRef);
+    else if ('component' in component) pending.push(component.component);
+    else if ('components' in component) pending.push(...component.components);
+  }
+}

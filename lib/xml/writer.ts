@@ -1,0 +1,135 @@
+/**
+ * A small streaming XML writer: text is collected in a buffer and handed to a Node Writable
+ * in pieces of about 64 KiB, waiting for 'drain' when the stream asks for it. The writer never
+ * ends the stream, because callers may write to standard output.
+ */
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+
+import { ScapulaError } from '../errors.js';
+
+const FLUSH_SIZE = 64 * 1024;
+
+/**
+ * Characters that XML 1.0 cannot contain: C0 controls other than tab, newline and carriage
+ * return, lone surrogates, U+FFFE and U+FFFF. They are written as U+FFFD.
+ */
+const INVALID_XML_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Escapes element text the way libxml2 writes it (OpenSCAP's output): `&`, `<` and `>`. */
+export function escapeText(text: string): string {
+  let escaped = text.replace(INVALID_XML_CHARACTERS, '\uFFFD');
+  if (!/[&<>\r]/.test(escaped)) return escaped;
+  escaped = escaped.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  // A literal carriage return would be read back as a newline.
+  return escaped.replace(/\r/g, '&#13;');
+}
+
+/**
+ * Escapes an attribute value as libxml2 does: `&`, `<`, `>` and `"`, and tab, newline and
+ * carriage return as character references so that they survive attribute normalisation.
+ */
+export function escapeAttribute(value: string): string {
+  const cleaned = value.replace(INVALID_XML_CHARACTERS, '\uFFFD');
+  if (!/[&<>"\t\n\r]/.test(cleaned)) return cleaned;
+  return cleaned
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/\t/g, '&#9;')
+    .replace(/\n/g, '&#10;')
+    .replace(/\r/g, '&#13;');
+}
+
+/** Attributes in writing order; undefined values are left out. */
+export type Attributes = [name: string, value: string | number | undefined][];
+
+export class XmlWriter {
+  private pieces: string[] = [];
+  private size = 0;
+
+  constructor(
+    private readonly out: Writable,
+    private readonly name = 'output',
+  ) {}
+
+  raw(text: string): void {
+    this.pieces.push(text);
+    this.size += text.length;
+  }
+
+  /** Writes a start tag, or an empty element when `empty` is set. */
+  start(name: string, attributes: Attributes = [], empty = false): void {
+    let tag = `<${name}`;
+    for (const [attribute, value] of attributes) {
+      if (value !== undefined) tag += ` ${attribute}="${escapeAttribute(String(value))}"`;
+    }
+    this.raw(empty ? `${tag}/>` : `${tag}>`);
+  }
+
+  end(name: string): void {
+    this.raw(`</${name}>`);
+  }
+
+  /** Writes `<name …>text</name>`, or an empty element for empty text. */
+  element(name: string, attributes: Attributes, text: string): void {
+    if (text === '') {
+      this.start(name, attributes, true);
+      return;
+    }
+    this.start(name, attributes);
+    this.raw(escapeText(text));
+    this.end(name);
+  }
+
+  /** Hands the buffer to the stream once it is large enough, waiting if the stream is full. */
+  async drain(): Promise<void> {
+    if (this.size >= FLUSH_SIZE) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.pieces.length === 0) return;
+    const text = this.pieces.join('');
+    this.pieces = [];
+    this.size = 0;
+    await this.writeChunk(text);
+  }
+
+  /** Writes bytes as they are, after whatever text is buffered. */
+  async bytes(chunk: Uint8Array): Promise<void> {
+    await this.flush();
+    await this.writeChunk(chunk);
+  }
+
+  private async writeChunk(chunk: string | Uint8Array): Promise<void> {
+    if (this.out.destroyed || this.out.writableEnded) {
+      throw new ScapulaError('IO', 'cannot write: the output stream is closed', { file: this.name });
+    }
+    if (this.out.write(chunk)) return;
+    // The listeners are removed once one of them fires, so that many waits add up to no leak.
+    const controller = new AbortController();
+    const { signal } = controller;
+    const drained = once(this.out, 'drain', { signal });
+    const failed = once(this.out, 'error', { signal }).then(([error]) => {
+      throw new ScapulaError('IO', `cannot write: ${(error as Error).message}`, { file: this.name }, { cause: error });
+    });
+    const closed = once(this.out, 'close', { signal }).then(() => {
+      throw new ScapulaError('IO', 'cannot write: the output stream closed', { file: this.name });
+    });
+    try {
+      await Promise.race([drained, failed, closed]);
+    } finally {
+      controller.abort();
+    }
+  }
+}
+
+/** Returns the local time as OpenSCAP writes generator timestamps: `2024-06-01T12:00:00`. */
+export function timestampNow(date = new Date()): string {
+  const pad = (value: number): string => String(value).padStart(2, '0');
+  return (
+    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}` +
+    `T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`
+  );
+}
