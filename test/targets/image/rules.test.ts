@@ -206,6 +206,19 @@ describe('whiteouts and opaque directories', () => {
     expect(await names(target, '/w')).toEqual(['same']);
   });
 
+  it('type changes hide the lower entry', async () => {
+    const target = await openImage({
+      layers: [
+        { entries: [...BASE_ENTRIES, { name: 'was-file', content: 'file' }, { name: 'was-dir/child', content: 'child' }] },
+        { entries: [{ name: 'was-file/', type: 'directory' }, { name: 'was-file/y', content: 'y' }, { name: 'was-dir', content: 'now a file' }] },
+      ],
+    });
+    expect(await names(target, '/was-file')).toEqual(['y']);
+    expect((await target.fs.lstat('/was-dir'))?.type).toBe('file');
+    expect(await readText(target, '/was-dir')).toBe('now a file');
+    await expect(target.fs.lstat('/was-dir/child')).rejects.toMatchObject({ code: 'NOT_A_DIRECTORY' });
+  });
+
   it('replaced files are not spooled', async () => {
     const big = 'x'.repeat(200_000);
     const target = await openImage({
