@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 
 import { epochText, extendedName, packageFiles, type RpmPackage } from '../../lib/packages/rpm/package.js';
 import { readRpmDatabase, type RpmDatabaseFormat } from '../../lib/packages/rpm/rpmdb.js';
@@ -137,5 +139,36 @@ describe('rpm lab database', () => {
     const sudoers = packageFiles(sudo).find((file) => file.path === '/etc/sudoers')!;
     expect(sudoers.flags & RpmFileFlag.CONFIG).toBe(RpmFileFlag.CONFIG);
     expect(sudoers.flags & RpmFileFlag.NOREPLACE).toBe(RpmFileFlag.NOREPLACE);
+  });
+});
+
+describe('rpm database location', () => {
+  it('applies the -wal file beside rpmdb.sqlite', async () => {
+    const fs = new MemoryFileSystem({
+      '/var/lib/rpm/rpmdb.sqlite': new Uint8Array(gunzipSync(readFileSync(path.join(repoRoot, 'test/packages/data/wal-rpmdb.sqlite.gz')))),
+      '/var/lib/rpm/rpmdb.sqlite-wal': new Uint8Array(gunzipSync(readFileSync(path.join(repoRoot, 'test/packages/data/wal-rpmdb.sqlite-wal.gz')))),
+    });
+    const result = await readRpmDatabase(fs);
+    expect(result!.packages.map((pkg) => pkg.name)).toEqual(['kernel', 'basesystem']);
+  });
+
+  it('prefers SQLite over a leftover Packages file', async () => {
+    const fs = new MemoryFileSystem({
+      '/var/lib/rpm/Packages': fixtureBytes('rpmdb/bdb/rhel8-libuuid/Packages'),
+      '/var/lib/rpm/rpmdb.sqlite': fixtureBytes('rpmlab/db/sqlite/rpmdb.sqlite'),
+    });
+    const result = await readRpmDatabase(fs);
+    expect(result!.format).toBe('sqlite');
+    expect(result!.path).toBe('/var/lib/rpm/rpmdb.sqlite');
+  });
+
+  it('finds the database under /usr/lib/sysimage/rpm', async () => {
+    const fs = new MemoryFileSystem({
+      '/var/lib/rpm/.keep': '',
+      '/usr/lib/sysimage/rpm/Packages': fixtureBytes('rpmdb/bdb/epoch-hello/Packages'),
+    });
+    const result = await readRpmDatabase(fs);
+    expect(result!.path).toBe('/usr/lib/sysimage/rpm/Packages');
+    expect(result!.packages.map((pkg) => pkg.name)).toEqual(['hello']);
   });
 });
