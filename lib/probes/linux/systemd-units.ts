@@ -324,7 +324,7 @@ class UnitLoader {
         for (const name of target.dependencies.get(property) ?? []) {
           const other = this.units.get(name);
           if (other === undefined || !other.defaultDependencies) continue;
-          if (target.dependencies.get('Before')?.has(name)) continue;
+          if (target.dependencies.get('Before')?.has(name) || other.dependencies.get('After')?.has(target.id)) continue;
           target.dependencies.get('After')?.add(name);
         }
       }
@@ -488,6 +488,7 @@ class UnitLoader {
       .filter((path): path is string => typeof path === 'string');
   }
 
+  /** Tells whether a drop-in is masked (linked to /dev/null or empty) or is not a regular file. */
   private async isMaskedFile(path: string): Promise<boolean> {
     const lstat = await this.fs.lstat(path).catch(ignoreLookupErrors);
     if (lstat?.type === 'symlink') {
@@ -495,7 +496,7 @@ class UnitLoader {
       if (target === '/dev/null') return true;
     }
     const stat = await this.fs.stat(path).catch(ignoreLookupErrors);
-    return stat === null || stat.size === 0;
+    return stat === null || stat.type !== 'file' || stat.size === 0;
   }
 
   private applyAssignments(unit: SystemdUnit, assignments: UnitAssignment[]): void {

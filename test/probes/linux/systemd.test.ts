@@ -374,6 +374,26 @@ describe('systemd probes with a logger and a signal', () => {
   });
 });
 
+describe('systemd target ordering', () => {
+  it('orders a target after what it wants unless ordered the other way', async () => {
+    const root = await makeTempRoot((path) => {
+      link(path, `${VENDOR}/default.target`, 'multi-user.target');
+      writeFile(path, `${VENDOR}/multi-user.target`, '[Unit]\nWants=early.service late.service quiet.service\n');
+      writeFile(path, `${VENDOR}/early.service`, '[Unit]\nDescription=early\n');
+      writeFile(path, `${VENDOR}/late.service`, '[Unit]\nAfter=multi-user.target\n');
+      writeFile(path, `${VENDOR}/quiet.service`, '[Unit]\nDefaultDependencies=no\n');
+    });
+    try {
+      const model = await loadSystemdUnits(root.target.fs);
+      const after = [...(model.find('multi-user.target')?.dependencies.get('After') ?? [])].sort();
+      expect(after).toEqual(['early.service']);
+      expect([...(model.find('late.service')?.dependencies.get('After') ?? [])]).toContain('multi-user.target');
+    } finally {
+      root.remove();
+    }
+  });
+});
+
 describe('systemd drop-ins', () => {
   it('applies type and prefix drop-ins to every matching unit', async () => {
     const root = await makeTempRoot((path) => {
@@ -391,6 +411,22 @@ describe('systemd drop-ins', () => {
         expect(unit?.dropInPaths).toEqual([`${ADMIN}/service.d/50-all.conf`, `${ADMIN}/foo-.service.d/60-foo.conf`]);
         expect(unit?.documentation).toEqual(['https://example.org/all', 'https://example.org/foo']);
       }
+    } finally {
+      root.remove();
+    }
+  });
+
+  it('skips a drop-in that is a directory', async () => {
+    const root = await makeTempRoot((path) => {
+      link(path, `${VENDOR}/default.target`, 'multi-user.target');
+      writeFile(path, `${VENDOR}/multi-user.target`, '[Unit]\nWants=plain.service\n');
+      writeFile(path, `${VENDOR}/plain.service`, '[Unit]\nDescription=plain\n');
+      mkdirSync(join(path, `${ADMIN}/plain.service.d/odd.conf`), { recursive: true });
+    });
+    try {
+      const model = await loadSystemdUnits(root.target.fs);
+      expect(model.find('plain.service')?.loadState).toBe('loaded');
+      expect(model.find('plain.service')?.dropInPaths).toEqual([]);
     } finally {
       root.remove();
     }
