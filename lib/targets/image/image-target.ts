@@ -47,7 +47,7 @@ const DEFAULT_MAX_ENTRIES = 2_000_000;
 const DEFAULT_MAX_UNCOMPRESSED_BYTES = 64 * 1024 ** 3;
 
 export interface ImageTargetOptions {
-  /** "os/arch[/variant]" to pick from a multi-platform index; default the machine's, e.g. linux/amd64. */
+  /** The platform, "os/arch[/variant]", to pick from a multi-platform index. The default is the machine's, e.g. linux/amd64. */
   platform?: string;
   /** Check blob digests, sizes and diff_ids against the manifest and config (default true). */
   verify?: boolean;

@@ -71,7 +71,7 @@ export async function applyLayer(tree: FileTree, layer: number, plan: LayerPlan,
         node.content = compression === 'none' ? { store: region.store, offset: region.offset + header.byteOffset } : { layer, ordinal };
       }
       ordinal++;
-      // tar-stream reads no data for a directory entry, whatever its size field says.
+      // tar-stream reads no data for a directory entry, whatever its size field contains.
       endOfLastEntry = header.byteOffset + (header.type === 'directory' ? 0 : roundUpToBlock(header.size ?? 0));
       entry.resume();
     });

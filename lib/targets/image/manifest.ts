@@ -287,17 +287,17 @@ function choosePlatform<T>(
 ): T {
   if (candidates.length === 1 && options.platform === undefined) return candidates[0];
 
-  const wanted = options.platform ?? options.defaultPlatform;
+  const requested = options.platform ?? options.defaultPlatform;
   const matching = candidates.filter((candidate) => {
     const platform = platformOf(candidate);
-    return platform !== undefined && platformMatches(platform, wanted);
+    return platform !== undefined && platformMatches(platform, requested);
   });
   const available = [...candidates.map(describe), ...absent].join(', ');
   if (matching.length === 0) {
-    throw new ScapulaError('IMAGE_INVALID', `no image for platform ${formatPlatform(wanted)} in the archive; available: ${available}`, { file: archive });
+    throw new ScapulaError('IMAGE_INVALID', `no image for platform ${formatPlatform(requested)} in the archive; available: ${available}`, { file: archive });
   }
   if (matching.length > 1) {
-    throw new ScapulaError('IMAGE_INVALID', `the archive contains ${matching.length} images for platform ${formatPlatform(wanted)} (${matching.map(identify).join('; ')}); save one image per archive`, { file: archive });
+    throw new ScapulaError('IMAGE_INVALID', `the archive contains ${matching.length} images for platform ${formatPlatform(requested)} (${matching.map(identify).join('; ')}); save one image per archive`, { file: archive });
   }
   return matching[0];
 }
@@ -307,9 +307,9 @@ function describePlatform(platform: Platform | undefined): string {
 }
 
 /** Tests whether os and architecture are equal and the requested variant, if any, is equal too. */
-function platformMatches(candidate: Platform, wanted: Platform): boolean {
-  if (candidate.os !== wanted.os || candidate.architecture !== wanted.architecture) return false;
-  return wanted.variant === undefined || (candidate.variant ?? defaultVariant(candidate.architecture)) === wanted.variant;
+function platformMatches(candidate: Platform, requested: Platform): boolean {
+  if (candidate.os !== requested.os || candidate.architecture !== requested.architecture) return false;
+  return requested.variant === undefined || (candidate.variant ?? defaultVariant(candidate.architecture)) === requested.variant;
 }
 
 function defaultVariant(architecture: string): string | undefined {

@@ -129,7 +129,7 @@ describe('cancellation', () => {
     const bookworm = resolve(repoRoot, '../shared/fixtures/images/bookworm/bookworm-docker-save.tar');
     const controller = new AbortController();
     const opening = openImageTarget(bookworm, { tempDir: tempParent, signal: controller.signal });
-    // Abort once spooling has begun, so that the folder exists and holds a partial spool file.
+    // Abort once spooling has begun, so that the folder exists and contains a partial spool file.
     const poll = setInterval(() => {
       if (readdirSync(tempParent).length > 0) {
         clearInterval(poll);
