@@ -503,7 +503,8 @@ class UnitLoader {
     for (const assignment of assignments) {
       const { section, key, value } = assignment;
       if (section === 'Unit') applyUnitSetting(unit, assignment, this);
-      else if (section === 'Install') applyInstallSetting(unit, key, value);
+      // systemctl reads [Install] from the unit file itself, not from drop-ins.
+      else if (section === 'Install' && assignment.file === unit.fragmentPath) applyInstallSetting(unit, key, value);
       else if (section === 'Service' && key === 'ExecReload') unit.hasExecReload = value !== '';
       else if (section === 'Service' && key === 'Type') unit.busService = value === 'dbus';
       else if ((section === 'Timer' || section === 'Path') && key === 'Unit') this.setTrigger(unit, value);

@@ -70,7 +70,7 @@ function fillUnitTree(root: string): void {
   link(root, `${ADMIN}/openssh.service`, `${VENDOR}/sshd.service`);
   link(root, `${ADMIN}/cups.service`, '/dev/null');
 
-  writeFile(root, `${ADMIN}/sshd.service.d/10-description.conf`, '[Unit]\nDescription=Hardened OpenSSH server\n');
+  writeFile(root, `${ADMIN}/sshd.service.d/10-description.conf`, '[Unit]\nDescription=Hardened OpenSSH server\n[Install]\nAlias=ignored.service\n');
   writeFile(root, `${VENDOR}/sshd.service.d/05-vendor.conf`, '[Unit]\nWants=sshd-keygen.target\n');
   link(root, `${ADMIN}/sshd.service.d/20-masked.conf`, '/dev/null');
   writeFile(root, `${VENDOR}/sshd.service.d/20-masked.conf`, '[Unit]\nDescription=never applied\n');
@@ -181,6 +181,11 @@ describe('systemdunitproperty probe', () => {
   it('gives no item for an empty array property', () => {
     expect(propertyItems(all, 'sshd.service', 'RequiredBy')).toEqual([]);
     expect(propertyItems(all, 'sshd.service', 'Wants')).toHaveLength(1);
+  });
+
+  it('ignores [Install] in drop-ins', async () => {
+    const model = await loadSystemdUnits(root.target.fs);
+    expect(model.find('sshd.service')?.install.alias).toEqual(['openssh.service']);
   });
 
   it('reports a masked unit', async () => {
