@@ -3,8 +3,8 @@
  * `<id>/layer.tar` files, each found as a byte range of a host file. A tar archive is indexed
  * once, so a blob is read in place at its offset in the archive.
  */
-import { lstat, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { realpath, stat } from 'node:fs/promises';
+import { join, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 
@@ -91,14 +91,13 @@ export class LayoutDirectoryFiles implements ImageFiles {
     const components = normalizeArchiveName(name).split('/');
     if (components.some((component) => component === '..' || component === '')) return null;
 
-    const path = join(this.name, ...components);
+    let path = join(this.name, ...components);
     let size: number;
     try {
-      // The layout's directories must be real directories, so no link leads out of it. A blob file itself may be a link.
-      for (let depth = 1; depth < components.length; depth++) {
-        const directoryStats = await lstat(join(this.name, ...components.slice(0, depth)));
-        if (!directoryStats.isDirectory()) return null;
-      }
+      // A file of the layout may be a link (shared blob stores use them), but only to a file inside the layout.
+      const layoutRoot = await realpath(this.name);
+      path = await realpath(path);
+      if (!path.startsWith(layoutRoot + sep)) return null;
       const stats = await stat(path);
       if (!stats.isFile()) return null;
       size = stats.size;

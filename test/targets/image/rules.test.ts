@@ -1,6 +1,6 @@
 /** Layer rules and hostile inputs, on archives the tests build themselves. */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -380,6 +380,27 @@ describe('inputs and contents', () => {
     opened.push(target);
     expect(await readText(target, '/from-dir')).toBe('layout directory');
     expect(target.image.manifestDigest).toBe(built.manifestDigest);
+  });
+
+  it('layout blob linked outside is not read', async () => {
+    const built = await buildImage(oneLayer([{ name: 'f', content: 'inside' }]));
+    const directory = join(workDir, `layout-${counter++}`);
+    writeLayout(built.files, directory);
+    const layerPath = join(directory, blobPath(built.layerDigests[0]));
+    const outside = join(workDir, `outside-${counter++}`);
+    renameSync(layerPath, outside);
+    symlinkSync(outside, layerPath);
+    const error = await failure(openImageTarget(directory, { tempDir: tempParent }));
+    expect(error.code).toBe('IMAGE_INVALID');
+    expect(error.message).toContain('is missing from the image');
+
+    // A link that stays inside the layout is followed.
+    renameSync(outside, join(directory, 'blobs', 'shared-layer'));
+    rmSync(layerPath);
+    symlinkSync('../shared-layer', layerPath);
+    const target = await openImageTarget(directory, { tempDir: tempParent });
+    opened.push(target);
+    expect(await readText(target, '/f')).toBe('inside');
   });
 
   it('directory without a layout is rejected', async () => {
