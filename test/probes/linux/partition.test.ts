@@ -1,12 +1,21 @@
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { evaluateOval } from '../../../lib/oval/evaluate/index.js';
+import { parseOvalDefinitions } from '../../../lib/oval/parser.js';
 import type { ProbeItem } from '../../../lib/oval/syschar.js';
+import { createDefaultRegistry } from '../../../lib/probes/builtin.js';
+import { registerLinuxProbes } from '../../../lib/probes/linux/index.js';
 import { parseMountTable, partitionProbe } from '../../../lib/probes/linux/partition.js';
 import { openHostTarget } from '../../../lib/targets/host.js';
 import type { Target } from '../../../lib/targets/target.js';
 import { makeTempRoot, request, run, value, values } from '../helpers.js';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const upstreamTest = resolve(repoRoot, '../shared/conformance/openscap/tests/probes/partition/test_probes_partition.xml');
 
 describe('mount table parser', () => {
   it('decodes octal escapes in fields', () => {
@@ -60,6 +69,20 @@ describe('partition probe', () => {
       expect(result.messages?.[0]?.text).toMatch(/\/proc\/mounts/);
     } finally {
       root.remove();
+    }
+  });
+});
+
+describe('upstream partition test on the live host', () => {
+  it('gives every definition the result its comment states', async () => {
+    const host = await openHostTarget();
+    try {
+      const definitions = await parseOvalDefinitions(upstreamTest);
+      const results = await evaluateOval(definitions, { target: host, registry: registerLinuxProbes(createDefaultRegistry()) });
+      const byId = Object.fromEntries([...results.definitions].map(([id, result]) => [id, result.result]));
+      expect(byId).toEqual({ 'oval:1:def:1': 'true', 'oval:1:def:2': 'true', 'oval:1:def:3': 'true' });
+    } finally {
+      await host.close();
     }
   });
 });
