@@ -10,7 +10,7 @@ import type { Entity, Filter, ObjectSet, OvalObject } from '../model.js';
 import type { OvalResult } from '../results-model.js';
 import type { CollectedFlag, CollectedObject, Item, Message, VariableValue } from '../syschar.js';
 import type { Evaluation } from './evaluation.js';
-import { MAX_NESTING, prepareDependencies } from './dependencies.js';
+import { directDependencies, MAX_NESTING, prepareDependencies, type DependencyNode } from './dependencies.js';
 import { combineByCheck } from './logic.js';
 import { evaluateState } from './state.js';
 import { resolveVariable } from './variables.js';
@@ -54,9 +54,71 @@ export async function collectObject(evaluation: Evaluation, objectId: string): P
   } finally {
     evaluation.collectingObjects.delete(objectId);
   }
+  if (!evaluation.analyseMode) collected.variableValues = objectBindings(evaluation, object);
   evaluation.collected.set(objectId, collected);
-  if (!evaluation.analyseMode) evaluation.output.collectedObjects.set(objectId, collected);
   return collected;
+}
+
+/**
+ * Adds a collected object to the system characteristics of the results. Objects that tests
+ * and object_components use are listed; objects used only as members of a set are not, as in
+ * OpenSCAP 1.3.7 results.
+ */
+export function reportCollected(evaluation: Evaluation, collected: CollectedObject): void {
+  if (evaluation.analyseMode || evaluation.output.collectedObjects.has(collected.objectId)) return;
+  evaluation.output.collectedObjects.set(collected.objectId, collected);
+}
+
+/**
+ * Lists the variable values an object was collected with: those of its entities, filters and
+ * set members, those a variable_object names, and those the variables themselves use, as
+ * OpenSCAP reports them.
+ */
+function objectBindings(evaluation: Evaluation, object: OvalObject): VariableValue[] {
+  const roots: DependencyNode[] = [{ kind: 'object', id: object.id }];
+  if (object.type === 'variable_object') {
+    for (const entity of object.entities) {
+      if (entity.name === 'var_ref' && entity.value !== undefined) roots.push({ kind: 'variable', id: entity.value });
+    }
+  }
+  return variableBindings(evaluation, roots);
+}
+
+/**
+ * Lists the values of every variable `roots` use, directly or through other variables,
+ * objects, sets and filter states, each variable and value once. An object collected before
+ * contributes the bindings stored with it, so each object's graph is walked once.
+ */
+export function variableBindings(evaluation: Evaluation, roots: DependencyNode[]): VariableValue[] {
+  const bindings: VariableValue[] = [];
+  const seen = new Set<string>();
+  const add = (variableId: string, value: string): void => {
+    const key = `${variableId}\u0000${value}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    bindings.push({ variableId, value });
+  };
+
+  const visited = new Set<string>();
+  const rootObjects = new Set(roots.filter((root) => root.kind === 'object').map((root) => root.id));
+  const pending = [...roots].reverse();
+  while (pending.length > 0) {
+    const node = pending.pop()!;
+    const key = `${node.kind}\u0000${node.id}`;
+    if (visited.has(key)) continue;
+    visited.add(key);
+
+    const collected = node.kind === 'object' && !rootObjects.has(node.id) ? evaluation.collected.get(node.id) : undefined;
+    if (collected !== undefined) {
+      for (const binding of collected.variableValues) add(binding.variableId, binding.value);
+      continue;
+    }
+    if (node.kind === 'variable') {
+      for (const value of evaluation.variables.get(node.id)?.values ?? []) add(node.id, value);
+    }
+    pending.push(...directDependencies(evaluation.definitions, node).reverse());
+  }
+  return bindings;
 }
 
 function failed(objectId: string, version: number, flag: CollectedFlag, text: string): CollectedObject {
@@ -86,29 +148,28 @@ async function collectWithProbe(evaluation: Evaluation, object: OvalObject): Pro
 
   // Resolve variable references: an error, or a variable with no value, decides the flag at once.
   const resolution = await resolveEntities(evaluation, object.entities);
-  const variableValues = resolution.variableValues;
   if (resolution.error !== undefined) {
-    return { ...base(object), flag: 'error', messages: [{ level: 'error', text: resolution.error }], variableValues };
+    return { ...base(object), flag: 'error', messages: [{ level: 'error', text: resolution.error }] };
   }
   if (resolution.empty !== undefined) {
-    return { ...base(object), flag: 'does not exist', messages: [{ level: 'info', text: resolution.empty }], variableValues };
+    return { ...base(object), flag: 'does not exist', messages: [{ level: 'info', text: resolution.empty }] };
   }
 
   const probe = evaluation.options.registry?.get(object.family, object.type);
   if (probe === undefined) {
     const text = `the object type ${object.family}:${object.type} is not supported (no probe collects it)`;
     evaluation.options.logger?.debug(`${object.id}: ${text}`);
-    return { ...base(object), flag: 'not collected', messages: [{ level: 'warning', text }], variableValues };
+    return { ...base(object), flag: 'not collected', messages: [{ level: 'warning', text }] };
   }
   if (evaluation.options.target === undefined) {
     const text = 'no target was given, so no probe can run';
-    return { ...base(object), flag: 'not collected', messages: [{ level: 'warning', text }], variableValues };
+    return { ...base(object), flag: 'not collected', messages: [{ level: 'warning', text }] };
   }
 
   // variable_object names variables by id; their values must be ready before the probe reads them.
   const namedVariables = await resolveNamedVariables(evaluation, object, resolution.entities);
   if (namedVariables.error !== undefined) {
-    return { ...base(object), flag: 'error', messages: [{ level: 'error', text: namedVariables.error }], variableValues };
+    return { ...base(object), flag: 'error', messages: [{ level: 'error', text: namedVariables.error }] };
   }
 
   let result;
@@ -130,14 +191,14 @@ async function collectWithProbe(evaluation: Evaluation, object: OvalObject): Pro
     evaluation.checkAborted();
     const text = `the ${object.type} probe failed: ${error instanceof Error ? error.message : String(error)}`;
     evaluation.options.logger?.warn(`${object.id}: ${text}`);
-    return { ...base(object), flag: 'error', messages: [{ level: 'error', text }], variableValues };
+    return { ...base(object), flag: 'error', messages: [{ level: 'error', text }] };
   }
 
   let items = result.items.map((item) => evaluation.addItem(item));
   const messages: Message[] = [...(result.messages ?? [])];
   items = await applyFilters(evaluation, object.filters, items, messages);
   const flag = result.flag ?? (items.length > 0 ? 'complete' : 'does not exist');
-  return { ...base(object), flag, messages, variableValues, items };
+  return { ...base(object), flag, messages, items };
 }
 
 /** Resolves the variables a variable_object names in its var_ref entity; returns the first error. */
@@ -166,19 +227,17 @@ function base(object: OvalObject): CollectedObject {
 
 interface EntityResolution {
   entities: ResolvedEntity[];
-  variableValues: VariableValue[];
   error?: string;
   empty?: string;
 }
 
 async function resolveEntities(evaluation: Evaluation, entities: Entity[]): Promise<EntityResolution> {
-  const resolution: EntityResolution = { entities: [], variableValues: [] };
+  const resolution: EntityResolution = { entities: [] };
   for (const entity of entities) {
     const { value, varRef, fields, ...rest } = entity;
     let values: string[] = value === undefined ? [] : [value];
     if (varRef !== undefined) {
       const resolved = await resolveVariable(evaluation, varRef);
-      for (const variableValue of resolved.values) resolution.variableValues.push({ variableId: varRef, value: variableValue });
       if (resolved.error !== undefined) {
         resolution.error ??= `the variable '${varRef}' of the entity '${entity.name}' has no value: ${resolved.error}`;
       } else if (resolved.values.length === 0) {
@@ -191,7 +250,6 @@ async function resolveEntities(evaluation: Evaluation, entities: Entity[]): Prom
     const resolvedEntity: ResolvedEntity = { ...rest, values };
     if (fields !== undefined) {
       const nested = await resolveEntities(evaluation, fields);
-      resolution.variableValues.push(...nested.variableValues);
       resolution.error ??= nested.error;
       resolution.empty ??= nested.empty;
       resolvedEntity.fields = nested.entities;

@@ -36,7 +36,7 @@ function stateVariables(definitions: OvalDefinitions, stateRef: string, out: Dep
 }
 
 /** Lists what a variable or an object uses directly. */
-function directDependencies(definitions: OvalDefinitions, node: DependencyNode): DependencyNode[] {
+export function directDependencies(definitions: OvalDefinitions, node: DependencyNode): DependencyNode[] {
   const out: DependencyNode[] = [];
   if (node.kind === 'variable') {
     const variable = definitions.variables.get(node.id);

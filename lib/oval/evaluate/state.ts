@@ -15,12 +15,10 @@ export interface StateOutcome {
   result: OvalResult;
   /** Reasons for an error result, for the test's messages. */
   messages: string[];
-  /** The variables the state used, with their values. */
-  variables: { variableId: string; value: string }[];
 }
 
 export async function evaluateState(evaluation: Evaluation, state: OvalState, item: Item): Promise<StateOutcome> {
-  const outcome: StateOutcome = { result: 'true', messages: [], variables: [] };
+  const outcome: StateOutcome = { result: 'true', messages: [] };
   // A state with no entities places no constraint, so every item satisfies it.
   if (state.entities.length === 0) return outcome;
 
@@ -36,7 +34,6 @@ export async function evaluateState(evaluation: Evaluation, state: OvalState, it
 async function expectedValues(evaluation: Evaluation, entity: Entity, outcome: StateOutcome): Promise<string[] | undefined> {
   if (entity.varRef === undefined) return [entity.value ?? ''];
   const resolved = await resolveVariable(evaluation, entity.varRef);
-  for (const value of resolved.values) outcome.variables.push({ variableId: entity.varRef, value });
   if (resolved.error !== undefined) {
     outcome.messages.push(`the variable '${entity.varRef}' of the state entity '${entity.name}' has no value: ${resolved.error}`);
     return undefined;

@@ -6,10 +6,12 @@
 import type { OvalState, Test } from '../model.js';
 import type { OvalResult, TestedItem, TestedVariable, TestResult } from '../results-model.js';
 import type { CollectedObject, Message } from '../syschar.js';
-import { collectObject } from './collector.js';
+import { collectObject, reportCollected, variableBindings } from './collector.js';
+import type { DependencyNode } from './dependencies.js';
 import type { Evaluation } from './evaluation.js';
 import { combineByCheck, combineByOperator, countStatuses, evaluateExistence } from './logic.js';
 import { evaluateState } from './state.js';
+import { resolveVariable } from './variables.js';
 
 /** Returns the result of test `testId`, evaluating it on first use; undefined when no such test exists. */
 export async function evaluateTest(evaluation: Evaluation, testId: string): Promise<TestResult | undefined> {
@@ -57,8 +59,9 @@ async function computeTest(evaluation: Evaluation, test: Test): Promise<TestResu
 
   // Most objects serve several tests, so a collected one is taken without another await.
   const collected = evaluation.collected.get(test.objectRef) ?? (await collectObject(evaluation, test.objectRef));
+  reportCollected(evaluation, collected);
   const outcome = emptyResult(test, 'unknown');
-  outcome.testedVariables = objectVariables(collected);
+  outcome.testedVariables = await testedVariables(evaluation, collected, states);
   outcome.messages.push(...collected.messages.filter((message) => message.level === 'error'));
   outcome.testedItems = collected.items.map((item): TestedItem => ({ itemId: item.id, result: 'not evaluated' }));
 
@@ -79,7 +82,6 @@ async function computeTest(evaluation: Evaluation, test: Test): Promise<TestResu
   }
 
   const itemResults: OvalResult[] = [];
-  const seenVariables = new Set(outcome.testedVariables.map((variable) => `${variable.variableId}\u0000${variable.value}`));
   for (let k = 0; k < collected.items.length; k++) {
     const item = collected.items[k]!;
     if (item.status === 'does not exist' || item.status === 'not collected') continue;
@@ -92,13 +94,6 @@ async function computeTest(evaluation: Evaluation, test: Test): Promise<TestResu
         const stateOutcome = await evaluateState(evaluation, state, item);
         stateResults.push(stateOutcome.result);
         for (const text of stateOutcome.messages) outcome.messages.push({ level: 'error', text: `${state.id}: ${text}` });
-        for (const variable of stateOutcome.variables) {
-          const key = `${variable.variableId}\u0000${variable.value}`;
-          if (!seenVariables.has(key)) {
-            seenVariables.add(key);
-            outcome.testedVariables.push(variable);
-          }
-        }
       }
       itemResult = combineByOperator(test.stateOperator, stateResults);
     }
@@ -161,10 +156,23 @@ function incompleteCheck(test: Test, checked: OvalResult, itemResults: OvalResul
   }
 }
 
-function objectVariables(collected: CollectedObject): TestedVariable[] {
+/**
+ * Lists the variable values a test used: those its object was collected with, then those of
+ * its states, whether or not any item reached the states (OpenSCAP 1.3.7 reports them so).
+ */
+async function testedVariables(evaluation: Evaluation, collected: CollectedObject, states: OvalState[]): Promise<TestedVariable[]> {
+  const roots: DependencyNode[] = [];
+  for (const state of states) {
+    for (const entity of state.entities) {
+      if (entity.varRef === undefined) continue;
+      await resolveVariable(evaluation, entity.varRef);
+      roots.push({ kind: 'variable', id: entity.varRef });
+    }
+  }
+
   const seen = new Set<string>();
   const variables: TestedVariable[] = [];
-  for (const variable of collected.variableValues) {
+  for (const variable of [...collected.variableValues, ...variableBindings(evaluation, roots)]) {
     const key = `${variable.variableId}\u0000${variable.value}`;
     if (seen.has(key)) continue;
     seen.add(key);

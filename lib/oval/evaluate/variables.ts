@@ -5,7 +5,7 @@
 import { compareValues } from '../operations.js';
 import type { Component, Datatype, ExternalVariable, LocalVariable, Variable } from '../model.js';
 import { compilePattern, escapeRegex } from '../regex.js';
-import { collectObject } from './collector.js';
+import { collectObject, reportCollected } from './collector.js';
 import { MAX_NESTING, prepareDependencies } from './dependencies.js';
 import { parseDateTime } from './datetime.js';
 import type { Evaluation, VariableValues } from './evaluation.js';
@@ -171,6 +171,7 @@ async function componentValues(evaluation: Evaluation, component: Component): Pr
 async function objectComponentValues(evaluation: Evaluation, objectId: string, itemField: string, recordField?: string): Promise<string[]> {
   if (!evaluation.definitions.objects.has(objectId)) throw new VariableError(`the object_component refers to the object '${objectId}', which is not defined`);
   const collected = await collectObject(evaluation, objectId);
+  reportCollected(evaluation, collected);
   if (collected.flag === 'error') {
     throw new VariableError(`the object '${objectId}' of an object_component could not be collected: ${collected.messages.map((m) => m.text).join('; ')}`);
   }

@@ -98,6 +98,8 @@ const SYSTEM = '/oval_results/results/system';
 
 /** Counts that the XPath expressions of the conformance data ask for, for the forms used on results. */
 function measureFor(xpath: string): Expectation['measure'] | undefined {
+  const variableMeasure = testedVariableMeasure(xpath);
+  if (variableMeasure !== undefined) return variableMeasure;
   let match = /^\/tests\/test\[@test_id="([^"]+)"(?: and |\]\[)@result="([^"]+)"\]$/.exec(xpath);
   if (match !== null) {
     const [, id, result] = match;
@@ -131,13 +133,40 @@ function measureFor(xpath: string): Expectation['measure'] | undefined {
   return undefined;
 }
 
+/** Counts for tested items and variables, tests by id, and listed collected objects. */
+function testedVariableMeasure(xpath: string): Expectation['measure'] | undefined {
+  let match = /^\/tests\/test\[@test_id="([^"]+)"\]\/(tested_item|tested_variable)$/.exec(xpath);
+  if (match !== null) {
+    const [, id, kind] = match;
+    return (results) => {
+      const test = results.tests.get(id!);
+      return (kind === 'tested_item' ? test?.testedItems.length : test?.testedVariables.length) ?? 0;
+    };
+  }
+  match = /^\/tests\/test\[@test_id="([^"]+)"\]\/tested_variable\[@variable_id="([^"]+)"(?: and text\(\)="([^"]*)")?\]$/.exec(xpath);
+  if (match !== null) {
+    const [, id, variableId, value] = match;
+    return (results) =>
+      results.tests.get(id!)?.testedVariables.filter((variable) => variable.variableId === variableId && (value === undefined || variable.value === value)).length ?? 0;
+  }
+  match = /^\/tests\/test\[@test_id="([^"]+)"\]$/.exec(xpath);
+  if (match !== null) {
+    const [, id] = match;
+    return (results) => (results.tests.has(id!) ? 1 : 0);
+  }
+  if (xpath === '/oval_system_characteristics/collected_objects/object') {
+    return (results) => results.systemCharacteristics.collectedObjects.size;
+  }
+  return undefined;
+}
+
 /** Lists the expected test and definition results of one unit test, from its XPath counts. */
 function expectations(caseName: string): Expectation[] {
   const found: Expectation[] = [];
   for (const line of readFileSync(path.join(conformance, 'expected.jsonl'), 'utf8').split('\n')) {
     if (line === '') continue;
     const record = JSON.parse(line) as { case: string; kind: string; target: string; expected: number | string };
-    if (record.case !== `API/OVAL/unittests/${caseName}`) continue;
+    if (record.case !== (caseName.includes('/') ? caseName : `API/OVAL/unittests/${caseName}`)) continue;
     if (record.kind === 'xpath_count') {
       const xpath = record.target.replace(/^count\((.*)\)$/, '$1').replace(/^\/\//, '/');
       if (!xpath.startsWith(SYSTEM)) continue;
@@ -277,6 +306,37 @@ describe('MITRE OVAL language tests', () => {
       const results = await evaluateOval(definitions, { registry: createDefaultRegistry(), target, externalVariables });
       for (const expectation of expected.filter((candidate) => candidate.file === file)) {
         expect(results.definitions.get(expectation.definitionId)?.result, expectation.definitionId).toBe(expectation.result);
+      }
+    } finally {
+      await target.close();
+    }
+  });
+});
+
+describe('reported variable values', () => {
+  let root: string;
+
+  beforeAll(async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'scapula-variables-'));
+    await mkdir(path.join(root, 'etc'));
+    await writeFile(path.join(root, 'etc/passwd'), ['root', 'daemon', 'bin', 'sys', 'sync', 'games'].map((user, uid) => `${user}:x:${uid}:${uid}::/:/bin/sh\n`).join(''));
+  });
+
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('tested_variable lists agree with oscap', async () => {
+    const folder = path.join(conformance, 'tests/API/OVAL/report_variable_values');
+    const definitions = await parseOvalDefinitions(path.join(folder, 'report_variable_values.def.xml'));
+    const externalVariables = readExternalVariables(path.join(folder, 'report_variable_values.var.xml'));
+    const target = await openDirectoryTarget(root);
+    try {
+      const results = await evaluateOval(definitions, { registry: createDefaultRegistry(), target, externalVariables });
+      const expected = expectations('API/OVAL/report_variable_values/all/Report variable values in OVAL results');
+      expect(expected.length).toBeGreaterThan(40);
+      for (const expectation of expected) {
+        expect(expectation.measure(results), expectation.target).toBe(expectation.count);
       }
     } finally {
       await target.close();
