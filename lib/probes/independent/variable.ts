@@ -18,8 +18,8 @@ async function collect(request: ProbeRequest, context: ProbeContext): Promise<Pr
 
   const items = [];
   for (const variableId of varRef.values) {
-    const values = context.variableValues(variableId);
-    if (values === undefined) continue;
+    // A variable without values still gets an item with var_ref alone, as OpenSCAP 1.3.7 writes it.
+    const values = context.variableValues(variableId) ?? [];
     items.push(
       makeItem('variable_item', 'independent', [
         itemEntity('var_ref', variableId),

@@ -16,9 +16,12 @@ export function findEntity(request: ProbeRequest, name: string): ResolvedEntity 
 /**
  * Tells whether `actual` satisfies the entity: each of its values is compared and the results
  * are combined by var_check ("all" when absent), as OVAL 5.11.2 defines for object entities.
+ * A nil entity matches every value.
  * Raises a ScapulaError when a comparison fails with an error (an invalid pattern or value).
  */
 export function entityMatches(entity: ResolvedEntity, actual: string): boolean {
+  // An entity written as xsi:nil places no constraint, as the collector treats it.
+  if (entity.nil) return true;
   const results: OvalResult[] = [];
   for (const expected of entity.values) {
     const comparison = compareValuesWithReason(entity.operation, entity.datatype, actual, expected);

@@ -100,6 +100,13 @@ describe('variable probe', () => {
     expect(value(result.items[0], 'var_ref')).toBe('oval:x:var:1');
   });
 
+  it('writes var_ref alone for no values', async () => {
+    const probeContext = { ...context(root.target), variableValues: () => undefined };
+    const result = await variableProbe.collect(request('variable_object', 'independent', [{ name: 'var_ref', value: 'oval:x:var:2' }]), probeContext);
+    expect(result.items).toHaveLength(1);
+    expect(result.items[0].entities).toEqual([{ name: 'var_ref', value: 'oval:x:var:2', datatype: 'string' }]);
+  });
+
   it('is not collected without values', async () => {
     const result = await run(variableProbe, root.target, request('variable_object', 'independent', [{ name: 'var_ref', value: 'oval:x:var:1' }]));
     expect(result.flag).toBe('not collected');
