@@ -200,8 +200,8 @@ function writeItemEntity(writer: XmlWriter, name: string, entity: ItemEntity, le
     writer.end(name);
     return;
   }
-  const exists = entity.status === undefined || entity.status === 'exists';
-  if (entity.value === undefined && exists) attributes.push(['xsi:nil', 'true']);
-  // A masked value is not written; only the mask attribute says that there was one.
+  // A masked value is not written; only the mask attribute says that there was one. A missing
+  // value is written as an empty element, not as xsi:nil, because most item entities of the
+  // OVAL 5.11.2 schemas are not nillable.
   writer.element(name, attributes, entity.mask ? '' : entity.value ?? '');
 }

@@ -365,7 +365,7 @@ describe('parseOvalDefinitions options and rules', () => {
     expect(document.warnings).toEqual([]);
   });
 
-  it('warns about items outside family namespaces', async () => {
+  it('warns about items outside family namespaces', { timeout: 30_000 }, async () => {
     const document = await parseOvalDefinitions(path.join(fixtures, 'oval/suse/sles-truncated-vunnel.xml'));
     expect(document.definitions.size).toBe(4);
     expect(document.tests.size).toBe(23);
@@ -378,7 +378,7 @@ describe('parseOvalDefinitions options and rules', () => {
     expect(messages.filter((message) => message.includes('unexpected element'))).toHaveLength(1);
   });
 
-  it('reads ten thousand nested criteria', async () => {
+  it('reads ten thousand nested criteria', { timeout: 60_000 }, async () => {
     const depth = 10_000;
     const text = documentOf(
       `<definitions><definition id="oval:t:def:1" version="1" class="compliance"><metadata><title>deep</title></metadata>` +

@@ -227,7 +227,7 @@ describe('writeOvalResults', async () => {
     expect(copied.startsWith('<oval_definitions')).toBe(true);
   });
 
-  it.skipIf(!haveOscap)('matches the definitions and tests oscap writes', () => {
+  it.skipIf(!haveOscap)('matches the definitions and tests oscap writes', { timeout: 60_000 }, () => {
     const oscapResults = path.join(temporary, 'oscap-results.xml');
     execFileSync('oscap', ['oval', 'eval', '--results', oscapResults, debianExcerpt], { stdio: 'ignore' });
     const expected = resultsShape(readFileSync(oscapResults, 'utf8'));
@@ -327,7 +327,7 @@ describe('writeOvalResults on hard input', () => {
     if (haveSchemas) expect(violations(xml, 'oval-results-schema.xsd')).toEqual([]);
   });
 
-  it('writes ten thousand nested criteria', async () => {
+  it('writes ten thousand nested criteria', { timeout: 60_000 }, async () => {
     const depth = 10_000;
     const text =
       '<oval_definitions xmlns="http://oval.mitre.org/XMLSchema/oval-definitions-5" xmlns:oval="http://oval.mitre.org/XMLSchema/oval-common-5">' +
@@ -351,7 +351,7 @@ describe('writeOvalResults on hard input', () => {
     expect(xml).toContain('<criterion test_ref="oval:t:tst:1" version="0" result="error"/>');
   });
 
-  it('copies definitions from a compressed source', async () => {
+  it('copies definitions from a compressed source', { timeout: 60_000 }, async () => {
     const compressed = path.join(fixtures, 'oval/debian/oval-definitions-bookworm-changelogs.xml.bz2');
     const definitions = await parseOvalDefinitions(compressed);
     const results: OvalResults = { definitions: new Map(), tests: new Map(), systemCharacteristics: { ...debianSystemCharacteristics(), collectedObjects: new Map(), items: new Map() } };
