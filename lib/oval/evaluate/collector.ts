@@ -198,6 +198,7 @@ async function collectWithProbe(evaluation: Evaluation, object: OvalObject): Pro
   const messages: Message[] = [...(result.messages ?? [])];
   items = await applyFilters(evaluation, object.filters, items, messages);
   const flag = result.flag ?? (items.length > 0 ? 'complete' : 'does not exist');
+  evaluation.options.logger?.debug(`${object.id}: the ${object.type} probe returned ${result.items.length} items, ${items.length} after filters (flag ${flag})`);
   return { ...base(object), flag, messages, items };
 }
 
