@@ -8,7 +8,7 @@ import type { ProbeContext, ProbeRequest, ProbeResult, ResolvedEntity } from '..
 import { entityMatches, findEntity } from '../util/entity.js';
 import { readTextContent } from '../util/file-content.js';
 import { defineProbe, errorEntity, itemEntity, makeItem, throwIfAborted } from '../util/items.js';
-import { compileProbePattern, type PatternOptions } from '../util/pattern.js';
+import { compileProbePattern, type PatternOptions, type ProbeMatch } from '../util/pattern.js';
 import { searchFiles, type FoundFile } from '../util/path-search.js';
 
 /** Reads the Textfilecontent54Behaviors with the schema's defaults (multiline on). */
@@ -68,7 +68,7 @@ async function collect(request: ProbeRequest, context: ProbeContext): Promise<Pr
 function matchItems(
   file: FoundFile,
   pattern: string,
-  matches: { text: string; groups: string[] }[],
+  matches: ProbeMatch[],
   instanceEntity: ResolvedEntity,
 ): ProbeItem[] {
   const items: ProbeItem[] = [];
@@ -84,7 +84,8 @@ function matchItems(
         // The deprecated line entity repeats the pattern, as OpenSCAP 1.3.7 writes it.
         itemEntity('line', pattern),
         itemEntity('text', match.text),
-        ...match.groups.map((group) => itemEntity('subexpression', group)),
+        // A group that took no part in the match has no subexpression, as in OpenSCAP 1.3.7.
+        ...match.groups.filter((group) => group !== undefined).map((group) => itemEntity('subexpression', group)),
       ]),
     );
   });

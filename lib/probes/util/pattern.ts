@@ -16,8 +16,8 @@ export interface PatternOptions {
 export interface ProbeMatch {
   /** The text of the whole match. */
   text: string;
-  /** The capturing groups in order; an empty string for a group that did not take part. */
-  groups: string[];
+  /** The capturing groups in order; undefined for a group that did not take part. */
+  groups: (string | undefined)[];
 }
 
 export interface ProbePattern {
@@ -36,10 +36,7 @@ export function compileProbePattern(pattern: string, options: PatternOptions = {
   return {
     source: pattern,
     matchAll(text) {
-      return compiled.execAll(text).map((match) => ({
-        text: match.text,
-        groups: match.captures.map((capture) => capture ?? ''),
-      }));
+      return compiled.execAll(text).map((match) => ({ text: match.text, groups: match.captures }));
     },
   };
 }

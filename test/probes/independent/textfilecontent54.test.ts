@@ -89,6 +89,20 @@ describe('textfilecontent54 probe', () => {
     expect(result.items.map((item) => value(item, 'subexpression'))).toEqual(['a', 'b']);
   });
 
+  // oscap 1.3.7 writes two subexpressions here, leaving out the group that did not match.
+  it('omits groups that did not match', async () => {
+    const result = await run(
+      textfilecontent54Probe,
+      root.target,
+      request('textfilecontent54_object', 'independent', [
+        { name: 'filepath', value: '/etc/ssh.conf' },
+        { name: 'pattern', value: '^(Max)(Foo)?(\\w+)', operation: 'pattern match' },
+        instanceAtLeastOne,
+      ]),
+    );
+    expect(values(result.items[0], 'subexpression')).toEqual(['Max', 'AuthTries']);
+  });
+
   it('multiline off anchors at the file start', async () => {
     const objectEntities = [
       { name: 'filepath', value: '/etc/conf.d/x.conf' },
