@@ -208,7 +208,9 @@ export async function memoryFileSystemFromTar(file: string): Promise<MemoryFileS
   const extract = tarStream.extract();
   extract.on('entry', (header, stream, next) => {
     const chunks: Buffer[] = [];
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('data', (chunk: unknown) => {
+      chunks.push(chunk as Buffer);
+    });
     stream.on('end', () => {
       const name = header.name.replace(/^\.\/?/, '/');
       const common = { mode: (header.mode ?? 0) & 0o7777, uid: header.uid ?? 0, gid: header.gid ?? 0, mtime: Math.floor((header.mtime?.getTime() ?? 0) / 1000) };

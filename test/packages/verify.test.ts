@@ -11,7 +11,7 @@ import { MemoryFileSystem } from './memory-fs.js';
 const NET_RAW = 1n << 13n;
 const NET_ADMIN = 1n << 12n;
 
-/** A version-2 security.capability value: magic with the effective flag, then two word pairs. */
+/** Builds a version-2 security.capability value: magic with the effective flag, then two word pairs. */
 function capabilityXattr(permitted: number, effective: boolean): Uint8Array {
   const bytes = new Uint8Array(20);
   const view = new DataView(bytes.buffer);
@@ -101,7 +101,7 @@ describe('verifyFile', () => {
   });
 
   it('compares device numbers of device files', async () => {
-    // MemoryFileSystem has no device files, so a regular file stands in and the type differs.
+    // MemoryFileSystem has no device files, so a regular file takes its place and the type differs.
     const fs = new MemoryFileSystem({ '/dev/null': { bytes: new Uint8Array(0), mode: 0o666, mtime: 1652140800 } });
     const device = packaged({ path: '/dev/null', mode: 0o020666, rdev: (1 << 8) | 3 });
     expect((await verifyFile(fs, device, 'sha256', 0, accounts)) & RpmVerify.RDEV).toBe(RpmVerify.RDEV);
