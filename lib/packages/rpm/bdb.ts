@@ -39,8 +39,8 @@ const ItemType = {
 export function readBdbHeaders(bytes: Uint8Array, file: string): HeaderBlob[] {
   const db = new BdbFile(bytes, file);
   const headers: HeaderBlob[] = [];
-  // NOTE: pages are walked in file order, not through the hash buckets. A hash page that no
-  // bucket links to any more would still be read; Berkeley DB frees such pages as P_INVALID.
+  // NOTE: pages are walked in file order, not through the hash buckets, so a hash page that no
+  // bucket links to would still be read. Berkeley DB marks the pages it frees P_INVALID (0).
   for (let pageNumber = 1; pageNumber <= db.lastPage; pageNumber++) {
     const type = db.pageType(pageNumber);
     if (type !== PageType.HASH && type !== PageType.HASH_UNSORTED) continue;
