@@ -95,12 +95,19 @@ function identityEntities(entry: MountEntry, uuid: string | undefined): ItemEnti
 
 const SPACE_ENTITY_NAMES = ['total_space', 'space_used', 'space_left', 'space_left_for_unprivileged_users', 'block_size'];
 
+/**
+ * The longest wait for statfs(2) of one mount point, in milliseconds. A network file system
+ * whose server does not answer blocks statfs, and the item then gets error entities instead
+ * of stopping the evaluation.
+ */
+export const STATFS_TIMEOUT_MS = 10_000;
+
 /** Block counts from statfs(2), in units of the file system's block size. */
 async function spaceEntities(mountPoint: string): Promise<ItemEntity[]> {
   let stats;
   try {
     // The probe runs on the live host only, where a mount point is a host path.
-    stats = await statfs(mountPoint, { bigint: true });
+    stats = await withTimeout(statfs(mountPoint, { bigint: true }), STATFS_TIMEOUT_MS);
   } catch {
     return SPACE_ENTITY_NAMES.map((name) => errorEntity(name, 'int'));
   }
@@ -111,6 +118,16 @@ async function spaceEntities(mountPoint: string): Promise<ItemEntity[]> {
     itemEntity('space_left_for_unprivileged_users', String(stats.bavail), 'int'),
     itemEntity('block_size', String(stats.bsize), 'int'),
   ];
+}
+
+/** Resolves like `promise`, or rejects after `milliseconds` while the call goes on in the background. */
+function withTimeout<T>(promise: Promise<T>, milliseconds: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${milliseconds} ms`)), milliseconds);
+    timer.unref();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Maps each block device (its canonical path) to its file system UUID, from udev's links. */
