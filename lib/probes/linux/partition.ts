@@ -96,7 +96,7 @@ function identityEntities(entry: MountEntry, uuid: string | undefined): ItemEnti
 const SPACE_ENTITY_NAMES = ['total_space', 'space_used', 'space_left', 'space_left_for_unprivileged_users', 'block_size'];
 
 /**
- * The longest wait for statfs(2) of one mount point, in milliseconds. A network file system
+ * Maximum wait for statfs(2) of one mount point, in milliseconds. A network file system
  * whose server does not answer blocks statfs, and the item then gets error entities instead
  * of stopping the evaluation.
  */
