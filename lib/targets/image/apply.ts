@@ -62,7 +62,11 @@ export class LayerApplier {
   apply(entry: LayerEntry): TreeNode | null {
     const components = cleanEntryName(entry.name);
     if (components.length === 0) {
-      this.applyToRoot(entry);
+      // containerd ignores an entry that resolves to the root ("./"), so a layer cannot change
+      // the root directory's mode or owner.
+      if (entry.type !== 'directory') {
+        this.warnings.push(`${this.layerName}: entry ${JSON.stringify(entry.name)} names the image root but is not a directory; it was skipped`);
+      }
       return null;
     }
 
@@ -108,14 +112,6 @@ export class LayerApplier {
   /** Hides what lower layers put in each opaque directory. Call after the layer's last entry. */
   finish(): void {
     for (const directory of this.opaqueDirectories) this.hideLowerEntries(directory);
-  }
-
-  private applyToRoot(entry: LayerEntry): void {
-    if (entry.type !== 'directory') {
-      this.warnings.push(`${this.layerName}: entry ${JSON.stringify(entry.name)} names the image root but is not a directory; it was skipped`);
-      return;
-    }
-    setAttributes(this.tree.root, entry);
   }
 
   private applyWhiteout(parentComponents: string[], name: string, entryName: string): void {

@@ -123,6 +123,12 @@ describe('entry names and hard links', () => {
     expect(await readText(target, '/a/c')).toBe('clean');
   });
 
+  it('root entry leaves the root as it is', async () => {
+    const target = await openImage(oneLayer([{ name: './', type: 'directory', mode: 0o777, uid: 1000 }]));
+    expect(await target.fs.lstat('/')).toMatchObject({ type: 'directory', mode: 0o755, uid: 0, gid: 0 });
+    expect(target.warnings).toEqual([]);
+  });
+
   it('hard link outside the root is clamped', async () => {
     const target = await openImage(oneLayer([{ name: 'h/evil', type: 'link', linkname: '../../../etc/passwd' }]));
     expect(await readText(target, '/h/evil')).toContain(MARKER);
