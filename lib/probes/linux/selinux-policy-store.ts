@@ -111,7 +111,12 @@ async function readCil(fs: FileSystemView, path: string, maxBytes: number): Prom
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Finds the top-level boolean and tunable declarations of a CIL text. */
+/**
+ * Finds the top-level boolean and tunable declarations of a CIL text.
+ * NOTE: a tunable is a run-time boolean only when the policy keeps tunables (semanage's
+ * preserve-tunables) or its macros declare them as booleans; otherwise the kernel has no such
+ * boolean, but it is reported here all the same.
+ */
 export function parseCilBooleans(cil: string): [string, boolean][] {
   const declarations: [string, boolean][] = [];
   for (const match of cil.matchAll(/\(\s*(?:boolean|tunable)\s+([A-Za-z0-9_.-]+)\s+(true|false)\s*\)/g)) {
