@@ -84,6 +84,46 @@ describe('rpm header decoder on hostile input', () => {
     });
   }
 
+  it('rejects file tags of the wrong length', () => {
+    // NAME "pkg", BASENAMES ["a", "b"], DIRNAMES ["/usr/"], FILEMODES [0o100644], DIRINDEXES [0, 0].
+    const data = new Uint8Array(28);
+    data.set(new TextEncoder().encode('pkg\0a\0b\0/usr/\0'));
+    new DataView(data.buffer).setUint16(16, 0o100644);
+    const header = new RpmHeader(
+      headerBlob(
+        [
+          { tag: 1000, type: 6, offset: 0, count: 1 },
+          { tag: 1117, type: 8, offset: 4, count: 2 },
+          { tag: 1118, type: 8, offset: 8, count: 1 },
+          { tag: 1030, type: 3, offset: 16, count: 1 },
+          { tag: 1116, type: 4, offset: 20, count: 2 },
+        ],
+        data,
+      ),
+      'test',
+    );
+    expect(() => packageFiles(packageFromHeader(header))).toThrow('FILEMODES has 1 values for 2 files');
+  });
+
+  it('rejects a directory index out of range', () => {
+    const data = new Uint8Array(16);
+    data.set(new TextEncoder().encode('pkg\0a\0/usr/\0'));
+    new DataView(data.buffer).setUint32(12, 7);
+    const header = new RpmHeader(
+      headerBlob(
+        [
+          { tag: 1000, type: 6, offset: 0, count: 1 },
+          { tag: 1117, type: 8, offset: 4, count: 1 },
+          { tag: 1118, type: 8, offset: 6, count: 1 },
+          { tag: 1116, type: 4, offset: 12, count: 1 },
+        ],
+        data,
+      ),
+      'test',
+    );
+    expect(() => packageFiles(packageFromHeader(header))).toThrow('file 0 (a) has no directory (DIRINDEXES 7 of 1)');
+  });
+
   it('rejects a string without its NUL', () => {
     const header = new RpmHeader(headerBlob([{ tag: 1000, type: 6, offset: 0, count: 1 }], new TextEncoder().encode('bash')), 'test');
     expect(() => header.string(1000)).toThrow(/runs past the end/);

@@ -1,6 +1,7 @@
 /**
  * An installed rpm package as the probes need it, decoded from its database header.
  */
+import { ScapulaError } from '../../errors.js';
 import { RpmHeader } from './header.js';
 import { parseSignaturePacket } from './pgp.js';
 import { DigestAlgorithm, RpmTag } from './tags.js';
@@ -124,6 +125,17 @@ export function packageFiles(pkg: RpmPackage): RpmFile[] {
   const mtimes = header.numbers(RpmTag.FILEMTIMES) ?? [];
   const rdevs = header.numbers(RpmTag.FILERDEVS) ?? [];
   const caps = header.strings(RpmTag.FILECAPS) ?? [];
+  const perFile: [string, unknown[] | undefined][] = [
+    ['FILEMODES', modes], ['FILESIZES', sizes], ['FILEDIGESTS', digests], ['FILELINKTOS', links], ['FILEFLAGS', flags],
+    ['FILEVERIFYFLAGS', verifyFlags], ['FILESTATES', states], ['FILEUSERNAME', users], ['FILEGROUPNAME', groups],
+    ['FILEMTIMES', mtimes], ['FILERDEVS', rdevs], ['FILECAPS', caps],
+  ];
+  for (const [name, values] of perFile) {
+    // An absent tag decodes as an empty list; a present one must describe every file.
+    if (values !== undefined && values.length !== 0 && values.length !== count) {
+      throw new ScapulaError('PACKAGE_DB_CORRUPT', `${headerLabel(pkg)}: ${name} has ${values.length} values for ${count} files`);
+    }
+  }
 
   const files: RpmFile[] = [];
   for (let i = 0; i < count; i++) {
@@ -152,7 +164,17 @@ export function filePaths(header: RpmHeader): string[] {
   if (basenames === undefined) return header.strings(RpmTag.OLDFILENAMES) ?? [];
   const dirIndexes = header.numbers(RpmTag.DIRINDEXES) ?? [];
   const dirNames = header.strings(RpmTag.DIRNAMES) ?? [];
-  return basenames.map((base, i) => (dirNames[dirIndexes[i]] ?? '') + base);
+  return basenames.map((base, i) => {
+    const directory = dirNames[dirIndexes[i]];
+    if (directory === undefined) {
+      throw new ScapulaError('PACKAGE_DB_CORRUPT', `header of ${header.string(RpmTag.NAME) ?? 'a package'}: file ${i} (${base}) has no directory (DIRINDEXES ${dirIndexes[i]} of ${dirNames.length})`);
+    }
+    return directory + base;
+  });
+}
+
+function headerLabel(pkg: RpmPackage): string {
+  return `header of ${pkg.name}-${pkg.version}-${pkg.release}`;
 }
 
 /** FILESTATES is a CHAR array; rpm reads -1 (255) as RPMFILE_STATE_MISSING. */
