@@ -75,13 +75,7 @@ export function reportCollected(evaluation: Evaluation, collected: CollectedObje
  * OpenSCAP reports them.
  */
 function objectBindings(evaluation: Evaluation, object: OvalObject): VariableValue[] {
-  const roots: DependencyNode[] = [{ kind: 'object', id: object.id }];
-  if (object.type === 'variable_object') {
-    for (const entity of object.entities) {
-      if (entity.name === 'var_ref' && entity.value !== undefined) roots.push({ kind: 'variable', id: entity.value });
-    }
-  }
-  return variableBindings(evaluation, roots);
+  return variableBindings(evaluation, [{ kind: 'object', id: object.id }]);
 }
 
 /**

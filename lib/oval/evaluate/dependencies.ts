@@ -55,6 +55,12 @@ export function directDependencies(definitions: OvalDefinitions, node: Dependenc
   const object = definitions.objects.get(node.id);
   if (object === undefined) return out;
   entityVariables(object.entities, out);
+  // A variable_object names its variable in the text of var_ref, not in a var_ref attribute.
+  if (object.type === 'variable_object') {
+    for (const entity of object.entities) {
+      if (entity.name === 'var_ref' && entity.value !== undefined) out.push({ kind: 'variable', id: entity.value });
+    }
+  }
   for (const filter of object.filters) stateVariables(definitions, filter.stateRef, out);
   const sets: ObjectSet[] = object.set === undefined ? [] : [object.set];
   while (sets.length > 0) {
