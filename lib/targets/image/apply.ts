@@ -264,9 +264,9 @@ export class LayerApplier {
 }
 
 /**
- * Splits a tar entry name into clean components inside the root: "." and empty parts are
- * dropped, ".." removes the previous component and stays at the root, and a leading "/" is
- * ignored. "../etc/x", "/etc/x" and "a/../../etc/x" all become ["etc", "x"].
+ * Splits a tar entry name into clean components inside the root. "." and empty parts are
+ * dropped, and ".." removes the previous component but never leaves the root, so a leading
+ * "/" has no effect. "../etc/x", "/etc/x" and "a/../../etc/x" all become ["etc", "x"].
  */
 export function cleanEntryName(name: string): string[] {
   const components: string[] = [];
