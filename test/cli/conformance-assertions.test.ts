@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { StepOutput } from './assertions.js';
-import { checkAssertion } from './assertions.js';
-import type { ExpectedAssertion } from './cases.js';
+import type { StepOutput } from '../conformance/assertions.js';
+import { checkAssertion } from '../conformance/assertions.js';
+import type { ExpectedAssertion } from '../conformance/cases.js';
 
 const RESULTS = `<?xml version="1.0"?>
 <oval_results xmlns="http://oval.mitre.org/XMLSchema/oval-results-5" xmlns:oval="http://oval.mitre.org/XMLSchema/oval-common-5">
@@ -14,6 +14,7 @@ const RESULTS = `<?xml version="1.0"?>
     <definitions>
       <definition definition_id="oval:0:def:1" result="true" version="1"/>
       <definition definition_id="oval:0:def:2" result="false" version="1"/>
+      <definition definition_id="oval:0:def:3" result="error" version="1"/>
     </definitions>
     <tests>
       <test test_id="oval:0:tst:1" result="true" version="1"/>
@@ -29,6 +30,7 @@ const RESULTS = `<?xml version="1.0"?>
 const DEFINITIONS = `<oval_definitions>
     <definition class="compliance" version="1" id="oval:0:def:1"> <!-- comment="true" -->
     <definition class="compliance" version="1" id="oval:0:def:2"> <!-- comment="true" -->
+    <definition class="compliance" version="1" id="oval:0:def:3"> <!-- comment="error" -->
 </oval_definitions>
 `;
 
@@ -81,7 +83,7 @@ describe('checkAssertion', () => {
     expect(count('/oval_results/results/system/definitions/definition[@result="true"]', 1)).toBe('passed');
     expect(count('/oval_results/generator/oval:schema_version[text()="5.11.2"]', 1)).toBe('passed');
     expect(count('/oval_results/results/system/oval_system_characteristics/system_data/ind-sys:textfilecontent_item', 1)).toBe('passed');
-    expect(count('/oval_results/results/system/definitions/definition', 3)).toBe('failed');
+    expect(count('/oval_results/results/system/definitions/definition', 4)).toBe('failed');
   });
 
   it('evaluates XPath string values', () => {
@@ -91,13 +93,20 @@ describe('checkAssertion', () => {
   });
 
   it('checks results against comments', () => {
-    const note = 'verify_results "def" $DF $RF 2';
+    const note = 'verify_results "def" $DF $RF 3';
     const verdict = checkAssertion(assertion('definition_result', 'all "def" ids', 'equal to the comment attribute', note), output());
     expect(verdict.outcome).toBe('failed');
     expect(verdict.detail).toBe('oval:0:def:2 is "false", expected "true"');
 
     const first = checkAssertion(assertion('definition_result', 'all "def" ids', 'equal', 'verify_results "def" $DF $RF 1'), output());
     expect(first.outcome).toBe('passed');
+  });
+
+  it('leaves targets with shell variables unrun', () => {
+    const target = "count(/oval_results//tty[text()='$ptty'])";
+    const verdict = checkAssertion(assertion('xpath_count', target, 1), output());
+    expect(verdict.outcome).toBe('not run');
+    expect(verdict.detail).toBe(`the target uses a shell variable of the upstream script: ${target}`);
   });
 
   it('checks a named definition result', () => {

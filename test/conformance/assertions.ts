@@ -55,6 +55,47 @@ const XPATH_NAMESPACES: Record<string, string> = {
 };
 
 export function checkAssertion(assertion: ExpectedAssertion, output: StepOutput): Verdict {
+  const bound = bindShellVariables(assertion.target);
+  if (bound === undefined) return { outcome: 'not run', detail: `the target uses a shell variable of the upstream script: ${assertion.target}` };
+  return checkBoundAssertion({ ...assertion, target: bound }, output);
+}
+
+/**
+ * Host facts that upstream scripts read into shell variables and use in their patterns, as
+ * "${NAME}" from /etc/os-release in the system_info checks.
+ */
+function hostShellVariables(): Map<string, string> {
+  const variables = new Map<string, string>();
+  try {
+    for (const line of readFileSync('/etc/os-release', 'utf8').split('\n')) {
+      const match = /^(NAME|VERSION)=("?)(.*)\2$/.exec(line.trim());
+      if (match !== null) variables.set(match[1], match[3]);
+    }
+    variables.set('HOSTNAME', readFileSync('/etc/hostname', 'utf8').trim());
+  } catch {
+    // A host without these files leaves the variables unbound, and their assertions unrun.
+  }
+  return variables;
+}
+
+const HOST_VARIABLES = hostShellVariables();
+
+/**
+ * Replaces "$NAME" and "${NAME}" references to known host facts; returns undefined when the
+ * target refers to any other shell variable. A "$" before a letter is never a regular
+ * expression anchor in these targets, so it always names a variable.
+ */
+function bindShellVariables(target: string): string | undefined {
+  let unbound = false;
+  const bound = target.replace(/\$\{?([A-Za-z_]\w*)\}?/g, (reference, name: string) => {
+    const value = HOST_VARIABLES.get(name);
+    if (value === undefined) unbound = true;
+    return value ?? reference;
+  });
+  return unbound ? undefined : bound;
+}
+
+function checkBoundAssertion(assertion: ExpectedAssertion, output: StepOutput): Verdict {
   switch (assertion.kind) {
     case 'exit_code':
       return checkExitCode(assertion.expected, output.status, output.stderr);
@@ -116,7 +157,7 @@ function checkTextContains(assertion: ExpectedAssertion, stream: string, output:
   }
 
   const expected = assertion.expected === true;
-  if (pattern === '(any text)') {
+  if (pattern === '(any text)' || pattern === '') {
     const found = text.length > 0;
     return found === expected ? { outcome: 'passed' } : { outcome: 'failed', detail: expected ? 'output is empty' : `output is not empty: ${firstLine(text)}` };
   }
@@ -202,14 +243,19 @@ function checkDefinitionResult(assertion: ExpectedAssertion, output: StepOutput)
         ? `string(/oval_results/results/system/definitions/definition[@definition_id="${entry.id}"]/@result)`
         : `string(/oval_results/results/system/tests/test[@test_id="${entry.id}"]/@result)`;
     const actual = evaluateXPath(document, xpath);
-    if (entry.comment === undefined || actual !== entry.comment) {
+    if (entry.comment === undefined || asVerifiedResult(actual) !== asVerifiedResult(entry.comment)) {
       mismatches.push(`${entry.id} is ${JSON.stringify(actual)}, expected ${JSON.stringify(entry.comment ?? '(no comment)')}`);
     }
   }
   return mismatches.length === 0 ? { outcome: 'passed' } : { outcome: 'failed', detail: mismatches.slice(0, 5).join('; ') + (mismatches.length > 5 ? `; ${mismatches.length - 5} more` : '') };
 }
 
-/** Maps N to the id "oval:<digits>:TYPE:N" and the comment="true|false" found on its line. */
+/** Reduces a result or comment the way verify_results does: "true", "false", or "error" for anything else. */
+function asVerifiedResult(value: unknown): string {
+  return value === 'true' || value === 'false' ? value : 'error';
+}
+
+/** Maps N to the id "oval:<digits>:TYPE:N" and the comment="..." found on its line. */
 function commentsById(text: string, type: string): Map<number, { id: string; comment?: string }> {
   const entries = new Map<number, { id: string; comment?: string }>();
   const idPattern = new RegExp(`id="(oval:\\d+:${type}:(\\d+))"`);
@@ -218,7 +264,7 @@ function commentsById(text: string, type: string): Map<number, { id: string; com
     if (match === null) continue;
     const number = Number(match[2]);
     if (entries.has(number)) continue;
-    const comment = /comment="(true|false)"/.exec(line)?.[1];
+    const comment = /comment="([^"]*)"/.exec(line)?.[1];
     entries.set(number, { id: match[1], comment });
   }
   return entries;

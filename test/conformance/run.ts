@@ -104,8 +104,17 @@ async function runCase(testCase: ConformanceCase, caseDir: string, scratchTests:
 
   prepareCaseDir(caseDir, scratchTests, withMitre);
   const outputs = new Map<string, string>();
+  const skippedOutputs = new Set<string>();
   for (const step of testCase.steps) {
-    const verdicts = await runStep(step.command, step.assertions, testCase, caseDir, scratchTests, outputs);
+    const variables = step.command.filter((argument) => /^\$\w+$/.test(argument));
+    const dependsOnSkipped = variables.some((variable) => skippedOutputs.has(variable));
+    const verdicts = dependsOnSkipped
+      ? step.assertions.map((): Verdict => ({ outcome: 'not run', detail: 'reads the output of an earlier step that was not run' }))
+      : await runStep(step.command, step.assertions, testCase, caseDir, scratchTests, outputs);
+    // A step that did not run leaves its output variables unset for the steps after it.
+    if (verdicts.every((verdict) => verdict.outcome === 'not run')) {
+      for (const variable of variables) if (!outputs.has(variable)) skippedOutputs.add(variable);
+    }
     step.assertions.forEach((assertion, index) => record.assertions.push(toRecord(assertion, verdicts[index], false)));
   }
   return record;
