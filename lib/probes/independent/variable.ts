@@ -18,8 +18,11 @@ async function collect(request: ProbeRequest, context: ProbeContext): Promise<Pr
 
   const items = [];
   for (const variableId of varRef.values) {
-    // A variable without values still gets an item with var_ref alone, as OpenSCAP 1.3.7 writes it.
+    // NOTE: OpenSCAP 1.3.7 writes an item with var_ref alone for a variable without values.
+    // Here there is no item, so an object_component over this object has no values (and the
+    // objects that use it "do not exist", as in OpenSCAP) instead of failing on a missing field.
     const values = context.variableValues(variableId) ?? [];
+    if (values.length === 0) continue;
     items.push(
       makeItem('variable_item', 'independent', [
         itemEntity('var_ref', variableId),
