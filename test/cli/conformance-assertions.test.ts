@@ -67,7 +67,22 @@ describe('checkAssertion', () => {
     expect(checkAssertion(assertion('exit_code', 'oscap exit status', 0), output()).outcome).toBe('passed');
     expect(checkAssertion(assertion('exit_code', 'oscap exit status', 'not 1'), output()).outcome).toBe('passed');
     expect(checkAssertion(assertion('exit_code', 'oscap exit status', 'not 1'), output({ status: 1 })).outcome).toBe('failed');
-    expect(checkAssertion(assertion('exit_code', 'oscap exit status', 2), output()).detail).toBe('exit status 0, expected 2');
+    const validate = output({ args: ['oval', 'validate', 'results.xml'] });
+    expect(checkAssertion(assertion('exit_code', 'oscap exit status', 2), validate).detail).toBe('exit status 0, expected 2');
+  });
+
+  it('reads an expected 2 from oval eval as 0 or 2', () => {
+    expect(checkAssertion(assertion('exit_code', 'oscap exit status', 2), output()).outcome).toBe('passed');
+    expect(checkAssertion(assertion('exit_code', 'oscap exit status', 2), output({ status: 2 })).outcome).toBe('passed');
+    expect(checkAssertion(assertion('exit_code', 'oscap exit status', 2), output({ status: 1 })).outcome).toBe('failed');
+    const validate = output({ args: ['oval', 'validate', 'results.xml'] });
+    expect(checkAssertion(assertion('exit_code', 'oscap exit status', 2), validate).outcome).toBe('failed');
+  });
+
+  it('prints XPath booleans as 1 or 0', () => {
+    const target = 'boolean(/oval_results/results/system/tests/test)';
+    expect(checkAssertion(assertion('xpath_value', target, '1'), output()).outcome).toBe('passed');
+    expect(checkAssertion(assertion('xpath_value', target, '0'), output()).outcome).toBe('failed');
   });
 
   it('matches grep patterns on streams', () => {
