@@ -10,10 +10,10 @@
  *   hash page (type 13 or 2): items in key/data pairs. An item is a type byte, then either the
  *                            bytes themselves (H_KEYDATA) or an off-page reference (H_OFFPAGE:
  *                            3 unused bytes, first overflow page, total length)
- *   overflow page (type 7):  hf_offset holds the number of data bytes on the page
+ *   overflow page (type 7):  hf_offset is the number of data bytes on the page
  *
- * Integers are in the byte order of the machine that wrote the file: the magic number tells
- * which. The header blobs themselves are always big-endian.
+ * Integers are in the byte order of the machine that wrote the file, which the magic number
+ * reveals. The header blobs themselves are always big-endian.
  */
 import { ScapulaError } from '../../errors.js';
 import type { HeaderBlob } from './sqlite.js';
