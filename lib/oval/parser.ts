@@ -4,9 +4,9 @@
  * memory. Each top-level definition, test, object, state or variable is built as a small tree,
  * converted and dropped.
  *
- * Faults inside one item (an invalid enumeration value, a missing required attribute) drop that
- * item with a warning, so that the evaluator reports the references to it as not found; with
- * `strict`, they raise OVAL_INVALID instead. A repeated id keeps the first item and warns.
+ * A fault inside one item (an invalid enumeration value, a missing required attribute) drops
+ * that item with a warning, so the evaluator reports the references to it as not found. With
+ * `strict`, the fault raises OVAL_INVALID instead. A repeated id keeps the first item and warns.
  */
 import { ScapulaError } from '../errors.js';
 import type { ByteSource } from '../io/source.js';

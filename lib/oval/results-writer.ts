@@ -4,8 +4,8 @@
  * system with definition results, test results and the system characteristics they used.
  *
  * Which definitions appear, and with how much content, follows the directives. Tests are those
- * referenced from definitions reported with full content, in the order first referenced, and
- * the collected objects and items are those those tests (and the variables, sets and filters
+ * referenced from definitions reported with full content, in the order first referenced. The
+ * collected objects and items are those that these tests (and the variables, sets and filters
  * behind them) refer to.
  */
 import type { Writable } from 'node:stream';
@@ -30,7 +30,7 @@ export interface ResultsWriterOptions {
   /** Another name for `includeSystemCharacteristics`; that one wins when both are given. */
   withSystemCharacteristics?: boolean;
   generator?: Partial<Generator>;
-  /** Where to read the definitions from for copying; default: the parser's source, else `definitions.file`. */
+  /** Source to copy the definitions from. Default: the parser's source, else `definitions.file`. */
   source?: ByteSource;
 }
 

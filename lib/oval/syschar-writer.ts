@@ -200,7 +200,7 @@ function writeItemEntity(writer: XmlWriter, name: string, entity: ItemEntity, le
     writer.end(name);
     return;
   }
-  // A masked value is not written; only the mask attribute says that there was one. A missing
+  // A masked value is not written, and only the mask attribute shows that there was one. A missing
   // value is written as an empty element, not as xsi:nil, because most item entities of the
   // OVAL 5.11.2 schemas are not nillable.
   writer.element(name, attributes, entity.mask ? '' : entity.value ?? '');

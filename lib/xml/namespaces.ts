@@ -4,7 +4,6 @@
 import type { OvalFamily } from '../oval/model.js';
 
 export const XSI_NS = 'http://www.w3.org/2001/XMLSchema-instance';
-export const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
 export const OVAL_COMMON_NS = 'http://oval.mitre.org/XMLSchema/oval-common-5';
 export const OVAL_DEFINITIONS_NS = 'http://oval.mitre.org/XMLSchema/oval-definitions-5';
 export const OVAL_SYSCHAR_NS = 'http://oval.mitre.org/XMLSchema/oval-system-characteristics-5';
@@ -45,9 +44,4 @@ export function familyOfNamespace(namespace: string, base: string): OvalFamily {
   if (!namespace.startsWith(base) || namespace.charCodeAt(base.length) !== 0x23 /* # */) return 'unknown';
   const family = namespace.slice(base.length + 1);
   return FAMILIES.has(family) ? (family as OvalFamily) : 'unknown';
-}
-
-/** Returns the namespace URI of `family` under `base` (one of the definitions, syschar or results base URIs). */
-export function familyNamespace(base: string, family: OvalFamily): string {
-  return `${base}#${family}`;
 }

@@ -14,7 +14,7 @@ export interface SectionReader {
   /** Local name and namespace URI the root element must have. */
   rootName: string;
   rootNamespace: string;
-  /** How each section is read, by local name; sections not listed are skipped. */
+  /** Reading mode of each section, by local name. Sections not listed are skipped. */
   sections: Record<string, SectionMode>;
   /** Called with the root's start tag, before any section. */
   onRoot?(tag: StartTag): void;

@@ -1,6 +1,6 @@
 /**
- * A small streaming XML writer: text is collected in a buffer and handed to a Node Writable
- * in pieces of about 64 KiB, waiting for 'drain' when the stream asks for it. The writer never
+ * A small streaming XML writer. Text is collected in a buffer and handed to a Node Writable in
+ * pieces of about 64 KiB, waiting for 'drain' whenever `write` returns false. The writer never
  * ends the stream, because callers may write to standard output.
  */
 import { once } from 'node:events';

@@ -1,6 +1,6 @@
 /**
- * What the converters of one parse share: the file name for messages, the string pool, the
- * warnings collected so far and the rule for invalid items.
+ * Shared state of one parse: the file name for messages, the string pools, the warnings
+ * collected so far and the strict-mode rule for invalid items.
  */
 import { ScapulaError } from '../../errors.js';
 import type { XmlNode } from '../../xml/tree.js';

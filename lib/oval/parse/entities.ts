@@ -1,6 +1,6 @@
 /**
  * Converts objects and states of any family. Their entities are read generically: every child
- * element in the family namespace is an entity, whatever its name.
+ * element other than set, filter, behaviors, notes and signatures is an entity, whatever its name.
  *
  *   <linux-def:rpminfo_state id="oval:x:ste:1" version="1">
  *     <linux-def:evr datatype="evr_string" operation="less than">0:1.2-3</linux-def:evr>
@@ -23,7 +23,7 @@ import {
 } from './attributes.js';
 import { exactLength, positionOf, type ParseContext } from './context.js';
 
-/** Sets may nest; the schema allows two levels, and deeper nesting than this is rejected. */
+/** Maximum nesting of sets. The schema sets no limit, and this one protects the call stack. */
 const MAX_SET_DEPTH = 64;
 
 export function convertObject(context: ParseContext, node: XmlNode): OvalObject {

@@ -24,7 +24,7 @@ import {
 import { positionOf, type ParseContext } from './context.js';
 import { isIgnored } from './entities.js';
 
-/** Functions nested deeper than this are rejected (LIMIT) instead of risking the call stack. */
+/** Functions nested deeper than this make the variable invalid, which protects the call stack. */
 export const MAX_COMPONENT_DEPTH = 256;
 
 const DATE_TIME_FORMATS: ReadonlySet<DateTimeFormat> = new Set<DateTimeFormat>([
