@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -21,11 +22,38 @@ beforeAll(async () => {
 afterAll(() => root.remove());
 
 describe('probes that need a running system', () => {
-  it('uname is not collected offline', async () => {
+  it('uname offline describes the root', async () => {
+    const kernelRoot = await makeTempRoot((path) => {
+      mkdirSync(join(path, 'lib/modules/6.1.0-28-amd64'), { recursive: true });
+      mkdirSync(join(path, 'etc'), { recursive: true });
+      writeFileSync(join(path, 'etc/hostname'), 'builder\n');
+      // An ELF header of an x86-64 executable: class 64-bit, little endian, e_machine 0x3e.
+      const elf = Buffer.alloc(64);
+      elf.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1], 0);
+      elf.writeUInt16LE(0x3e, 18);
+      mkdirSync(join(path, 'bin'), { recursive: true });
+      writeFileSync(join(path, 'bin/sh'), elf);
+    });
+    try {
+      const result = await run(unameProbe, kernelRoot.target, request('uname_object', 'unix', []));
+      expect(result.flag).toBeUndefined();
+      expect(result.items).toHaveLength(1);
+      const item = result.items[0];
+      expect(value(item, 'machine_class')).toBe('x86_64');
+      expect(value(item, 'processor_type')).toBe('x86_64');
+      expect(value(item, 'os_name')).toBe('Linux');
+      expect(value(item, 'node_name')).toBe('builder');
+      expect(value(item, 'os_release')).toBe('6.1.0-28-amd64');
+      expect(item.entities.find((entity) => entity.name === 'os_version')?.status).toBe('does not exist');
+    } finally {
+      kernelRoot.remove();
+    }
+  });
+
+  it('uname offline without kernel modules', async () => {
     const result = await run(unameProbe, root.target, request('uname_object', 'unix', []));
-    expect(result.flag).toBe('not collected');
-    expect(result.items).toHaveLength(0);
-    expect(result.messages?.[0].text).toContain('no running kernel');
+    expect(result.items).toHaveLength(1);
+    expect(result.items[0].entities.find((entity) => entity.name === 'os_release')?.status).toBe('does not exist');
   });
 
   it('uname reads the host kernel', async () => {
