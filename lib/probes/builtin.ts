@@ -12,6 +12,7 @@ import { textfilecontent54Probe } from './independent/textfilecontent54.js';
 import { variableProbe } from './independent/variable.js';
 import { xmlfilecontentProbe } from './independent/xmlfilecontent.js';
 import { yamlfilecontentProbe } from './independent/yamlfilecontent.js';
+import { registerLinuxProbes } from './linux/index.js';
 import { registerPackageProbes } from './linux/packages.js';
 import { ProbeRegistry, type Probe } from './probe.js';
 import { fileProbe } from './unix/file.js';
@@ -58,5 +59,6 @@ export function createDefaultRegistry(): ProbeRegistry {
   const registry = new ProbeRegistry();
   for (const probe of [...independentProbes, ...unixProbes]) registry.register(probe);
   registerPackageProbes(registry);
+  registerLinuxProbes(registry);
   return registry;
 }

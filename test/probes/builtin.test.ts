@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+
+import { createDefaultRegistry } from '../../lib/probes/builtin.js';
+
+describe('default registry', () => {
+  it('registers every built-in object type', () => {
+    const registry = createDefaultRegistry();
+    const expected: [Parameters<typeof registry.get>[0], string][] = [
+      ['independent', 'family_object'],
+      ['independent', 'textfilecontent54_object'],
+      ['independent', 'textfilecontent_object'],
+      ['independent', 'filehash58_object'],
+      ['independent', 'filehash_object'],
+      ['independent', 'environmentvariable58_object'],
+      ['independent', 'environmentvariable_object'],
+      ['independent', 'xmlfilecontent_object'],
+      ['independent', 'yamlfilecontent_object'],
+      ['independent', 'variable_object'],
+      ['unix', 'file_object'],
+      ['unix', 'fileextendedattribute_object'],
+      ['unix', 'symlink_object'],
+      ['unix', 'password_object'],
+      ['unix', 'shadow_object'],
+      ['unix', 'runlevel_object'],
+      ['unix', 'xinetd_object'],
+      ['unix', 'sysctl_object'],
+      ['unix', 'uname_object'],
+      ['unix', 'process58_object'],
+      ['linux', 'dpkginfo_object'],
+      ['linux', 'rpminfo_object'],
+      ['linux', 'systemdunitproperty_object'],
+      ['linux', 'partition_object'],
+    ];
+    for (const [family, objectType] of expected) {
+      expect(registry.get(family, objectType)?.objectType, `${family}:${objectType}`).toBe(objectType);
+    }
+  });
+
+  it('describes each probe for both target kinds', () => {
+    for (const probe of createDefaultRegistry().list()) {
+      expect(probe.description.onImage.length, probe.objectType).toBeGreaterThan(0);
+      expect(probe.description.onHost.length, probe.objectType).toBeGreaterThan(0);
+    }
+  });
+
+  it('has no ldap or sql probe', () => {
+    const registry = createDefaultRegistry();
+    expect(registry.get('independent', 'sql57_object')).toBeUndefined();
+    expect(registry.get('independent', 'ldap57_object')).toBeUndefined();
+  });
+});
