@@ -1,9 +1,12 @@
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import libxml from 'libxmljs2';
 import { describe, expect, it } from 'vitest';
 
+import type { CriteriaNode, OvalDefinitions } from '../../lib/oval/model.js';
 import { parseOvalDefinitions } from '../../lib/oval/parser.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -82,6 +85,74 @@ describe('parseOvalDefinitions on SSG content', () => {
       expect(document.states.size).toBe(states);
       expect(document.variables.size).toBe(variables);
       expect(document.warnings).toEqual([]);
+    });
+  }
+});
+
+/** Counts taken with libxml2 XPath on the same file, to check the model element by element. */
+function independentCounts(text: string) {
+  const document = libxml.parseXml(text, { huge: true });
+  const count = (xpath: string) => document.find(xpath).length;
+  const notEntity = "local-name()='set' or local-name()='filter' or local-name()='behaviors' or local-name()='notes' or local-name()='Signature'";
+  return {
+    criteria: count("//*[local-name()='definitions']//*[local-name()='criteria']"),
+    criterion: count("//*[local-name()='definitions']//*[local-name()='criterion']"),
+    extendDefinition: count("//*[local-name()='definitions']//*[local-name()='extend_definition']"),
+    objectEntities: count(`//*[local-name()='objects']/*/*[not(${notEntity})]`),
+    objectFilters: count("//*[local-name()='objects']/*/*[local-name()='filter']"),
+    objectSets: count("//*[local-name()='objects']/*/*[local-name()='set']"),
+    stateEntities: count(`//*[local-name()='states']/*/*[not(${notEntity})]`),
+    stateRefs: count("//*[local-name()='tests']/*/*[local-name()='state']"),
+    localVariables: count("//*[local-name()='variables']/*[local-name()='local_variable']"),
+    varRefs: count("//*[local-name()='objects' or local-name()='states']/*/*[@var_ref]"),
+  };
+}
+
+function modelCounts(document: OvalDefinitions) {
+  const counts = { criteria: 0, criterion: 0, extendDefinition: 0, objectEntities: 0, objectFilters: 0, objectSets: 0, stateEntities: 0, stateRefs: 0, localVariables: 0, varRefs: 0 };
+  for (const definition of document.definitions.values()) {
+    const pending: CriteriaNode[] = definition.criteria === undefined ? [] : [definition.criteria];
+    while (pending.length > 0) {
+      const node = pending.pop()!;
+      if (node.kind === 'criteria') {
+        counts.criteria++;
+        pending.push(...node.children);
+      } else if (node.kind === 'criterion') {
+        counts.criterion++;
+      } else {
+        counts.extendDefinition++;
+      }
+    }
+  }
+  for (const object of document.objects.values()) {
+    counts.objectEntities += object.entities.length;
+    counts.objectFilters += object.filters.length;
+    if (object.set !== undefined) counts.objectSets++;
+    counts.varRefs += object.entities.filter((entity) => entity.varRef !== undefined).length;
+  }
+  for (const state of document.states.values()) {
+    counts.stateEntities += state.entities.length;
+    counts.varRefs += state.entities.filter((entity) => entity.varRef !== undefined).length;
+  }
+  for (const test of document.tests.values()) counts.stateRefs += test.stateRefs.length;
+  for (const variable of document.variables.values()) if (variable.kind === 'local_variable') counts.localVariables++;
+  return counts;
+}
+
+describe('parseOvalDefinitions against libxml2', () => {
+  const files = [
+    path.join(ssgContent, 'ssg-rhel8-oval.xml'),
+    path.join(ssgContent, 'ssg-ubuntu2204-oval.xml'),
+    path.join(fixtures, 'oval/ubuntu/com.ubuntu.focal.cve.oval.xml.bz2'),
+    path.join(fixtures, 'oval/redhat/com.redhat.rhsa-RHEL8.xml.bz2'),
+  ];
+  for (const file of files) {
+    it.skipIf(!existsSync(file))(`agrees on ${path.basename(file)}`, { timeout: 120_000 }, async () => {
+      const text = file.endsWith('.bz2') ? execFileSync('bzip2', ['-dc', file], { maxBuffer: 1 << 30 }).toString('utf8') : readFileSync(file, 'utf8');
+      const expected = independentCounts(text);
+      const document = await parseOvalDefinitions(file);
+      expect(modelCounts(document)).toEqual(expected);
+      expect(expected.criterion).toBeGreaterThan(100);
     });
   }
 });
