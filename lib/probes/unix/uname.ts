@@ -12,8 +12,9 @@
  *   under /lib/modules (a full system image), else "does not exist";
  * - os_version: "does not exist" (only a running kernel has a build string).
  * One item is what stateless uname tests need: Debian's OVAL feeds gate every definition on
- * "Installed architecture is all", a uname_test with no state. oscap-chroot 1.3.7 answers
- * "not applicable" offline, which makes every such definition false.
+ * "Installed architecture is all", a uname_test with no state. oscap-chroot 1.3.7 reports the
+ * object "not applicable" offline, which the AND operator skips, so those definitions still
+ * evaluate as their other tests do (checked on the bookworm root).
  */
 import type { ItemEntity } from '../../oval/syschar.js';
 import type { FileSystemView } from '../../targets/target.js';
