@@ -160,7 +160,7 @@ class BacktrackingPattern implements CompiledPattern {
     private readonly timeoutMs: number,
   ) {
     try {
-      this.regex = new RegExp(translation.js, translation.jsCaseInsensitive ? 'giu' : 'gu');
+      this.regex = new RegExp(translation.js, 'gu');
     } catch (error) {
       throw regexError(pattern, errorText(error));
     }
@@ -224,7 +224,6 @@ export interface Translation {
   groupCount: number;
   /** True when the pattern needs a backtracking engine (RE2 cannot express it). */
   needsBacktracking: boolean;
-  jsCaseInsensitive: boolean;
   /** The reason the pattern cannot run with JavaScript's RegExp, if there is one. */
   jsProblem?: string;
 }
@@ -273,8 +272,6 @@ class Translator {
   private js = '';
   private position = 0;
   private flags: Flags;
-  private readonly initialCaseInsensitive: boolean;
-  private jsCaseInsensitive: boolean;
   private readonly groups: OpenGroup[] = [];
   private groupCount = 0;
   private atomicCount = 0;
@@ -294,8 +291,6 @@ class Translator {
       s: options.singleline ?? false,
       x: false,
     };
-    this.initialCaseInsensitive = this.flags.i;
-    this.jsCaseInsensitive = this.flags.i;
     if (this.flags.i) this.re2 = '(?i)';
   }
 
@@ -363,7 +358,6 @@ class Translator {
       js: this.js,
       groupCount: this.groupCount,
       needsBacktracking: this.needsBacktracking,
-      jsCaseInsensitive: this.jsCaseInsensitive,
       jsProblem: this.jsProblem,
     };
   }
@@ -401,8 +395,17 @@ class Translator {
 
   private literal(codePoint: number, length: number): void {
     this.position += length;
-    const text = escapeLiteral(codePoint);
-    this.atom(text, text);
+    this.atom(escapeLiteral(codePoint), this.jsLiteral(codePoint));
+  }
+
+  /**
+   * Writes a literal for JavaScript, which in Node 20 has no inline flags: where (?i) is on,
+   * a letter becomes a class of its case variants ("a" becomes "[aA]").
+   */
+  private jsLiteral(codePoint: number): string {
+    const variants = this.flags.i ? caseVariants(codePoint) : [codePoint];
+    if (variants.length === 1) return escapeLiteral(codePoint);
+    return `[${variants.map(escapeClassCharacter).join('')}]`;
   }
 
   private readQuantifier(): void {
@@ -522,7 +525,6 @@ class Translator {
     const caseChange = next.i !== this.flags.i;
     let re2Case = '';
     if (caseChange) re2Case = next.i ? 'i' : '-i';
-    if (caseChange) this.noteJsCaseChange(match[2] === ')');
 
     if (match[2] === ':') {
       const outer = this.flags;
@@ -533,16 +535,6 @@ class Translator {
     }
     this.flags = next;
     if (re2Case) this.emit(`(?${re2Case})`, '');
-  }
-
-  /** JavaScript in Node 20 has no inline flags, so only a case flag that covers the whole pattern translates. */
-  private noteJsCaseChange(wholeRest: boolean): void {
-    const atStart = this.js.length === 0 && this.groups.length === 0;
-    if (wholeRest && atStart && !this.initialCaseInsensitive) {
-      this.jsCaseInsensitive = true;
-      return;
-    }
-    this.jsProblem ??= 'it changes case sensitivity inside the pattern and also needs backtracking';
   }
 
   private closeGroup(): void {
@@ -562,6 +554,7 @@ class Translator {
 
   private backReference(number: number): void {
     if (number < 1 || number > this.groupCount) this.fail(`the back reference \\${number} names no group before it`);
+    if (this.flags.i) this.jsProblem ??= 'it has a back reference that ignores case, which JavaScript cannot scope';
     this.backtrackingOnly(`\\k<g${number}>`, true);
   }
 
@@ -652,8 +645,8 @@ class Translator {
         const text = p.slice(this.position + 2, end < 0 ? p.length : end);
         this.position = end < 0 ? p.length : end + 2;
         for (const char of text) {
-          const escaped = escapeLiteral(char.codePointAt(0)!);
-          this.atom(escaped, escaped);
+          const codePoint = char.codePointAt(0)!;
+          this.atom(escapeLiteral(codePoint), this.jsLiteral(codePoint));
         }
         return;
       }
@@ -679,8 +672,7 @@ class Translator {
 
     const { codePoint, length } = this.readCharacterEscape(this.position);
     this.position += length;
-    const text = escapeLiteral(codePoint);
-    this.atom(text, text);
+    this.atom(escapeLiteral(codePoint), this.jsLiteral(codePoint));
   }
 
   /** Reads an escape that stands for one character (\n, \x41, \x{263A}, \101, \cA, \.). */
@@ -750,7 +742,8 @@ class Translator {
         }
         re2Items += `[:${posix[1]}${posix[2]}:]`;
         if (posix[1] === '^') jsNegatedPosix++;
-        jsItems += set;
+        // Perl's [[:upper:]] and [[:lower:]] match either case under (?i).
+        jsItems += this.flags.i && (posix[2] === 'upper' || posix[2] === 'lower') ? POSIX_CLASSES.alpha : set;
         items++;
         at += posix[0].length;
         continue;
@@ -779,13 +772,13 @@ class Translator {
         at += 1 + endValue.length;
         const range = `${escapeClassCharacter(startValue.codePoint!)}-${escapeClassCharacter(endValue.codePoint!)}`;
         re2Items += range;
-        jsItems += range;
+        jsItems += range + (this.flags.i ? asciiCaseRanges(startValue.codePoint!, endValue.codePoint!) : '');
         items++;
         continue;
       }
-      const single = escapeClassCharacter(startValue.codePoint!);
-      re2Items += single;
-      jsItems += single;
+      re2Items += escapeClassCharacter(startValue.codePoint!);
+      const variants = this.flags.i ? caseVariants(startValue.codePoint!) : [startValue.codePoint!];
+      jsItems += variants.map(escapeClassCharacter).join('');
       items++;
     }
     this.position = at;
@@ -850,6 +843,32 @@ class Translator {
     this.position = at;
     return this.readCharacterEscape(at);
   }
+}
+
+/** Lists a character and its single-character lower and upper case forms. */
+function caseVariants(codePoint: number): number[] {
+  const char = String.fromCodePoint(codePoint);
+  const variants = new Set([codePoint]);
+  for (const variant of [char.toLowerCase(), char.toUpperCase()]) {
+    if ([...variant].length === 1) variants.add(variant.codePointAt(0)!);
+  }
+  return [...variants];
+}
+
+/**
+ * Returns the other-case ranges of the ASCII letters inside `low`-`high`, for a class under
+ * (?i) in JavaScript: "a-f" adds "A-F". Letters outside ASCII in a range keep their case.
+ */
+function asciiCaseRanges(low: number, high: number): string {
+  let extra = '';
+  const shift = (from: number, to: number, offset: number): void => {
+    const start = Math.max(low, from);
+    const end = Math.min(high, to);
+    if (start <= end) extra += `${String.fromCharCode(start + offset)}-${String.fromCharCode(end + offset)}`;
+  };
+  shift(0x61, 0x7a, -0x20);
+  shift(0x41, 0x5a, 0x20);
+  return extra;
 }
 
 function checkedCodePoint(value: number): number {

@@ -107,6 +107,21 @@ describe('compilePattern engines', () => {
     expect(matches('^(?P<w>\\w)(?P=w)$', 'zz')).toBe(true);
   });
 
+  it('scopes case flags without inline flag support', () => {
+    const ciphers = compilePattern('^[\\s]*(?i)Ciphers(?-i)[\\s]+(?=[\\w]+)(aes256-ctr(?=[\\w,]+|$),?)?(aes128-ctr)?[\\s]*$');
+    expect(ciphers.engine).toBe('backtracking');
+    expect(ciphers.test('CIPHERS aes256-ctr,aes128-ctr')).toBe(true);
+    expect(ciphers.test('ciphers AES128-CTR')).toBe(false);
+    expect(matches('(?i)[a-c]+(?=x)', 'ABCx')).toBe(true);
+    expect(matches('^(?i)[^a](?=x)', 'Ax')).toBe(false);
+    expect(matches('^(?i:[[:upper:]])(?=1)', 'q1')).toBe(true);
+    expect(compilePattern('a(?=b)', { caseInsensitive: true }).test('AB')).toBe(true);
+  });
+
+  it('rejects a case-insensitive back reference', () => {
+    expect(() => compilePattern('(?i)(a)\\1')).toThrow(/back reference that ignores case/);
+  });
+
   it('a runaway pattern times out', () => {
     const pattern = compilePattern('^(a+)+\\1b$', { timeoutMs: 200 });
     const started = Date.now();
