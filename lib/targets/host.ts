@@ -41,14 +41,14 @@ class HostTarget implements Target {
         osName: type(),
         osRelease: release(),
         osVersion: version(),
-        // Linux has no separate processor type in struct utsname, so the machine name stands in.
+        // Linux has no separate processor type in struct utsname, so the machine name is used.
         processorType: machine(),
       },
     };
   }
 }
 
-/** One entry per interface address, as OpenSCAP's system_info lists them. */
+/** Lists one entry per interface address, as OpenSCAP's system_info does. */
 function readInterfaces(): NetworkInterfaceFact[] {
   const facts: NetworkInterfaceFact[] = [];
   for (const [name, addresses] of Object.entries(networkInterfaces())) {

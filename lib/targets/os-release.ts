@@ -85,7 +85,7 @@ export async function readHostName(fs: FileSystemView): Promise<string | null> {
 
 /**
  * ELF e_machine values mapped to the machine names `uname -m` prints on Linux. The 32-bit
- * and 64-bit variants of one e_machine value are told apart by the ELF class byte.
+ * and 64-bit variants of one e_machine value differ in the ELF class byte.
  */
 const ELF_MACHINES: Record<number, { elf32: string; elf64: string }> = {
   0x03: { elf32: 'i686', elf64: 'i686' },

@@ -62,7 +62,7 @@ export async function run(probe: Probe, target: Target, objectRequest: ProbeRequ
   return probe.collect(objectRequest, context(target));
 }
 
-/** The values of an item's entities, by name; multi-valued entities joined in order. */
+/** Returns the values of an item's entities with this name, in order. */
 export function values(item: ProbeItem, name: string): (string | undefined)[] {
   return item.entities.filter((itemEntity: ItemEntity) => itemEntity.name === name).map((itemEntity) => itemEntity.value);
 }

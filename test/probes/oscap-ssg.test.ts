@@ -1,7 +1,7 @@
 /**
- * Collects every object of SSG's Debian 11 OVAL on the Debian 12 root of the fixtures, with
- * scapula and with oscap-chroot 1.3.7 on a second copy of the root (oscap-chroot writes into
- * the root it scans), and compares the items of the objects the independent and unix probes
+ * Collects every object of SSG's Debian 11 OVAL on the Debian 12 root of the fixtures with
+ * scapula, and with oscap-chroot 1.3.7 on a second copy, because oscap-chroot writes into the
+ * root it scans. Then compares the items of the objects the independent and unix probes
  * collect. Skipped when oscap-chroot or the SSG content is not installed.
  */
 import { execFileSync } from 'node:child_process';

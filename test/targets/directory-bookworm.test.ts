@@ -41,7 +41,7 @@ describe('bookworm root', () => {
     expect(facts.osName).toBe('Debian GNU/Linux');
     expect(facts.osVersion).toBe('12');
     expect(facts.architecture).toBe('x86_64');
-    // The slimmed root has no etc/hostname, so the folder name stands in.
+    // The slimmed root has no etc/hostname, so the folder name is used.
     expect(facts.primaryHostName).toBe(workDir.split('/').pop());
   });
 

@@ -85,7 +85,7 @@ describe('directory target paths', () => {
   });
 
   it('resolves a host path link inside the root', async () => {
-    // The link names the host directory that holds the root; inside the root it does not exist.
+    // The link names the host directory that contains the root, which does not exist inside the root.
     expect(await target.fs.stat('/etc/host-dir-link/secret')).toBeNull();
     expect(await target.fs.stat('/etc/host-dir-link/root/etc/passwd')).toBeNull();
   });

@@ -17,7 +17,7 @@ export function selectVariables(environment: Record<string, string>, nameEntity:
     .map((name) => [name, environment[name]]);
 }
 
-/** The environment of the target, or null for a root that has none (a plain directory). */
+/** Returns the environment of the target, or null for a root that has none (a plain directory). */
 export async function targetEnvironment(context: ProbeContext): Promise<Record<string, string> | null> {
   return (await context.target.facts()).environment;
 }

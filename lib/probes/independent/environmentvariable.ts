@@ -1,6 +1,6 @@
 /**
- * environmentvariable_object (deprecated since OVAL 5.8): the environment variables the
- * evaluating tool sees, taken from the target's environment like environmentvariable58
+ * environmentvariable_object (deprecated since OVAL 5.8): the environment variables of the
+ * evaluating tool, taken from the target's environment like environmentvariable58
  * with a nil pid.
  */
 import { ScapulaError } from '../../errors.js';

@@ -1,7 +1,7 @@
 /**
  * environmentvariable58_object: environment variables of a process. A nil pid means the
- * environment the evaluating tool runs in: for an image, the Env of its configuration (as
- * oscap-podman runs OpenSCAP with the container's environment); for the host, this process.
+ * environment the evaluating tool runs in. For an image that is the Env of its configuration,
+ * as oscap-podman runs OpenSCAP with the container's environment. For the host it is this process.
  * Other pids are read from /proc/PID/environ on the live host only.
  */
 import { ScapulaError, isScapulaError } from '../../errors.js';

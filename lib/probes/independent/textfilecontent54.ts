@@ -28,7 +28,7 @@ function readBoolean(behaviors: Record<string, string>, name: string, fallback: 
   throw new ScapulaError('OVAL_INVALID', `invalid ${name} behavior ${JSON.stringify(value)}: expected true or false`);
 }
 
-/** The location entities of a file item, in schema order: filepath, path, filename. */
+/** Builds the location entities of a file item in schema order: filepath, path, filename. */
 export function fileLocationEntities(file: FoundFile): ItemEntity[] {
   return [itemEntity('filepath', file.filepath), itemEntity('path', file.path), itemEntity('filename', file.filename ?? '')];
 }

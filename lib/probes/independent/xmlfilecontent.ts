@@ -1,7 +1,7 @@
 /**
  * xmlfilecontent_object: the result of an XPath 1.0 expression over XML files. Files are
- * parsed without loading DTDs, without network access and without substituting entities;
- * a file that declares entities is reported as an error instead of being expanded.
+ * parsed without loading DTDs, without network access and without substituting entities.
+ * A file that declares entities is reported as an error instead of being expanded.
  */
 import libxmljs from 'libxmljs2';
 

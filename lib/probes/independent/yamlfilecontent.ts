@@ -99,8 +99,8 @@ function scalarField(name: string, node: YamlNode): ItemEntity {
 }
 
 /**
- * Builds the value records: a scalar, or a run of scalars, gives one record of "#" fields;
- * each mapping gives its own record with a field per key.
+ * Builds the value records. Scalars go together into one record of "#" fields, and each
+ * mapping gives its own record with a field per key.
  */
 function recordsOf(nodes: unknown[]): ItemEntity[] {
   const records: ItemEntity[] = [];

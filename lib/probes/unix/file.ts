@@ -43,7 +43,7 @@ function locationEntities(file: FoundFile): ItemEntity[] {
   return [itemEntity('filepath', file.filepath), itemEntity('path', file.path), itemEntity('filename', file.filename)];
 }
 
-/** The entities from type to oexec, in schema order. */
+/** Builds the entities from type to oexec, in schema order. */
 export function statEntities(stat: FileStat): ItemEntity[] {
   const mode = stat.mode;
   return [

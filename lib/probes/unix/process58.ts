@@ -2,7 +2,7 @@
  * process58_object: the processes of the running host, read from /proc. An image or root
  * directory runs no processes, so there the object is "not collected".
  *
- * /proc/PID/stat, after the command name in brackets, holds (1-based field numbers):
+ * /proc/PID/stat, after the command name in brackets, contains (1-based field numbers):
  *
  *     3 state  4 ppid  7 tty_nr  14 utime  15 stime  18 priority  22 starttime  41 policy
  */

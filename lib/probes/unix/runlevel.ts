@@ -5,7 +5,7 @@
  *     /etc/rc2.d/S01ssh -> ../init.d/ssh     ssh starts at runlevel 2
  *     /etc/rc0.d/K01ssh -> ../init.d/ssh     ssh is killed at runlevel 0
  *
- * These links are configuration, so an image or root directory answers as the host does.
+ * These links are configuration, so an image or root directory gives the same items as a host.
  * Every script in etc/init.d gets one item per runlevel directory that exists.
  */
 import { ScapulaError, isScapulaError } from '../../errors.js';

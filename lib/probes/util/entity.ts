@@ -1,7 +1,7 @@
 /**
- * Glue between object entities and probes: finding an entity, comparing a collected value
- * with it under its operation, datatype and var_check, and listing the exact values an
- * "equals" entity allows so a probe can look them up instead of enumerating everything.
+ * Glue between object entities and probes. It finds an entity, compares a collected value
+ * with it under its operation, datatype and var_check, and lists the exact values an
+ * "equals" entity allows, so a probe can look them up instead of enumerating everything.
  */
 import { ScapulaError } from '../../errors.js';
 import type { CheckEnumeration } from '../../oval/model.js';

@@ -24,7 +24,7 @@ export type ContentReadResult = { ok: true; text: string } | { ok: false; skippe
 
 /**
  * Reads a found file as text. A file that vanished, or is a FIFO, socket or device, is
- * `skipped` (no item, as when it does not exist); any other failure is reported as an error.
+ * `skipped`, so it makes no item, as when it does not exist. Any other failure is an error.
  */
 export async function readTextContent(fs: FileSystemView, path: string): Promise<ContentReadResult> {
   try {

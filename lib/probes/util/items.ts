@@ -11,12 +11,12 @@ export function itemEntity(name: string, value: string, datatype: Datatype = 'st
   return { name, value, datatype };
 }
 
-/** An entity whose value could not be read, written with status "error" and no value. */
+/** Builds an entity whose value could not be read: status "error" and no value. */
 export function errorEntity(name: string, datatype: Datatype = 'string'): ItemEntity {
   return { name, datatype, status: 'error' };
 }
 
-/** An entity the system does not have, written with status "does not exist". */
+/** Builds an entity the system does not have: status "does not exist". */
 export function missingEntity(name: string, datatype: Datatype = 'string'): ItemEntity {
   return { name, datatype, status: 'does not exist' };
 }
@@ -37,7 +37,7 @@ export function makeItem(
   return item;
 }
 
-/** The result of a probe that cannot read what it needs on a target that is not running. */
+/** Builds the result of a probe that needs a running system, on a target that is not one. */
 export function notCollectedOffline(objectType: string, reason: string): ProbeResult {
   return {
     flag: 'not collected',

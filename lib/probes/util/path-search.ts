@@ -167,13 +167,13 @@ function foundFile(directory: string, name: string): FoundFile {
   return { path: directory, filename: name, filepath: joinPath(directory, name) };
 }
 
-/** The directory a search for a pattern entity starts from: its literal prefix, else "/". */
+/** Returns where a search for a pattern entity starts: its literal prefix, else "/". */
 function patternStart(entity: ResolvedEntity): string {
   if (entity.operation === 'pattern match' && entity.values.length === 1) return literalDirectoryPrefix(entity.values[0]);
   return '/';
 }
 
-/** The directories whose path matches the path entity, before recursion. */
+/** Finds the directories whose path matches the path entity, before recursion. */
 async function findBaseDirectories(fs: FileSystemView, path: ResolvedEntity, behaviors: FileBehaviors, budget: SearchBudget): Promise<string[]> {
   const exact = exactValues(path);
   if (exact !== null) {
@@ -321,7 +321,7 @@ function inodeKey(stat: FileStat): string {
   return `${stat.dev}:${stat.ino}`;
 }
 
-/** The files in one directory whose name matches the filename entity; directories are skipped. */
+/** Lists the files in one directory whose name matches the filename entity, skipping directories. */
 async function filesInDirectory(fs: FileSystemView, directory: string, filename: ResolvedEntity, budget: SearchBudget): Promise<FoundFile[]> {
   const exact = exactValues(filename);
   const found: FoundFile[] = [];

@@ -11,7 +11,7 @@ import { context, makeTempRoot, request, run, value, values, type TempRoot } fro
 let root: TempRoot;
 let host: Target;
 
-/** A directory target that reports an environment, as an image target does from its config. */
+/** Wraps a directory target so it reports an environment, as an image target does from its config. */
 function withEnvironment(target: Target, environment: Record<string, string>): Target {
   return {
     kind: 'image',
