@@ -90,7 +90,6 @@ describe('checkAssertion', () => {
     expect(checkAssertion(assertion('stderr_contains', 'W: oscap:\\s\\+x', true), output({ stderr: 'W: oscap:  x\n' })).outcome).toBe('passed');
     expect(checkAssertion(assertion('stderr_contains', '(any text)', false), output()).outcome).toBe('passed');
     expect(checkAssertion(assertion('stderr_contains', '(any text)', false), output({ stderr: 'E: boom' })).outcome).toBe('failed');
-    expect(checkAssertion(assertion('stdout_contains', 'x (in $trace_log)', true), output()).outcome).toBe('not run');
   });
 
   it('counts XPath matches without the default namespace', () => {
@@ -122,6 +121,17 @@ describe('checkAssertion', () => {
     const verdict = checkAssertion(assertion('xpath_count', target, 1), output());
     expect(verdict.outcome).toBe('not run');
     expect(verdict.detail).toBe(`the target uses a shell variable of the upstream script: ${target}`);
+  });
+
+  it('checks a bound file exists', () => {
+    expect(checkAssertion(assertion('file_exists', '$result', true), output()).outcome).toBe('passed');
+    const missing = output({ outputs: new Map([['$result', path.join(caseDir, 'absent.xml')]]) });
+    expect(checkAssertion(assertion('file_exists', '$result', true), missing).detail).toBe('$result was not written');
+  });
+
+  it('searches a bound file for a pattern', () => {
+    expect(checkAssertion(assertion('stdout_contains', 'textfilecontent_item (in $result)', true), output()).outcome).toBe('passed');
+    expect(checkAssertion(assertion('stdout_contains', 'x (in $trace_log)', true), output()).outcome).toBe('not run');
   });
 
   it('checks a named definition result', () => {

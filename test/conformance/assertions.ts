@@ -55,9 +55,12 @@ const XPATH_NAMESPACES: Record<string, string> = {
 };
 
 export function checkAssertion(assertion: ExpectedAssertion, output: StepOutput): Verdict {
-  const bound = bindShellVariables(assertion.target);
+  // A file_exists target and the "(in $var)" suffix name files the runner binds itself.
+  if (assertion.kind === 'file_exists') return checkBoundAssertion(assertion, output);
+  const suffix = / \(in (\$\w+|piped text)\)$/.exec(assertion.target)?.[0] ?? '';
+  const bound = bindShellVariables(assertion.target.slice(0, assertion.target.length - suffix.length));
   if (bound === undefined) return { outcome: 'not run', detail: `the target uses a shell variable of the upstream script: ${assertion.target}` };
-  return checkBoundAssertion({ ...assertion, target: bound }, output);
+  return checkBoundAssertion({ ...assertion, target: bound + suffix }, output);
 }
 
 /**
