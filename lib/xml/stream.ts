@@ -57,7 +57,11 @@ interface ChunkRecord {
   text: string;
 }
 
-const KEPT_CHUNKS = 4;
+/**
+ * Recent input kept to turn positions into byte offsets: at least this many characters before
+ * the newest chunk, which covers a root start tag split over many small chunks.
+ */
+const KEPT_CHARACTERS = 4096;
 
 /**
  * Reads `source` and calls `handler` for every element start, text piece and element end.
@@ -101,6 +105,7 @@ export async function streamXml(source: ByteSource | string, handler: XmlEventHa
 class StreamReader {
   private readonly parser: SaxesParser;
   private readonly recent: ChunkRecord[] = [];
+  private recentCharacters = 0;
   private charBase = 0;
   private byteBase = 0;
   private depth = 0;
@@ -134,7 +139,10 @@ class StreamReader {
       this.tail = window.slice(-16);
     }
     this.recent.push({ charBase: this.charBase, byteBase: this.byteBase, text });
-    if (this.recent.length > KEPT_CHUNKS) this.recent.shift();
+    this.recentCharacters += text.length;
+    while (this.recent.length > 1 && this.recentCharacters - this.recent[0]!.text.length - text.length >= KEPT_CHARACTERS) {
+      this.recentCharacters -= this.recent.shift()!.text.length;
+    }
     this.charBase += text.length;
     this.byteBase += Buffer.byteLength(text, 'utf8');
     this.parser.write(text);
@@ -205,10 +213,13 @@ class StreamReader {
 
   /** Returns the byte offset of the `<` that opened the root element. */
   private findRootStart(): number | undefined {
-    const chunk = this.recent[this.recent.length - 1];
-    if (chunk === undefined) return undefined;
-    const lessThan = chunk.text.lastIndexOf('<', this.parser.position - chunk.charBase);
-    return lessThan < 0 ? undefined : this.byteOffsetAt(chunk.charBase + lessThan);
+    // The start tag may begin in an earlier chunk than the one that completed its name.
+    for (let index = this.recent.length - 1; index >= 0; index--) {
+      const chunk = this.recent[index]!;
+      const lessThan = chunk.text.lastIndexOf('<', this.parser.position - chunk.charBase);
+      if (lessThan >= 0) return this.byteOffsetAt(chunk.charBase + lessThan);
+    }
+    return undefined;
   }
 
   private byteOffsetAt(position: number): number | undefined {

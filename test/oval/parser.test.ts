@@ -2,13 +2,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { isScapulaError, ScapulaError } from '../../lib/errors.js';
-import { bufferSource } from '../../lib/io/source.js';
+import { bufferSource, type ByteSource } from '../../lib/io/source.js';
 import type { Criteria, LocalVariable } from '../../lib/oval/model.js';
 import { parseOvalDefinitions } from '../../lib/oval/parser.js';
 
@@ -31,6 +32,18 @@ function documentOf(body: string): string {
 
 function parseText(text: string, options = {}) {
   return parseOvalDefinitions(bufferSource('test.xml', Buffer.from(text, 'utf8')), options);
+}
+
+/** Returns a source that streams `bytes` in pieces of `size` bytes, splitting tags and characters. */
+function chunkedSource(name: string, bytes: Buffer, size: number): ByteSource {
+  return {
+    ...bufferSource(name, bytes),
+    stream(offset = 0) {
+      const pieces: Buffer[] = [];
+      for (let start = offset; start < bytes.length; start += size) pieces.push(bytes.subarray(start, start + size));
+      return Readable.from(pieces);
+    },
+  };
 }
 
 async function errorOf(promise: Promise<unknown>): Promise<ScapulaError> {
@@ -323,6 +336,16 @@ describe('parseOvalDefinitions options and rules', () => {
     expect(copied.startsWith('<oval_definitions ')).toBe(true);
     expect(copied.endsWith('</oval_definitions>')).toBe(true);
     expect(document.span!.end - document.span!.start).toBe(Buffer.byteLength(`${ROOT_OPEN}${GENERATOR}<definitions/></oval_definitions>`));
+  });
+
+  it('records the span across tiny chunks', async () => {
+    const text = `\uFEFF<?xml version="1.0"?>\r\n<!-- é日本😀 -->\r\n${ROOT_OPEN}\r\n${GENERATOR}<definitions/></oval_definitions>\r\n`;
+    const bytes = Buffer.from(text, 'utf8');
+    for (const size of [1, 2, 3, 5, 7]) {
+      const document = await parseOvalDefinitions(chunkedSource('chunks.xml', bytes, size));
+      expect(document.span).toEqual({ start: bytes.indexOf('<oval_definitions'), end: bytes.indexOf('</oval_definitions>') + '</oval_definitions>'.length });
+      expect(document.generator.schemaVersion).toBe('5.11.2');
+    }
   });
 
   it('keeps the first of duplicate ids', async () => {
