@@ -97,6 +97,29 @@ describe('bookworm root', () => {
     expect(value(result.items[0], 'hash')).toBe('0e6ef511d8279cbe816b3596bdda9302016f5e29f6d16814b84ea7cbc12b3ffe');
   });
 
+  // oscap-chroot 1.3.7 gives no item for the filepath pattern and /bin, /lib for the filename one.
+  it('directory links match filename only', async () => {
+    const byFilepath = await run(
+      fileProbe,
+      target,
+      request('file_object', 'unix', [{ name: 'filepath', value: '^/(bin|lib|etc)$', operation: 'pattern match' }]),
+    );
+    expect(byFilepath.items).toHaveLength(0);
+
+    const byFilename = await run(
+      fileProbe,
+      target,
+      request('file_object', 'unix', [
+        { name: 'path', value: '/' },
+        { name: 'filename', value: '^(bin|lib|etc)$', operation: 'pattern match' },
+      ]),
+    );
+    expect(byFilename.items.map((item) => [value(item, 'filepath'), value(item, 'type')])).toEqual([
+      ['/bin', 'symbolic link'],
+      ['/lib', 'symbolic link'],
+    ]);
+  });
+
   it('finds ssh_config by pattern', async () => {
     const result = await run(
       fileProbe,

@@ -24,7 +24,7 @@ import { booleanEntity, defineProbe, itemEntity, makeItem } from '../util/items.
 
 const CONFIG_PATH = '/etc/xinetd.conf';
 const CONFIG_MAX_BYTES = 4 * 1024 * 1024;
-/** Nested includes deeper than this are a loop. */
+/** Nested includes deeper than this are rejected with LIMIT. */
 const MAX_INCLUDE_DEPTH = 8;
 
 type Attributes = Map<string, string[]>;
@@ -84,16 +84,21 @@ async function readOptionalText(fs: FileSystemView, path: string): Promise<strin
   }
 }
 
-/** Reads etc/xinetd.conf and its includes; xinetd skips included names with "." or a final "~". */
-async function readAllSections(fs: FileSystemView, path: string, depth: number): Promise<XinetdSection[]> {
+/**
+ * Reads etc/xinetd.conf and its includes. Like xinetd, it skips included names that contain
+ * "." or end in "~". Each file is read once, so a directory that includes itself ends there.
+ */
+async function readAllSections(fs: FileSystemView, path: string, depth: number, visited = new Set<string>()): Promise<XinetdSection[]> {
   if (depth > MAX_INCLUDE_DEPTH) throw new ScapulaError('LIMIT', `xinetd includes nest deeper than ${MAX_INCLUDE_DEPTH} levels at ${path}`);
+  if (visited.has(path)) return [];
+  visited.add(path);
   const text = await readOptionalText(fs, path);
   if (text === null) return [];
 
   const { sections, includes } = parseXinetdConfig(text);
   for (const include of includes) {
     if (include.kind === 'includefile') {
-      sections.push(...(await readAllSections(fs, include.path, depth + 1)));
+      sections.push(...(await readAllSections(fs, include.path, depth + 1, visited)));
       continue;
     }
     let entries;
@@ -105,7 +110,7 @@ async function readAllSections(fs: FileSystemView, path: string, depth: number):
     }
     for (const entry of entries) {
       if (entry.type !== 'file' || entry.name.includes('.') || entry.name.endsWith('~')) continue;
-      sections.push(...(await readAllSections(fs, `${include.path}/${entry.name}`, depth + 1)));
+      sections.push(...(await readAllSections(fs, `${include.path}/${entry.name}`, depth + 1, visited)));
     }
   }
   return sections;

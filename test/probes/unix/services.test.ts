@@ -24,6 +24,8 @@ beforeAll(async () => {
     writeFileSync(join(path, 'etc/xinetd.d/tftp'), 'service tftp\n{\n  socket_type = dgram\n  protocol = udp\n  wait = yes\n}\n');
     writeFileSync(join(path, 'etc/xinetd.d/skipped.rpmsave'), 'service skipped\n{\n}\n');
     writeFileSync(join(path, 'etc/services'), 'telnet\t\t23/tcp\ntftp\t\t69/udp\n');
+    // Includes its own directory again: each file must still be read once.
+    writeFileSync(join(path, 'etc/xinetd.d/loop'), 'includedir /etc/xinetd.d\nincludefile /etc/xinetd.conf\n');
   });
 });
 
