@@ -177,7 +177,8 @@ async function collectWithProbe(evaluation: Evaluation, object: OvalObject): Pro
         signal: evaluation.options.signal,
         variableValues: (variableId) => {
           const values = evaluation.variables.get(variableId);
-          return values === undefined || values.error !== undefined || values.values.length === 0 ? undefined : values.values;
+          if (values === undefined || values.error !== undefined || values.doesNotExist) return undefined;
+          return values.values.length === 0 ? undefined : values.values;
         },
       },
     );

@@ -32,6 +32,12 @@ export interface EvaluateOptions {
 export interface VariableValues {
   values: string[];
   error?: string;
+  /**
+   * True when the values derive from an object that does not exist (through object_component):
+   * a count of its items is 0, yet a variable_object on the variable finds no item, as in
+   * OpenSCAP 1.3.7.
+   */
+  doesNotExist?: boolean;
 }
 
 export class Evaluation {

@@ -37,7 +37,7 @@ export async function resolveVariable(evaluation: Evaluation, id: string): Promi
   evaluation.resolvingVariables.add(id);
   let resolved: VariableValues;
   try {
-    resolved = { values: await computeVariable(evaluation, variable) };
+    resolved = await computeVariable(evaluation, variable);
   } catch (error) {
     if (!(error instanceof VariableError)) throw error;
     resolved = { values: [], error: error.message };
@@ -49,12 +49,12 @@ export async function resolveVariable(evaluation: Evaluation, id: string): Promi
   return resolved;
 }
 
-async function computeVariable(evaluation: Evaluation, variable: Variable): Promise<string[]> {
+async function computeVariable(evaluation: Evaluation, variable: Variable): Promise<VariableValues> {
   switch (variable.kind) {
     case 'constant_variable':
-      return variable.values;
+      return { values: variable.values };
     case 'external_variable':
-      return externalValues(evaluation, variable);
+      return { values: externalValues(evaluation, variable) };
     case 'local_variable':
       return localValues(evaluation, variable);
   }
@@ -82,9 +82,11 @@ function externalValues(evaluation: Evaluation, variable: ExternalVariable): str
   return supplied.values;
 }
 
-async function localValues(evaluation: Evaluation, variable: LocalVariable): Promise<string[]> {
-  const values = await componentValues(evaluation, variable.component);
-  return values.map((value) => convertValue(value, variable.datatype, variable.id));
+async function localValues(evaluation: Evaluation, variable: LocalVariable): Promise<VariableValues> {
+  const trace: ComponentTrace = { doesNotExist: false };
+  const values = await componentValues(evaluation, trace, variable.component);
+  const converted = values.map((value) => convertValue(value, variable.datatype, variable.id));
+  return trace.doesNotExist ? { values: converted, doesNotExist: true } : { values: converted };
 }
 
 /** Converts a value to the variable's datatype, as OVAL requires of local variables. */
@@ -113,65 +115,80 @@ function combinations(lists: string[][]): string[][] {
   return result;
 }
 
-async function componentValues(evaluation: Evaluation, component: Component): Promise<string[]> {
+/** What a computation met on its way, beyond the values it returns. */
+interface ComponentTrace {
+  /** An object_component read an object that does not exist (directly or through a variable). */
+  doesNotExist: boolean;
+}
+
+async function componentValues(evaluation: Evaluation, trace: ComponentTrace, component: Component): Promise<string[]> {
   switch (component.kind) {
     case 'literal_component':
       return [component.value];
     case 'variable_component': {
       const resolved = await resolveVariable(evaluation, component.varRef);
       if (resolved.error !== undefined) throw new VariableError(resolved.error);
+      if (resolved.doesNotExist) trace.doesNotExist = true;
       return resolved.values;
     }
     case 'object_component':
-      return objectComponentValues(evaluation, component.objectRef, component.itemField, component.recordField);
+      return objectComponentValues(evaluation, trace, component.objectRef, component.itemField, component.recordField);
     case 'arithmetic': {
-      const lists = await Promise.all(component.components.map((child) => componentValues(evaluation, child)));
+      const lists: string[][] = [];
+      for (const child of component.components) lists.push(await componentValues(evaluation, trace, child));
       return combinations(lists).map((operands) => arithmetic(component.operation, operands));
     }
     case 'begin':
-      return (await componentValues(evaluation, component.component)).map((value) =>
+      return (await componentValues(evaluation, trace, component.component)).map((value) =>
         value.startsWith(component.character) ? value : component.character + value,
       );
     case 'end':
-      return (await componentValues(evaluation, component.component)).map((value) =>
+      return (await componentValues(evaluation, trace, component.component)).map((value) =>
         value.endsWith(component.character) ? value : value + component.character,
       );
     case 'concat': {
       const lists = [];
-      for (const child of component.components) lists.push(await componentValues(evaluation, child));
+      for (const child of component.components) lists.push(await componentValues(evaluation, trace, child));
       return combinations(lists).map((parts) => parts.join(''));
     }
     case 'count': {
       let count = 0;
-      for (const child of component.components) count += (await componentValues(evaluation, child)).length;
+      for (const child of component.components) count += (await componentValues(evaluation, trace, child)).length;
       return [String(count)];
     }
     case 'escape_regex':
-      return (await componentValues(evaluation, component.component)).map(escapeRegex);
+      return (await componentValues(evaluation, trace, component.component)).map(escapeRegex);
     case 'glob_to_regex':
-      return (await componentValues(evaluation, component.component)).map((glob) => globToRegex(glob, component.globSkipBackslash));
+      return (await componentValues(evaluation, trace, component.component)).map((glob) => globToRegex(glob, component.globSkipBackslash));
     case 'regex_capture':
-      return regexCapture(component.pattern, await componentValues(evaluation, component.component));
+      return regexCapture(component.pattern, await componentValues(evaluation, trace, component.component));
     case 'split': {
       if (component.delimiter === '') throw new VariableError('the split function has an empty delimiter');
-      return (await componentValues(evaluation, component.component)).flatMap((value) => value.split(component.delimiter));
+      return (await componentValues(evaluation, trace, component.component)).flatMap((value) => value.split(component.delimiter));
     }
     case 'substring':
-      return (await componentValues(evaluation, component.component)).map((value) => substring(value, component.start, component.length));
+      return (await componentValues(evaluation, trace, component.component)).map((value) => substring(value, component.start, component.length));
     case 'time_difference':
-      return timeDifference(evaluation, component);
+      return timeDifference(evaluation, trace, component);
     case 'unique': {
       const values: string[] = [];
-      for (const child of component.components) values.push(...(await componentValues(evaluation, child)));
+      for (const child of component.components) values.push(...(await componentValues(evaluation, trace, child)));
       return [...new Set(values)];
     }
   }
 }
 
-async function objectComponentValues(evaluation: Evaluation, objectId: string, itemField: string, recordField?: string): Promise<string[]> {
+async function objectComponentValues(
+  evaluation: Evaluation,
+  trace: ComponentTrace,
+  objectId: string,
+  itemField: string,
+  recordField?: string,
+): Promise<string[]> {
   if (!evaluation.definitions.objects.has(objectId)) throw new VariableError(`the object_component refers to the object '${objectId}', which is not defined`);
   const collected = await collectObject(evaluation, objectId);
   reportCollected(evaluation, collected);
+  if (collected.flag === 'does not exist') trace.doesNotExist = true;
   if (collected.flag === 'error') {
     throw new VariableError(`the object '${objectId}' of an object_component could not be collected: ${collected.messages.map((m) => m.text).join('; ')}`);
   }
@@ -244,9 +261,9 @@ function substring(value: string, start: number, length: number): string {
   return length < 0 ? value.slice(from) : value.slice(from, from + length);
 }
 
-async function timeDifference(evaluation: Evaluation, component: Extract<Component, { kind: 'time_difference' }>): Promise<string[]> {
+async function timeDifference(evaluation: Evaluation, trace: ComponentTrace, component: Extract<Component, { kind: 'time_difference' }>): Promise<string[]> {
   const lists: string[][] = [];
-  for (const child of component.components) lists.push(await componentValues(evaluation, child));
+  for (const child of component.components) lists.push(await componentValues(evaluation, trace, child));
   const parse = (format: typeof component.format1, value: string): number => {
     const seconds = parseDateTime(format, value);
     if (seconds === undefined) throw new VariableError(`the value ${JSON.stringify(value)} is not a date in the format ${format}`);

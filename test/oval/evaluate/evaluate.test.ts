@@ -3,6 +3,7 @@ import { evaluateOval, entityMatches } from '../../../lib/oval/evaluate/index.js
 import type { ProbeRequest } from '../../../lib/probes/probe.js';
 import type { CriteriaNode } from '../../../lib/oval/model.js';
 import type { SystemCharacteristics } from '../../../lib/oval/syschar.js';
+import { variableProbe } from '../../../lib/probes/independent/variable.js';
 import {
   constant,
   criteria,
@@ -14,6 +15,7 @@ import {
   fakeRegistry,
   fakeTarget,
   item,
+  local,
   object,
   state,
   test,
@@ -312,6 +314,30 @@ describe('evaluateOval collection', () => {
     });
     const results = await run(doc);
     expect(results.definitions.get('def:1')?.result).toBe('error');
+  });
+
+  it('a count of a missing object', async () => {
+    // Mirrors what oscap 1.3.7 reports: the count is 0, yet a variable_object on it finds nothing.
+    const registry = fakeRegistry(packages).register(variableProbe);
+    const doc = document({
+      tests: [
+        test('tst:var', 'obj:var'),
+        test('tst:state', 'obj:bash', { stateRefs: ['ste:count'] }),
+      ],
+      objects: [
+        object('obj:missing', [entity('name', 'missing')]),
+        object('obj:var', [entity('var_ref', 'var:count')], { type: 'variable_object' }),
+        object('obj:bash', [entity('name', 'bash')]),
+      ],
+      states: [state('ste:count', [entity('version', undefined, { varRef: 'var:count', operation: 'not equal' })])],
+      variables: [local('var:count', { kind: 'count', components: [{ kind: 'object_component', objectRef: 'obj:missing', itemField: 'name' }] }, 'int')],
+      definitions: [definition('def:1', criteria('OR', [criterion('tst:var'), criterion('tst:state')]))],
+    });
+    const results = await evaluateOval(doc, { registry, target: fakeTarget });
+    expect(results.systemCharacteristics.collectedObjects.get('obj:var')?.flag).toBe('does not exist');
+    expect(results.tests.get('tst:var')?.result).toBe('false');
+    expect(results.tests.get('tst:var')?.testedVariables).toEqual([{ variableId: 'var:count', value: '0' }]);
+    expect(results.tests.get('tst:state')?.result).toBe('true');
   });
 
   it('intersection with nothing does not exist', async () => {

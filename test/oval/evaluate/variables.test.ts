@@ -47,6 +47,8 @@ describe('local variable functions', () => {
   it('count, unique and split', async () => {
     const dup = constant('var:dup', ['a', 'b', 'a']);
     expect((await values([dup, local('var:x', { kind: 'count', components: [ref('var:dup'), literal('z')] }, 'int')])).values).toEqual(['4']);
+    const empty = constant('var:empty', []);
+    expect((await values([empty, local('var:x', { kind: 'count', components: [ref('var:empty')] }, 'int')])).values).toEqual(['0']);
     expect((await values([dup, local('var:x', { kind: 'unique', components: [ref('var:dup')] })])).values).toEqual(['a', 'b']);
     expect((await values([local('var:x', { kind: 'split', delimiter: ':', component: literal('a::b') })])).values).toEqual(['a', '', 'b']);
   });
