@@ -21,16 +21,19 @@ export type Resolution = { ok: true; args: string[]; outputs: Map<string, string
 
 /**
  * Binds the variables of `command` for `testCase`, with the case's folder `caseDir` as the
- * working directory. `outputs` maps each output variable ("$result") to its file.
+ * working directory. `outputs` maps the output variables bound so far ("$result") to files;
+ * the returned map adds those this command binds.
  */
-export function resolveCommand(command: string[], testCase: ConformanceCase, caseDir: string, outputs: Map<string, string>): Resolution {
+export function resolveCommand(command: string[], testCase: ConformanceCase, caseDir: string, outputs: ReadonlyMap<string, string>): Resolution {
+  // Bindings go into a copy, so that a command that cannot be resolved binds nothing.
+  const bindings = new Map(outputs);
   const args: string[] = [];
   for (const argument of command) {
-    const resolved = resolveArgument(argument, testCase, caseDir, outputs);
+    const resolved = resolveArgument(argument, testCase, caseDir, bindings);
     if (!resolved.ok) return resolved;
     args.push(resolved.value);
   }
-  return { ok: true, args, outputs };
+  return { ok: true, args, outputs: bindings };
 }
 
 function resolveArgument(

@@ -132,6 +132,7 @@ async function runStep(
   if (command.length === 0) return notRun('no command line: the upstream script drives a compiled C test program');
   const resolution = resolveCommand(command, testCase, caseDir, outputs);
   if (!resolution.ok) return notRun(resolution.reason);
+  for (const [variable, file] of resolution.outputs) outputs.set(variable, file);
 
   // MITRE content is written for a live reference system: it reads the host, read-only.
   if (testCase.area === 'mitre' && resolution.args[1] === 'eval') resolution.args.splice(2, 0, '--root', '/');
