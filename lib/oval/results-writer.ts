@@ -41,7 +41,7 @@ export async function writeOvalResults(out: Writable, options: ResultsWriterOpti
   const writer = new XmlWriter(out);
   const directives = options.directives ?? defaultDirectives();
 
-  writer.raw('<?xml version="1.0" encoding="UTF-8"?>\n');
+  writer.raw('<?xml version="1.0" encoding="UTF-8"?>');
   writer.start('oval_results', [
     ['xmlns:xsi', XSI_NS],
     ['xmlns:oval', OVAL_COMMON_NS],
@@ -102,6 +102,7 @@ async function copyDefinitions(writer: XmlWriter, options: ResultsWriterOptions)
   }
   const source = options.source ?? (definitions as { source?: ByteSource }).source ?? fileSource(definitions.file);
   const { stream } = await openDecompressed(source);
+  writer.newLine();
   let offset = 0;
   try {
     for await (const chunk of stream) {

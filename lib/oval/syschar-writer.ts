@@ -49,7 +49,7 @@ export interface SyscharElementOptions {
 /** Writes a standalone oval_system_characteristics document to `out`, which stays open. */
 export async function writeSystemCharacteristics(out: Writable, options: SyscharWriterOptions): Promise<void> {
   const writer = new XmlWriter(out);
-  writer.raw('<?xml version="1.0" encoding="UTF-8"?>\n');
+  writer.raw('<?xml version="1.0" encoding="UTF-8"?>');
   await writeSyscharElement(writer, options.systemCharacteristics, { generator: options.generator, standalone: true });
   writer.raw('\n');
   await writer.flush();

@@ -11,6 +11,13 @@ import { ScapulaError } from '../errors.js';
 const FLUSH_SIZE = 64 * 1024;
 
 /**
+ * Deeper elements are indented like this level, so that deeply nested criteria (10,000 levels in
+ * hostile content) do not make the output grow with the square of the depth.
+ */
+const MAX_INDENTED_DEPTH = 32;
+const INDENTATION = Array.from({ length: MAX_INDENTED_DEPTH + 1 }, (_, depth) => `\n${'  '.repeat(depth)}`);
+
+/**
  * Characters that XML 1.0 cannot contain: C0 controls other than tab, newline and carriage
  * return, lone surrogates, U+FFFE and U+FFFF. They are written as U+FFFD.
  */
@@ -45,9 +52,16 @@ export function escapeAttribute(value: string): string {
 /** Attributes in writing order; undefined values are left out. */
 export type Attributes = [name: string, value: string | number | undefined][];
 
+/**
+ * Writes XML indented by two spaces per level, as OpenSCAP does, so that results can be read and
+ * compared line by line. Element text is never indented, so no value changes.
+ */
 export class XmlWriter {
   private pieces: string[] = [];
   private size = 0;
+  private depth = 0;
+  /** Whether the last thing written was an end tag or an empty element, so a closing tag goes on a new line. */
+  private closedChild = false;
 
   constructor(
     private readonly out: Writable,
@@ -61,26 +75,38 @@ export class XmlWriter {
 
   /** Writes a start tag, or an empty element when `empty` is set. */
   start(name: string, attributes: Attributes = [], empty = false): void {
-    let tag = `<${name}`;
-    for (const [attribute, value] of attributes) {
-      if (value !== undefined) tag += ` ${attribute}="${escapeAttribute(String(value))}"`;
+    this.raw(this.indentation() + openingTag(name, attributes, empty));
+    if (empty) {
+      this.closedChild = true;
+    } else {
+      this.depth++;
+      this.closedChild = false;
     }
-    this.raw(empty ? `${tag}/>` : `${tag}>`);
   }
 
   end(name: string): void {
-    this.raw(`</${name}>`);
+    this.depth--;
+    this.raw(this.closedChild ? `${this.indentation()}</${name}>` : `</${name}>`);
+    this.closedChild = true;
   }
 
-  /** Writes `<name …>text</name>`, or an empty element for empty text. */
+  /** Writes `<name …>text</name>` on one line, or an empty element for empty text. */
   element(name: string, attributes: Attributes, text: string): void {
     if (text === '') {
       this.start(name, attributes, true);
       return;
     }
-    this.start(name, attributes);
-    this.raw(escapeText(text));
-    this.end(name);
+    this.raw(`${this.indentation()}${openingTag(name, attributes, false)}${escapeText(text)}</${name}>`);
+    this.closedChild = true;
+  }
+
+  /** Starts a new line at the current depth, before content written with `bytes`. */
+  newLine(): void {
+    this.raw(this.indentation());
+  }
+
+  private indentation(): string {
+    return INDENTATION[Math.min(this.depth, MAX_INDENTED_DEPTH)]!;
   }
 
   /** Hands the buffer to the stream once it is large enough, waiting if the stream is full. */
@@ -100,6 +126,7 @@ export class XmlWriter {
   async bytes(chunk: Uint8Array): Promise<void> {
     await this.flush();
     await this.writeChunk(chunk);
+    this.closedChild = true;
   }
 
   private async writeChunk(chunk: string | Uint8Array): Promise<void> {
@@ -123,6 +150,14 @@ export class XmlWriter {
       controller.abort();
     }
   }
+}
+
+function openingTag(name: string, attributes: Attributes, empty: boolean): string {
+  let tag = `<${name}`;
+  for (const [attribute, value] of attributes) {
+    if (value !== undefined) tag += ` ${attribute}="${escapeAttribute(String(value))}"`;
+  }
+  return empty ? `${tag}/>` : `${tag}>`;
 }
 
 /** Returns the local time as OpenSCAP writes generator timestamps: `2024-06-01T12:00:00`. */
