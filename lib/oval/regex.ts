@@ -13,7 +13,7 @@
  * - Inline flags i, m, s and x, scoped to their group as in Perl.
  *
  * Known differences: with RE2, `$` and `\Z` before a final "\n" include that "\n" in the
- * matched text (RE2 has no lookahead), and subroutine calls, recursion, conditionals,
+ * matched text, because RE2 has no lookahead. Subroutine calls, recursion, conditionals,
  * branch reset, \G past the start, \K and backtracking verbs are rejected as untranslatable.
  */
 import vm from 'node:vm';
