@@ -34,6 +34,7 @@ import type {
 const FLAGS: readonly CollectedFlag[] = ['error', 'complete', 'incomplete', 'does not exist', 'not collected', 'not applicable'];
 const STATUSES: readonly ItemStatus[] = ['exists', 'does not exist', 'error', 'not collected'];
 const LEVELS: readonly MessageLevel[] = ['debug', 'error', 'fatal', 'info', 'warning'];
+const ITEM_DATATYPES: readonly Datatype[] = [...DATATYPES];
 
 export async function readSystemCharacteristics(source: ByteSource | string): Promise<SystemCharacteristics> {
   const reader = new SyscharReader(typeof source === 'string' ? source : source.name);
@@ -100,12 +101,12 @@ class SyscharReader {
   }
 
   private readCollectedObject(node: XmlNode): void {
-    const objectId = this.required(node, 'id');
+    const objectId = this.strings.intern(this.required(node, 'id'));
     const object: CollectedObject = {
       objectId,
       version: this.integer(node, this.required(node, 'version')),
       variableInstance: this.integer(node, node.attributes['variable_instance'] ?? '1'),
-      comment: node.attributes['comment'],
+      comment: this.optional(node, 'comment'),
       flag: this.oneOf(node, 'flag', FLAGS, undefined),
       messages: [],
       variableValues: [],
@@ -114,7 +115,7 @@ class SyscharReader {
     const references: XmlNode[] = [];
     for (const child of node.children) {
       if (child.name === 'message') object.messages.push(this.readMessage(child));
-      else if (child.name === 'variable_value') object.variableValues.push({ variableId: this.required(child, 'variable_id'), value: child.text });
+      else if (child.name === 'variable_value') object.variableValues.push({ variableId: this.strings.intern(this.required(child, 'variable_id')), value: this.strings.intern(child.text) });
       else if (child.name === 'reference') references.push(child);
       else throw this.invalid(child, `unexpected element ${child.name} in object ${objectId}; expected message, variable_value or reference`);
     }
@@ -144,7 +145,7 @@ class SyscharReader {
   }
 
   private readEntity(node: XmlNode, name: string): ItemEntity {
-    const datatype = this.oneOf(node, 'datatype', [...DATATYPES], 'string') as Datatype;
+    const datatype = this.oneOf(node, 'datatype', ITEM_DATATYPES, 'string');
     const nil = node.attributes['xsi:nil'] === 'true' || node.attributes['xsi:nil'] === '1';
     const entity: ItemEntity = { name, datatype };
     const status = node.attributes['status'];
@@ -164,7 +165,12 @@ class SyscharReader {
   }
 
   private readMessage(node: XmlNode): Message {
-    return { level: this.oneOf(node, 'level', LEVELS, 'info'), text: node.text };
+    return { level: this.oneOf(node, 'level', LEVELS, 'info'), text: this.strings.intern(node.text) };
+  }
+
+  private optional(node: XmlNode, name: string): string | undefined {
+    const value = node.attributes[name];
+    return value === undefined ? undefined : this.strings.intern(value);
   }
 
   private required(node: XmlNode, name: string): string {
@@ -183,8 +189,10 @@ class SyscharReader {
     const value = node.attributes[name];
     if (value === undefined && fallback !== undefined) return fallback;
     if (value === undefined) throw this.invalid(node, `${node.name} is missing its required attribute ${name}`);
-    if (!allowed.includes(value as T)) throw this.invalid(node, `${node.name} has ${name}="${value}"; expected one of: ${allowed.join(', ')}`);
-    return value as T;
+    // The list's own string is returned, so that no value keeps a reference to parser input.
+    const canonical = allowed.find((candidate) => candidate === value);
+    if (canonical === undefined) throw this.invalid(node, `${node.name} has ${name}="${value}"; expected one of: ${allowed.join(', ')}`);
+    return canonical;
   }
 
   private invalid(node: XmlNode, message: string): ScapulaError {
