@@ -1,0 +1,87 @@
+/**
+ * Root folders the runner builds for cases whose upstream script prepares files first. For the
+ * "offline mode" cases, upstream builds a small root folder and points oscap at it with
+ * OSCAP_PROBE_ROOT; the runner builds the same files and passes the folder to scapula with --root. Only cases whose root holds plain files are here. The others stay
+ * unrun: their roots link to the host's /proc, or they need container variables in the
+ * environment or paths the probes must skip.
+ */
+import { copyFileSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+type RootBuilder = (root: string, scratchTests: string) => void;
+
+function writeInRoot(root: string, file: string, text: string): void {
+  const destination = path.join(root, file);
+  mkdirSync(path.dirname(destination), { recursive: true });
+  writeFileSync(destination, text);
+}
+
+const OFFLINE_ROOTS: Record<string, RootBuilder> = {
+  'probes/textfilecontent54/test_offline_mode_textfilecontent54/test_offline_mode_textfilecontent54': (root) => {
+    writeInRoot(root, 'tmp/bar.txt', 'Hello from the inside\n');
+    writeInRoot(root, 'tmp/zzz/foo.txt', 'Bye from the inside\n');
+    writeInRoot(root, 'tmp/bar.filepath', 'bar filepath pattern\n');
+    writeInRoot(root, 'tmp/zzz/foo.filepath', 'foo filepath pattern\n');
+    writeInRoot(root, 'tmp/bar.filename', 'bar filename pattern\n');
+    writeInRoot(root, 'tmp/zzz/foo.filename', 'foo filename pattern\n');
+  },
+
+  'probes/yamlfilecontent/test_probes_yamlfilecontent_offline_mode': (root, scratchTests) => {
+    mkdirSync(path.join(root, 'tmp'), { recursive: true });
+    copyFileSync(path.join(scratchTests, 'probes/yamlfilecontent/openshift-logging.yaml'), path.join(root, 'tmp/openshift-logging.yaml'));
+  },
+
+  'probes/password/test_probes_password_offline/test_probes_password_offline': (root) => {
+    writeInRoot(root, 'etc/passwd', 'root:x:0:0:root:/root:/bin/bash\n');
+  },
+
+  // Upstream links the root's /etc to the host's /etc. A link would point outside the root, and
+  // the assertions read only os-release and hostname, so the runner copies those two files.
+  'probes/system_info/test_probes_system_info_offline_mode/test_offline_mode_system_info_offline': (root) => {
+    writeInRoot(root, 'etc/os-release', readFileSync(realpathSync('/etc/os-release'), 'utf8'));
+    writeInRoot(root, 'etc/hostname', readFileSync('/etc/hostname', 'utf8'));
+  },
+};
+
+function copyIntoRoot(root: string, scratchTests: string, source: string, destination: string): void {
+  mkdirSync(path.dirname(path.join(root, destination)), { recursive: true });
+  copyFileSync(path.join(scratchTests, source), path.join(root, destination));
+}
+
+/**
+ * Cases whose upstream script copies fixtures into the host's /tmp before evaluating content
+ * that reads only /tmp. The runner puts the same files in a root folder instead of writing to
+ * the host, and evaluates that root.
+ */
+const HOST_TMP_ROOTS: Record<string, RootBuilder> = {
+  'probes/yamlfilecontent/test_probes_yamlfilecontent_key': (root, scratchTests) => {
+    copyIntoRoot(root, scratchTests, 'probes/yamlfilecontent/openshift-logging.yaml', 'tmp/openshift-logging.yaml');
+  },
+
+  'probes/yamlfilecontent/test_probes_yamlfilecontent_array': (root, scratchTests) => {
+    copyIntoRoot(root, scratchTests, 'probes/yamlfilecontent/openshift-logging.yaml', 'tmp/openshift-logging.yaml');
+  },
+
+  'probes/xmlfilecontent/test_xmlfilecontent_probe': (root, scratchTests) => {
+    copyIntoRoot(root, scratchTests, 'probes/xmlfilecontent/example.xml', 'tmp/example.xml');
+  },
+
+  'probes/textfilecontent54/test_probes_textfilecontent54': (root) => {
+    writeInRoot(root, 'tmp/test_probes_textfilecontent54.tmp_file', 'valid_key = valid_value\nvalid_key = valid_value\n');
+    writeInRoot(root, 'tmp/test_probes_textfilecontent54.tmp_file_empty', '');
+  },
+};
+
+/** Tells whether the runner builds a root folder for the case, from either table. */
+export function hasPreparedRoot(caseId: string): boolean {
+  return caseId in OFFLINE_ROOTS || caseId in HOST_TMP_ROOTS;
+}
+
+/** Builds the root of a case in `root`; false when the runner has no recipe for the case. */
+export function buildPreparedRoot(caseId: string, root: string, scratchTests: string): boolean {
+  const build = OFFLINE_ROOTS[caseId] ?? HOST_TMP_ROOTS[caseId];
+  if (build === undefined) return false;
+  mkdirSync(root, { recursive: true });
+  build(root, scratchTests);
+  return true;
+}
