@@ -13,6 +13,8 @@ import { openDecompressed } from '../io/decompress.js';
 import { fileSource, type ByteSource } from '../io/source.js';
 import { XSI_NS } from './namespaces.js';
 
+const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
+
 export interface StartTag {
   /** Local name of the element. */
   local: string;
@@ -243,26 +245,21 @@ class StreamReader {
 
 function toStartTag(tag: SaxesTagNS, line: number, column: number): StartTag {
   const attributes: Record<string, string> = {};
-  const declarations: Record<string, string> = {};
-  for (const attribute of Object.values(tag.attributes)) {
-    if (attribute.prefix === 'xmlns') {
-      declarations[attribute.local] = attribute.value;
-    } else if (attribute.prefix === '' && attribute.local === 'xmlns') {
-      declarations[''] = attribute.value;
-    } else if (attribute.uri === '') {
-      attributes[attribute.local] = attribute.value;
-    } else if (attribute.uri === XSI_NS) {
-      attributes[`xsi:${attribute.local}`] = attribute.value;
-    } else {
-      attributes[`{${attribute.uri}}${attribute.local}`] = attribute.value;
-    }
+  const found = tag.attributes;
+  for (const key in found) {
+    const attribute = found[key]!;
+    const uri = attribute.uri;
+    if (uri === '') attributes[attribute.local] = attribute.value;
+    else if (uri === XSI_NS) attributes[`xsi:${attribute.local}`] = attribute.value;
+    else if (uri !== XMLNS_NS) attributes[`{${uri}}${attribute.local}`] = attribute.value;
   }
   return {
     local: tag.local,
     uri: tag.uri,
     prefix: tag.prefix,
     attributes,
-    namespaceDeclarations: declarations,
+    // saxes collects the declarations of each element, with '' for the default namespace.
+    namespaceDeclarations: tag.ns ?? {},
     line,
     column,
   };
