@@ -195,10 +195,6 @@ describe('bookworm base root in two forms', () => {
     expect(resultsOf('root', 'debian').definitions.size).toBe(275);
     expect(differences(resultsOf('root', 'debian'), resultsOf('rootfsImage', 'debian'))).toEqual([]);
   });
-
-  it('SSG counts on the base root', () => {
-    expect(countResults(resultsOf('root', 'ssg'))).toEqual({ true: 119, false: 298, error: 45, unknown: 25 });
-  });
 });
 
 describe('bookworm two-layer image in two forms', () => {
@@ -208,10 +204,6 @@ describe('bookworm two-layer image in two forms', () => {
 
   it('Debian feed results agree', () => {
     expect(differences(resultsOf('dockerSave', 'debian'), resultsOf('oci', 'debian'))).toEqual([]);
-  });
-
-  it('SSG counts on the image', () => {
-    expect(countResults(resultsOf('dockerSave', 'ssg'))).toEqual({ true: 112, false: 306, error: 45, unknown: 24 });
   });
 });
 
@@ -231,6 +223,29 @@ describe('bookworm image against base root', () => {
     for (const { evidence } of Object.values(EXPECTED_SSG_DIFFERENCES)) {
       expect(baseItems.some((item) => itemMatches(item, evidence)), JSON.stringify(evidence)).toBe(false);
     }
+  });
+});
+
+describe('layer 2 changes without a verdict change', () => {
+  // audit_rules_privileged_commands compares this count with the audit rules, and the root has no
+  // audit rules, so it is 'false' on both. oscap-chroot 1.3.7 counts 14 and 15 as well.
+  it('suidhelper joins the setuid files', () => {
+    const setuidFiles = (form: Form) =>
+      resultsOf(form, 'ssg').systemCharacteristics.collectedObjects.get('oval:ssg-object_system_privileged_commands:obj:1')!.items.map((item) => entityValue(item, 'filepath'));
+    const baseFiles = setuidFiles('root');
+    const imageFiles = setuidFiles('dockerSave');
+
+    expect(baseFiles).toHaveLength(14);
+    expect(baseFiles).not.toContain('/usr/local/bin/suidhelper');
+    expect(imageFiles.filter((path) => !baseFiles.includes(path))).toEqual(['/usr/local/bin/suidhelper']);
+    expect(baseFiles.filter((path) => !imageFiles.includes(path))).toEqual([]);
+  });
+
+  it('setuid count grows by one', () => {
+    const count = (form: Form) =>
+      resultsOf(form, 'ssg').systemCharacteristics.collectedObjects.get('oval:ssg-object_count_of_suid_sgid_binaries_on_system:obj:1')!.variableValues.map(({ value }) => value);
+    expect(count('root')).toEqual(['14']);
+    expect(count('dockerSave')).toEqual(['15']);
   });
 });
 
