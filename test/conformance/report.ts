@@ -111,6 +111,9 @@ export function formatReport(summary: Summary, records: CaseRecord[], details: b
   for (const folder of Object.keys(summary.byFolder).sort()) lines.push(row(folder, summary.byFolder[folder]));
   lines.push(row('TOTAL', summary.total));
 
+  lines.push('', 'Assertions by area:', header('area'));
+  for (const area of Object.keys(summary.byArea).sort()) lines.push(row(area, summary.byArea[area]));
+
   lines.push('', 'Assertions oscap 1.3.7 reproduced (API/OVAL, mitre, probes):', header('area'));
   for (const area of Object.keys(summary.requiredByArea).sort()) lines.push(row(area, summary.requiredByArea[area]));
   lines.push(row('REQUIRED TOTAL', summary.required));
