@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { filehashProbe } from '../../../lib/probes/independent/filehash.js';
 import { filehash58Probe } from '../../../lib/probes/independent/filehash58.js';
 import { textfilecontentProbe } from '../../../lib/probes/independent/textfilecontent.js';
-import { xmlfilecontentProbe } from '../../../lib/probes/independent/xmlfilecontent.js';
+import { withoutDefaultNamespaces, xmlfilecontentProbe } from '../../../lib/probes/independent/xmlfilecontent.js';
 import { parseYamlPath, yamlfilecontentProbe } from '../../../lib/probes/independent/yamlfilecontent.js';
 import { entityNames, makeTempRoot, request, run, value, values, type TempRoot } from '../helpers.js';
 
@@ -35,6 +35,13 @@ beforeAll(async () => {
       '<?xml version="1.0"?>\n<!DOCTYPE a [<!ENTITY e SYSTEM "file:///etc/hostname">]>\n<a>&e;</a>\n',
     );
     writeFileSync(join(path, 'etc/ssh.conf'), 'PermitRootLogin no\nMaxAuthTries 4\n');
+    writeFileSync(
+      join(path, 'etc/swid.xml'),
+      '<?xml version="1.0"?>\n<SoftwareIdentity xmlns="http://standards.iso.org/iso/19770/-2/2015/schema.xsd" name="ACME">' +
+        '<Entity name="Coyote" regid="mycoyote.com"/><Entity name="Other"/></SoftwareIdentity>\n',
+    );
+    writeFileSync(join(path, 'etc/hostile.xml'), '<a' + ' b="x"'.repeat(200_000) + ' xmlns="q"/>');
+    writeFileSync(join(path, 'etc/wide.xml'), `<a${Array.from({ length: 5000 }, (_, i) => ` b${i}="x"`).join('')}/>`);
     writeFileSync(join(path, 'etc/data.bin'), Buffer.from([0, 1, 2, 255]));
   });
 });
@@ -124,6 +131,28 @@ describe('xmlfilecontent probe', () => {
     const item = await xpathItem('/a', '/etc/xxe.xml');
     expect(item.status).toBe('error');
     expect(item.messages?.[0].text).toContain('entities');
+  });
+
+  // OpenSCAP's upstream test expects these values from a SWID tag in a default namespace.
+  it('ignores the default namespace', async () => {
+    expect(values(await xpathItem('/SoftwareIdentity/@name', '/etc/swid.xml'), 'value_of')).toEqual(['ACME']);
+    expect(values(await xpathItem('count(//Entity)', '/etc/swid.xml'), 'value_of')).toEqual(['2']);
+    expect(values(await xpathItem('//*[@regid="mycoyote.com"]/@name', '/etc/swid.xml'), 'value_of')).toEqual(['Coyote']);
+  });
+
+  it('rejects a tag with too many attributes', async () => {
+    const item = await xpathItem('count(/a/@*)', '/etc/hostile.xml');
+    expect(item.status).toBe('error');
+    expect(item.messages?.[0].text).toContain('200001 attributes');
+  });
+
+  it('reads an element with many attributes', async () => {
+    expect(values(await xpathItem('count(/a/@*)', '/etc/wide.xml'), 'value_of')).toEqual(['5000']);
+  });
+
+  it('keeps comments, CDATA and prefixes', () => {
+    const text = '<!-- <a xmlns="c"> --><r xmlns="urn:x" a=\'>\' xmlns:p="urn:p"><p:b xmlns = "urn:y"/><![CDATA[<c xmlns="z">]]></r>';
+    expect(withoutDefaultNamespaces(text)).toBe('<!-- <a xmlns="c"> --><r a=\'>\' xmlns:p="urn:p"><p:b/><![CDATA[<c xmlns="z">]]></r>');
   });
 
   it('marks an invalid expression as error', async () => {
