@@ -146,7 +146,7 @@ async function collectWithProbe(evaluation: Evaluation, object: OvalObject): Pro
     return { ...base(object), flag: 'error', messages: [{ level: 'error', text: resolution.error }] };
   }
   if (resolution.empty !== undefined) {
-    return { ...base(object), flag: 'does not exist', messages: [{ level: 'info', text: resolution.empty }] };
+    return { ...base(object), flag: 'does not exist', messages: [{ level: 'warning', text: resolution.empty }] };
   }
 
   const probe = evaluation.options.registry?.get(object.family, object.type);
@@ -177,8 +177,9 @@ async function collectWithProbe(evaluation: Evaluation, object: OvalObject): Pro
         signal: evaluation.options.signal,
         variableValues: (variableId) => {
           const values = evaluation.variables.get(variableId);
+          // An empty list, unlike undefined, tells the probe the variable exists but has no values.
           if (values === undefined || values.error !== undefined || values.doesNotExist) return undefined;
-          return values.values.length === 0 ? undefined : values.values;
+          return values.values;
         },
       },
     );
@@ -237,7 +238,8 @@ async function resolveEntities(evaluation: Evaluation, entities: Entity[]): Prom
       if (resolved.error !== undefined) {
         resolution.error ??= `the variable '${varRef}' of the entity '${entity.name}' has no value: ${resolved.error}`;
       } else if (resolved.values.length === 0) {
-        resolution.empty ??= `the variable '${varRef}' of the entity '${entity.name}' has no values`;
+        const reason = resolved.warning === undefined ? '' : ` (${resolved.warning})`;
+        resolution.empty ??= `the variable '${varRef}' of the entity '${entity.name}' has no values${reason}`;
       }
       values = resolved.values;
     } else if (value === undefined && !entity.nil) {

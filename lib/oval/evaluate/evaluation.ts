@@ -32,6 +32,8 @@ export interface EvaluateOptions {
 export interface VariableValues {
   values: string[];
   error?: string;
+  /** Why the variable has fewer values than expected, when that is not an error. */
+  warning?: string;
   /**
    * True when the values derive from an object that does not exist (through object_component):
    * a count of its items is 0, yet a variable_object on the variable finds no item, as in

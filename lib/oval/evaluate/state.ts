@@ -15,10 +15,12 @@ export interface StateOutcome {
   result: OvalResult;
   /** Reasons for an error result, for the test's messages. */
   messages: string[];
+  /** Comparisons that could not be made, for the test's messages. */
+  warnings: string[];
 }
 
 export async function evaluateState(evaluation: Evaluation, state: OvalState, item: Item): Promise<StateOutcome> {
-  const outcome: StateOutcome = { result: 'true', messages: [] };
+  const outcome: StateOutcome = { result: 'true', messages: [], warnings: [] };
   // A state with no entities places no constraint, so every item satisfies it.
   if (state.entities.length === 0) return outcome;
 
@@ -39,7 +41,8 @@ async function expectedValues(evaluation: Evaluation, entity: Entity, outcome: S
     return undefined;
   }
   if (resolved.values.length === 0) {
-    outcome.messages.push(`the variable '${entity.varRef}' of the state entity '${entity.name}' has no values`);
+    const reason = resolved.warning === undefined ? '' : ` (${resolved.warning})`;
+    outcome.messages.push(`the variable '${entity.varRef}' of the state entity '${entity.name}' has no values${reason}`);
     return undefined;
   }
   return resolved.values;
@@ -63,8 +66,12 @@ async function evaluateStateEntity(
   outcome: StateOutcome,
 ): Promise<OvalResult> {
   const matching = itemEntities.filter((candidate) => candidate.name === itemEntityName);
-  // The item lacks the entity: the state entity's default check_existence (at_least_one_exists) fails.
-  if (matching.length === 0) return 'false';
+  // The item lacks the entity. OpenSCAP 1.3.7 makes that unknown (and warns), rather than
+  // failing the state entity's default check_existence, at_least_one_exists.
+  if (matching.length === 0) {
+    outcome.warnings.push(`the item has no '${itemEntityName}' entity to compare with the state`);
+    return 'unknown';
+  }
 
   let expected: string[] | undefined = [];
   if (entity.datatype !== 'record') {

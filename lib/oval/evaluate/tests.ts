@@ -94,6 +94,7 @@ async function computeTest(evaluation: Evaluation, test: Test): Promise<TestResu
         const stateOutcome = await evaluateState(evaluation, state, item);
         stateResults.push(stateOutcome.result);
         for (const text of stateOutcome.messages) outcome.messages.push({ level: 'error', text: `${state.id}: ${text}` });
+        for (const text of stateOutcome.warnings) outcome.messages.push({ level: 'warning', text: `${state.id}: ${text}` });
       }
       itemResult = combineByOperator(test.stateOperator, stateResults);
     }

@@ -54,18 +54,27 @@ async function computeVariable(evaluation: Evaluation, variable: Variable): Prom
     case 'constant_variable':
       return { values: variable.values };
     case 'external_variable':
-      return { values: externalValues(evaluation, variable) };
+      return externalValues(evaluation, variable);
     case 'local_variable':
       return localValues(evaluation, variable);
   }
 }
 
-function externalValues(evaluation: Evaluation, variable: ExternalVariable): string[] {
+/**
+ * Takes an external variable's values from the caller. A variable with no value supplied has
+ * no values, with a warning: as in OpenSCAP 1.3.7, an object that uses it does not exist and a
+ * state that uses it is an error.
+ */
+function externalValues(evaluation: Evaluation, variable: ExternalVariable): VariableValues {
   const supplied = evaluation.options.externalVariables?.get(variable.id);
-  if (supplied === undefined) throw new VariableError(`no value was supplied for the external variable '${variable.id}'`);
+  if (supplied === undefined) {
+    const warning = `no value was supplied for the external variable '${variable.id}'`;
+    evaluation.options.logger?.warn(warning);
+    return { values: [], warning };
+  }
 
   const hasConstraints = variable.possibleValues.length > 0 || variable.possibleRestrictions.length > 0;
-  if (!hasConstraints) return supplied.values;
+  if (!hasConstraints) return { values: supplied.values };
   for (const value of supplied.values) {
     const allowedValue = variable.possibleValues.some((possible) => compareValues('equals', variable.datatype, value, possible.value) === 'true');
     const allowedRange = variable.possibleRestrictions.some(
@@ -79,14 +88,17 @@ function externalValues(evaluation: Evaluation, variable: ExternalVariable): str
       throw new VariableError(`the value ${JSON.stringify(value)} of the external variable '${variable.id}' is not one of its possible values`);
     }
   }
-  return supplied.values;
+  return { values: supplied.values };
 }
 
 async function localValues(evaluation: Evaluation, variable: LocalVariable): Promise<VariableValues> {
   const trace: ComponentTrace = { doesNotExist: false };
   const values = await componentValues(evaluation, trace, variable.component);
   const converted = values.map((value) => convertValue(value, variable.datatype, variable.id));
-  return trace.doesNotExist ? { values: converted, doesNotExist: true } : { values: converted };
+  const result: VariableValues = { values: converted };
+  if (trace.doesNotExist) result.doesNotExist = true;
+  if (trace.warning !== undefined) result.warning = trace.warning;
+  return result;
 }
 
 /** Converts a value to the variable's datatype, as OVAL requires of local variables. */
@@ -119,6 +131,8 @@ function combinations(lists: string[][]): string[][] {
 interface ComponentTrace {
   /** An object_component read an object that does not exist (directly or through a variable). */
   doesNotExist: boolean;
+  /** The first warning of a variable used, such as an external variable without a value. */
+  warning?: string;
 }
 
 async function componentValues(evaluation: Evaluation, trace: ComponentTrace, component: Component): Promise<string[]> {
@@ -129,6 +143,7 @@ async function componentValues(evaluation: Evaluation, trace: ComponentTrace, co
       const resolved = await resolveVariable(evaluation, component.varRef);
       if (resolved.error !== undefined) throw new VariableError(resolved.error);
       if (resolved.doesNotExist) trace.doesNotExist = true;
+      if (resolved.warning !== undefined) trace.warning ??= resolved.warning;
       return resolved.values;
     }
     case 'object_component':

@@ -172,14 +172,16 @@ describe('evaluateOval tests', () => {
     expect((await run(doc)).tests.get('tst:1')?.result).toBe('true');
   });
 
-  it('an item lacking the state entity is false', async () => {
+  it('an item lacking the state entity is unknown', async () => {
     const doc = document({
       tests: [test('tst:1', 'obj:1', { stateRefs: ['ste:1'] })],
       objects: [object('obj:1', [entity('name', 'bash')])],
       states: [state('ste:1', [entity('arch', 'x86_64')])],
       definitions: [definition('def:1', criteria('AND', [criterion('tst:1')]))],
     });
-    expect((await run(doc)).tests.get('tst:1')?.result).toBe('false');
+    const results = await run(doc);
+    expect(results.tests.get('tst:1')?.result).toBe('unknown');
+    expect(results.tests.get('tst:1')?.messages).toEqual([{ level: 'warning', text: "ste:1: the item has no 'arch' entity to compare with the state" }]);
   });
 });
 
@@ -263,6 +265,44 @@ describe('evaluateOval collection', () => {
     expect(requests.length).toBe(0);
     expect(results.systemCharacteristics.collectedObjects.get('obj:1')?.flag).toBe('does not exist');
     expect(results.tests.get('tst:1')?.result).toBe('true');
+  });
+
+  it('an external variable without value', async () => {
+    // oscap 1.3.7 gives the same three results for this document.
+    const external = {
+      kind: 'external_variable' as const,
+      id: 'var:ext',
+      version: 1,
+      datatype: 'string' as const,
+      comment: '',
+      deprecated: false,
+      position: { line: 1, column: 1 },
+      possibleValues: [],
+      possibleRestrictions: [],
+    };
+    const doc = document({
+      tests: [
+        test('tst:some', 'obj:1'),
+        test('tst:none', 'obj:1', { checkExistence: 'none_exist' }),
+        test('tst:state', 'obj:bash', { stateRefs: ['ste:1'] }),
+      ],
+      objects: [
+        object('obj:1', [entity('name', undefined, { varRef: 'var:ext' })]),
+        object('obj:bash', [entity('name', 'bash')]),
+      ],
+      states: [state('ste:1', [entity('name', undefined, { varRef: 'var:ext' })])],
+      variables: [external],
+      definitions: [
+        definition('def:1', criteria('AND', [criterion('tst:some'), criterion('tst:none'), criterion('tst:state')])),
+      ],
+    });
+    const results = await run(doc);
+    expect(results.tests.get('tst:some')?.result).toBe('false');
+    expect(results.tests.get('tst:none')?.result).toBe('true');
+    expect(results.tests.get('tst:state')?.result).toBe('error');
+    expect(results.systemCharacteristics.collectedObjects.get('obj:1')?.messages[0]?.text).toBe(
+      "the variable 'var:ext' of the entity 'name' has no values (no value was supplied for the external variable 'var:ext')",
+    );
   });
 
   it('sets combine object items', async () => {

@@ -152,9 +152,14 @@ describe('external variables', () => {
     expect(result.error).toMatch(/"7" .* is not one of its possible values/);
   });
 
-  it('reports a missing value', async () => {
+  it('a missing value leaves it empty', async () => {
     const result = await values([external], 'var:x');
-    expect(result.error).toBe("no value was supplied for the external variable 'var:x'");
+    expect(result).toEqual({ values: [], warning: "no value was supplied for the external variable 'var:x'" });
+  });
+
+  it('a local variable inherits the warning', async () => {
+    const result = await values([external, local('var:y', { kind: 'concat', components: [literal('a'), ref('var:x')] })], 'var:y');
+    expect(result).toEqual({ values: [], warning: "no value was supplied for the external variable 'var:x'" });
   });
 });
 
