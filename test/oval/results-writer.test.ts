@@ -132,7 +132,7 @@ function debianSystemCharacteristics(): SystemCharacteristics {
   };
 }
 
-/** The results oscap 1.3.7 computes for the Debian excerpt on Debian 12: the release test fails. */
+/** Returns the results oscap 1.3.7 computes for the Debian excerpt on Debian 12, where the release test fails. */
 function debianResults(): OvalResults {
   const criteria: CriteriaResult = {
     kind: 'criteria',
