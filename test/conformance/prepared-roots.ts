@@ -1,7 +1,7 @@
 /**
  * Root folders the runner builds for cases whose upstream script prepares files first. For the
  * "offline mode" cases, upstream builds a small root folder and points oscap at it with
- * OSCAP_PROBE_ROOT; the runner builds the same files and passes the folder to scapula with --root. Only cases whose root holds plain files are here. The others stay
+ * OSCAP_PROBE_ROOT; the runner builds the same files and passes the folder to scapula with --root. Only cases whose root contains plain files are here. The others stay
  * unrun: their roots link to the host's /proc, or they need container variables in the
  * environment or paths the probes must skip.
  */
