@@ -74,7 +74,7 @@ export function withoutDefaultNamespaces(text: string): string {
 }
 
 /**
- * The most attributes one element may have. libxml2, as libxmljs2 0.35 bundles it, checks
+ * The maximum number of attributes of one element. libxml2, as libxmljs2 0.35 bundles it, checks
  * attributes for duplicates in quadratic time: parsing 10,000 took 0.3 s and 50,000 took 10 s
  * (measured once on 2 cores), so a hostile tag could stall the evaluation.
  */
