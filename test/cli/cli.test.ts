@@ -215,6 +215,56 @@ describe('scapula oval eval', () => {
   });
 });
 
+describe('scapula oval collect and analyse', () => {
+  it('analyse reproduces eval from collected items', async () => {
+    const syschar = path.join(work, 'collected.xml');
+    const collect = await runCli(['oval', 'collect', '--root', root, '--syschar', syschar, ovalFile]);
+    expect(collect.stderr).toBe('');
+    expect(collect.status).toBe(0);
+    expect(readFileSync(syschar, 'utf8')).toMatch(/<object [^>]*id="oval:x:obj:2"[^>]*flag="does not exist"/);
+
+    const results = path.join(work, 'analysed.xml');
+    const analyse = await runCli(['oval', 'analyse', '--results', results, ovalFile, syschar]);
+    expect(analyse.status).toBe(0);
+    expect(analyse.stdout).toBe('');
+    const text = readFileSync(results, 'utf8');
+    expect(text).toMatch(/<definition [^>]*definition_id="oval:x:def:1"[^>]*result="true"/);
+    expect(text).toMatch(/<definition [^>]*definition_id="oval:x:def:20"[^>]*result="false"/);
+    expect(text).toMatch(/<definition [^>]*definition_id="oval:x:def:3"[^>]*result="false"/);
+  });
+
+  it('collects only the objects given with --id', async () => {
+    const run = await runCli(['oval', 'collect', '--root', root, '--id', 'oval:x:obj:2', ovalFile]);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('id="oval:x:obj:2"');
+    expect(run.stdout).not.toContain('id="oval:x:obj:1"');
+  });
+
+  it('rejects an unknown object id', async () => {
+    const run = await runCli(['oval', 'collect', '--root', root, '--id', 'oval:x:obj:9', ovalFile]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe(`scapula: ${ovalFile}: no object with id 'oval:x:obj:9'\n`);
+  });
+});
+
+describe('scapula info', () => {
+  it('lists the registered probes', async () => {
+    const run = await runCli(['info', '--probes']);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^\d+ supported object types\n/);
+    expect(run.stdout).toContain('independent:textfilecontent54_object\n');
+    expect(run.stdout).toContain('  on the host: ');
+  });
+
+  it('summarises a definitions file', async () => {
+    const run = await runCli(['info', ovalFile]);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('Definitions: 3\n');
+    expect(run.stdout).toContain('Tests: 2\n');
+    expect(run.stdout).toContain('Objects: 2\n');
+  });
+});
+
 describe('scapula oval validate', () => {
   it('accepts a valid definitions file', async () => {
     const run = await runCli(['oval', 'validate', ovalFile]);
