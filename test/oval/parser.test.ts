@@ -487,6 +487,14 @@ describe('parseOvalDefinitions on hostile or broken input', () => {
     expect(error.code).toBe('UNSUPPORTED');
   });
 
+  it('reports corrupt gzip data', async () => {
+    const whole = gzipSync(readFileSync(path.join(fixtures, 'oval/debian/debian-buster-excerpt.xml')));
+    const corrupt = Buffer.concat([whole.subarray(0, 40), Buffer.alloc(64, 0xa5), whole.subarray(104)]);
+    const error = await errorOf(parseOvalDefinitions(bufferSource('corrupt.xml.gz', corrupt)));
+    expect(['IO', 'XML_MALFORMED']).toContain(error.code);
+    expect(error.file).toBe('corrupt.xml.gz');
+  });
+
   it('reports a missing file as IO', async () => {
     const error = await errorOf(parseOvalDefinitions(path.join(temporary, 'absent.xml')));
     expect(error.code).toBe('IO');

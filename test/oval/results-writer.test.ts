@@ -353,6 +353,16 @@ describe('writeOvalResults on hard input', () => {
     expect(xml.length).toBeLessThan(depth * 250);
   });
 
+  it('rejects a source shorter than its span', async () => {
+    const plain = readFileSync(debianExcerpt);
+    const definitions = await parseOvalDefinitions(bufferSource('excerpt.xml', plain));
+    const results: OvalResults = { definitions: new Map(), tests: new Map(), systemCharacteristics: { ...debianSystemCharacteristics(), collectedObjects: new Map(), items: new Map() } };
+    const shortened = bufferSource('excerpt.xml', plain.subarray(0, 1000));
+    await expect(render({ definitions, results, source: shortened })).rejects.toThrow(
+      `excerpt.xml: the definitions source ended at byte 1000, before the end of oval_definitions at byte ${definitions.span!.end}; was it changed since parsing?`,
+    );
+  });
+
   it('copies definitions from a compressed source', { timeout: 60_000 }, async () => {
     const compressed = path.join(fixtures, 'oval/debian/oval-definitions-bookworm-changelogs.xml.bz2');
     const definitions = await parseOvalDefinitions(compressed);
