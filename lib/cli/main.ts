@@ -67,9 +67,10 @@ async function dispatch(argv: string[], context: CliContext): Promise<number> {
   if (first === 'info') return (await INFO_COMMAND())(rest, context);
   if (first === 'oval') {
     const [sub, ...subArgs] = rest;
-    if (sub === undefined || sub === '--help' || sub === '-h') {
+    if (sub === undefined) return usage(context, 'missing oval subcommand', OVAL_HELP);
+    if (sub === '--help' || sub === '-h') {
       context.stdout.write(OVAL_HELP);
-      return sub === undefined ? 1 : 0;
+      return 0;
     }
     const loadCommand = OVAL_COMMANDS[sub];
     if (loadCommand === undefined) return usage(context, `unknown oval subcommand '${sub}'`, OVAL_HELP);

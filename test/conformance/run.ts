@@ -8,8 +8,8 @@
  * --filter TEXT  run only cases whose id contains TEXT
  * --strict       exit 1 when an assertion that oscap 1.3.7 reproduced fails under API/OVAL,
  *                mitre or probes
- * --json FILE    where to write the machine-readable summary (default conformance-summary.json
- *                in the current folder)
+ * --json FILE    where to write the machine-readable summary (default
+ *                dist/conformance-summary.json in the repository, which git ignores)
  * --details      print every failed assertion with what was found
  * --keep         keep the scratch folder for inspection
  *
@@ -50,7 +50,7 @@ interface RunnerOptions {
 }
 
 function parseRunnerOptions(argv: string[]): RunnerOptions {
-  const options: RunnerOptions = { strict: false, jsonFile: 'conformance-summary.json', details: false, keep: false };
+  const options: RunnerOptions = { strict: false, jsonFile: path.join(repoRoot, 'dist/conformance-summary.json'), details: false, keep: false };
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index];
     if (argument === '--strict') options.strict = true;
