@@ -8,6 +8,7 @@ import type { FileStat, FileSystemView, FileType } from '../../targets/target.js
 import type { ProbeContext, ProbeRequest, ResolvedEntity } from '../probe.js';
 import { entityMatches, exactValues, findEntity } from './entity.js';
 import { throwIfAborted } from './items.js';
+import { remoteDevices } from './mounts.js';
 import { literalDirectoryPrefix } from './pattern.js';
 
 export type RecurseMode = 'directories' | 'symlinks' | 'symlinks and directories' | 'files and directories';
@@ -92,7 +93,11 @@ function baseNameOf(path: string): string {
 class SearchBudget {
   private visited = 0;
 
-  constructor(private readonly context: ProbeContext) {}
+  /** `remote`: device numbers of network mounts, which recurse_file_system "local" skips. */
+  constructor(
+    private readonly context: ProbeContext,
+    readonly remote: Set<number>,
+  ) {}
 
   visit(count = 1): void {
     this.visited += count;
@@ -110,7 +115,7 @@ class SearchBudget {
  */
 export async function searchFiles(request: ProbeRequest, context: ProbeContext, allowDirectoryResults = false): Promise<FoundFile[]> {
   const fs = context.target.fs;
-  const budget = new SearchBudget(context);
+  const budget = new SearchBudget(context, await remoteDevices(context));
   const filepath = findEntity(request, 'filepath');
 
   const behaviors = parseFileBehaviors(request.behaviors);
@@ -153,7 +158,7 @@ async function searchByFilepath(fs: FileSystemView, filepath: ResolvedEntity, be
 
   const found: FoundFile[] = [];
   const start = patternStart(filepath);
-  const walk = { ...walkOptionsOf(behaviors), maxDepth: -1 };
+  const walk = { ...walkOptionsOf(behaviors, budget.remote), maxDepth: -1 };
   await walkDown(fs, start, walk, budget, async (directory, entries) => {
     for (const entry of entries) {
       if (entry.isDirectory) continue;
@@ -190,7 +195,7 @@ async function findBaseDirectories(fs: FileSystemView, path: ResolvedEntity, beh
   if ((await statOrNull(fs, start))?.type !== 'directory') return directories;
 
   if (entityMatches(path, start)) directories.push(start);
-  const walk = { ...walkOptionsOf(behaviors), maxDepth: -1 };
+  const walk = { ...walkOptionsOf(behaviors, budget.remote), maxDepth: -1 };
   await walkDown(fs, start, walk, budget, async (directory, entries) => {
     for (const entry of entries) {
       if (!entry.isDirectory) continue;
@@ -208,14 +213,17 @@ interface WalkOptions {
   maxDepth: number;
   /** Stay on the file system of `start` (recurse_file_system "defined"). */
   sameDevice: boolean;
+  /** Devices not to enter (network mounts, for recurse_file_system "local"). */
+  excludedDevices: Set<number>;
 }
 
-function walkOptionsOf(behaviors: FileBehaviors): WalkOptions {
+function walkOptionsOf(behaviors: FileBehaviors, remote: Set<number>): WalkOptions {
   return {
     followDirectories: behaviors.recurse !== 'symlinks',
     followLinks: behaviors.recurse === 'symlinks' || behaviors.recurse === 'symlinks and directories',
     maxDepth: behaviors.maxDepth,
     sameDevice: behaviors.fileSystem === 'defined',
+    excludedDevices: behaviors.fileSystem === 'local' ? remote : new Set(),
   };
 }
 
@@ -263,7 +271,8 @@ async function walkDown(
           const key = inodeKey(childStat);
           const withinDepth = options.maxDepth === -1 || depth < options.maxDepth;
           const sameDevice = !options.sameDevice || childStat.dev === startStat.dev;
-          if (withinDepth && sameDevice && !ancestors.has(key)) {
+          const allowedDevice = !options.excludedDevices.has(childStat.dev);
+          if (withinDepth && sameDevice && allowedDevice && !ancestors.has(key)) {
             children.push({ directory: childPath, depth: depth + 1, ancestors: new Set([...ancestors, key]) });
           }
         }
@@ -302,7 +311,7 @@ async function expandDirectories(fs: FileSystemView, bases: string[], behaviors:
 
     // The walk lists a directory's subdirectories when it visits it, so it stops one level
     // above max_depth: the deepest directories are collected without being listed.
-    const walk = { ...walkOptionsOf(behaviors), maxDepth: behaviors.maxDepth === -1 ? -1 : behaviors.maxDepth - 1 };
+    const walk = { ...walkOptionsOf(behaviors, budget.remote), maxDepth: behaviors.maxDepth === -1 ? -1 : behaviors.maxDepth - 1 };
     await walkDown(fs, base, walk, budget, async (directory, entries) => {
       for (const entry of entries) {
         if (entry.isDirectory && enteredKind(entry, walk)) add(joinPath(directory, entry.name));
