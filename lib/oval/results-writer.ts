@@ -16,7 +16,7 @@ import { fileSource, type ByteSource } from '../io/source.js';
 import { OVAL_COMMON_NS, OVAL_RESULTS_NS, XSI_NS } from '../xml/namespaces.js';
 import { XmlWriter, type Attributes } from '../xml/writer.js';
 import { DIRECTIVE_ELEMENTS, defaultDirectives, directiveFor, type Directives, type ResultDirectives } from './directives.js';
-import type { Component, Generator, OvalDefinitions, OvalObject } from './model.js';
+import type { Component, Criteria, Generator, OvalDefinitions, OvalObject } from './model.js';
 import type { CriteriaResult, CriterionResult, DefinitionResult, ExtendDefinitionResult, OvalResults, TestResult } from './results-model.js';
 import { writeGenerator, writeMessages, writeSyscharElement } from './syschar-writer.js';
 
@@ -127,12 +127,15 @@ async function copyDefinitions(writer: XmlWriter, options: ResultsWriterOptions)
 async function writeDefinitionResults(writer: XmlWriter, options: ResultsWriterOptions, directives: Directives): Promise<string[]> {
   const testIds = new Set<string>();
   let opened = false;
-  for (const definition of options.definitions.definitions.values()) {
+  // OpenSCAP 1.3.7 writes definitions in descending order of id.
+  const definitions = [...options.definitions.definitions.values()].sort((a, b) => compareIds(b.id, a.id));
+  for (const definition of definitions) {
     const result: DefinitionResult = options.results.definitions.get(definition.id) ?? {
       definitionId: definition.id,
       version: definition.version,
       variableInstance: 1,
       result: 'not evaluated',
+      criteria: definition.criteria === undefined ? undefined : notEvaluatedCriteria(definition.criteria),
       messages: [],
     };
     const directive = directiveFor(directives, definition.class, result.result);
@@ -147,7 +150,46 @@ async function writeDefinitionResults(writer: XmlWriter, options: ResultsWriterO
     await writer.drain();
   }
   if (opened) writer.end('definitions');
-  return [...testIds];
+  // OpenSCAP 1.3.7 writes tests in ascending order of id.
+  return [...testIds].sort(compareIds);
+}
+
+/** Compares ids by UTF-16 code unit, which for the ASCII ids of OVAL is OpenSCAP's byte order. */
+function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Returns the criteria tree of a definition the evaluation did not reach, every node
+ * `not evaluated`, as OpenSCAP writes it for definitions left out with `--id`.
+ */
+function notEvaluatedCriteria(root: Criteria): CriteriaResult {
+  const convert = (node: Criteria): CriteriaResult => ({
+    kind: 'criteria',
+    operator: node.operator,
+    negate: node.negate,
+    applicabilityCheck: node.applicabilityCheck,
+    result: 'not evaluated',
+    children: [],
+  });
+  const top = convert(root);
+  const pending: [Criteria, CriteriaResult][] = [[root, top]];
+  while (pending.length > 0) {
+    const [node, target] = pending.pop()!;
+    for (const child of node.children) {
+      const common = { variableInstance: 1, negate: child.negate, applicabilityCheck: child.applicabilityCheck, result: 'not evaluated' as const };
+      if (child.kind === 'criterion') {
+        target.children.push({ kind: 'criterion', testRef: child.testRef, ...common });
+      } else if (child.kind === 'extend_definition') {
+        target.children.push({ kind: 'extend_definition', definitionRef: child.definitionRef, ...common });
+      } else {
+        const converted = convert(child);
+        target.children.push(converted);
+        pending.push([child, converted]);
+      }
+    }
+  }
+  return top;
 }
 
 function writeDefinitionResult(writer: XmlWriter, definitions: OvalDefinitions, result: DefinitionResult, full: boolean): void {
@@ -222,7 +264,9 @@ function collectTestIds(root: CriteriaResult, testIds: Set<string>): void {
 }
 
 async function writeTestResults(writer: XmlWriter, options: ResultsWriterOptions, testIds: string[]): Promise<void> {
-  const results = testIds.map((id) => options.results.tests.get(id)).filter((result): result is TestResult => result !== undefined);
+  const results = testIds
+    .map((id) => options.results.tests.get(id) ?? notEvaluatedTest(options.definitions, id))
+    .filter((result): result is TestResult => result !== undefined);
   if (results.length === 0) return;
   writer.start('tests');
   for (const result of results) {
@@ -230,6 +274,24 @@ async function writeTestResults(writer: XmlWriter, options: ResultsWriterOptions
     await writer.drain();
   }
   writer.end('tests');
+}
+
+/** Returns a `not evaluated` result for a test the evaluation did not reach, or undefined for an unknown id. */
+function notEvaluatedTest(definitions: OvalDefinitions, testId: string): TestResult | undefined {
+  const test = definitions.tests.get(testId);
+  if (test === undefined) return undefined;
+  return {
+    testId,
+    version: test.version,
+    variableInstance: 1,
+    check: test.check,
+    checkExistence: test.checkExistence,
+    stateOperator: test.stateOperator,
+    result: 'not evaluated',
+    testedItems: [],
+    testedVariables: [],
+    messages: [],
+  };
 }
 
 function writeTestResult(writer: XmlWriter, result: TestResult): void {

@@ -56,7 +56,11 @@ export async function writeSystemCharacteristics(out: Writable, options: Syschar
 }
 
 export async function writeSyscharElement(writer: XmlWriter, sc: SystemCharacteristics, options: SyscharElementOptions): Promise<void> {
-  const objects = [...sc.collectedObjects.values()].filter((object) => options.objectIds === undefined || options.objectIds.has(object.objectId));
+  // OpenSCAP 1.3.7 writes collected objects in ascending order of id, and items in descending
+  // order of their id compared as text.
+  const objects = [...sc.collectedObjects.values()]
+    .filter((object) => options.objectIds === undefined || options.objectIds.has(object.objectId))
+    .sort((a, b) => compareText(a.objectId, b.objectId));
   const items = options.systemInfoOnly ? [] : itemsOf(sc, objects, options.objectIds === undefined);
   const families = familiesOf(items);
 
@@ -82,12 +86,19 @@ export async function writeSyscharElement(writer: XmlWriter, sc: SystemCharacter
   writer.end('oval_system_characteristics');
 }
 
-/** Returns the items to write: every item, or those the written objects refer to, by id. */
+/** Returns the items to write: every item, or those the written objects refer to. */
 function itemsOf(sc: SystemCharacteristics, objects: CollectedObject[], everything: boolean): Item[] {
-  if (everything) return [...sc.items.values()].sort((a, b) => a.id - b.id);
   const byId = new Map<number, Item>();
-  for (const object of objects) for (const item of object.items) byId.set(item.id, item);
-  return [...byId.values()].sort((a, b) => a.id - b.id);
+  if (everything) {
+    for (const item of sc.items.values()) byId.set(item.id, item);
+  } else {
+    for (const object of objects) for (const item of object.items) byId.set(item.id, item);
+  }
+  return [...byId.values()].sort((a, b) => compareText(String(b.id), String(a.id)));
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function familiesOf(items: Item[]): OvalFamily[] {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -212,6 +212,20 @@ function resultsShape(xml: string): string[] {
   return lines;
 }
 
+/** Returns each result definition's id with its subtree serialised. */
+function definitionShapes(xml: string): [string, string][] {
+  const document = libxml.parseXml(xml);
+  return (document.find('//r:results/r:system/r:definitions/r:definition', NAMESPACES) as libxml.Element[]).map((element) => [
+    element.attr('definition_id')!.value(),
+    element.toString(false).replace(/\s+/g, ' '),
+  ]);
+}
+
+function testIds(xml: string): string[] {
+  const document = libxml.parseXml(xml);
+  return (document.find('//r:results/r:system/r:tests/r:test', NAMESPACES) as libxml.Element[]).map((element) => element.attr('test_id')!.value());
+}
+
 describe('writeOvalResults', async () => {
   const definitions = await parseOvalDefinitions(debianExcerpt);
   const xml = await render({ definitions, results: debianResults(), generator: { timestamp: '2024-01-01T00:00:00' } });
@@ -255,10 +269,11 @@ describe('writeOvalResults', async () => {
   it('writes items under their family prefixes', () => {
     const document = libxml.parseXml(xml);
     const items = document.find('//s:system_data/*', NAMESPACES) as libxml.Element[];
+    // Descending order of id, as oscap writes items.
     expect(items.map((item) => `${item.namespace()!.prefix()}:${item.name()} ${item.attr('id')!.value()}`)).toEqual([
-      'ind-sys:textfilecontent_item 1',
-      'unix-sys:uname_item 2',
       'lin-sys:dpkginfo_item 3',
+      'unix-sys:uname_item 2',
+      'ind-sys:textfilecontent_item 1',
     ]);
     const evr = document.get('//s:system_data/*[@id="3"]/*[local-name()="evr"]', NAMESPACES) as libxml.Element;
     expect(evr.attr('datatype')!.value()).toBe('debian_evr_string');
@@ -375,5 +390,28 @@ describe('writeOvalResults on hard input', () => {
     const written = document.find('//r:results//r:definitions/r:definition', NAMESPACES) as libxml.Element[];
     expect(written).toHaveLength(275);
     expect(written.every((element) => element.attr('result')!.value() === 'not evaluated')).toBe(true);
+    const ids = written.map((element) => element.attr('definition_id')!.value());
+    expect(ids).toEqual([...ids].sort().reverse());
+    expect(document.find('//r:results//r:definition/r:criteria//*[@result!="not evaluated"]', NAMESPACES)).toHaveLength(0);
+    const tests = document.find('//r:results//r:tests/r:test', NAMESPACES) as libxml.Element[];
+    expect(tests).toHaveLength(429);
+    expect(tests.every((element) => element.attr('result')!.value() === 'not evaluated' && element.childNodes().length === 0)).toBe(true);
+    if (haveSchemas) expect(violations(xml, 'oval-results-schema.xsd')).toEqual([]);
+  });
+
+  it.skipIf(!haveOscap)('writes unevaluated definitions as oscap does', { timeout: 120_000 }, async () => {
+    const compressed = path.join(fixtures, 'oval/debian/oval-definitions-bookworm-changelogs.xml.bz2');
+    const plainFile = path.join(temporary, 'bookworm.xml');
+    writeFileSync(plainFile, execFileSync('bzip2', ['-dc', compressed], { maxBuffer: 1 << 28 }));
+    const definitions = await parseOvalDefinitions(plainFile);
+    const evaluatedId = [...definitions.definitions.keys()][0]!;
+    const oscapResults = path.join(temporary, 'oscap-id-results.xml');
+    execFileSync('oscap', ['oval', 'eval', '--id', evaluatedId, '--results', oscapResults, plainFile], { stdio: 'ignore' });
+    const results: OvalResults = { definitions: new Map(), tests: new Map(), systemCharacteristics: { ...debianSystemCharacteristics(), collectedObjects: new Map(), items: new Map() } };
+    const ours = definitionShapes(await render({ definitions, results }));
+    const expected = definitionShapes(readFileSync(oscapResults, 'utf8'));
+    expect(ours.map(([id]) => id)).toEqual(expected.map(([id]) => id));
+    expect(ours.filter(([id]) => id !== evaluatedId)).toEqual(expected.filter(([id]) => id !== evaluatedId));
+    expect(testIds(await render({ definitions, results }))).toEqual(testIds(readFileSync(oscapResults, 'utf8')));
   });
 });
