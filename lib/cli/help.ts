@@ -33,7 +33,7 @@ const TARGET_OPTIONS = `Target (at most one of --root and --image):
 const LOG_OPTIONS = `Logging:
   --verbose [LEVEL]        Log what each probe read, to stderr; LEVEL is DEVEL, INFO (default),
                            WARNING or ERROR
-  --verbose-log-file FILE  Write the log to FILE instead of stderr`;
+  --verbose-log-file FILE  With --verbose: write the log to FILE instead of stderr`;
 
 export const OVAL_EVAL_HELP = `Usage: scapula oval eval [OPTIONS] [OVAL_FILE]
 

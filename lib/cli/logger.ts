@@ -5,6 +5,7 @@
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 
+import { ScapulaError } from '../errors.js';
 import type { Logger } from '../probes/probe.js';
 
 /** oscap's verbosity levels, most to least talkative. */
@@ -26,8 +27,14 @@ export function createCliLogger(stderr: Writable, verbosity: VerbosityLevel | un
   const file = verbosity !== undefined && logFile !== undefined ? createWriteStream(logFile) : undefined;
   const output: Writable = file ?? stderr;
 
+  // A log file that cannot be opened or written is reported when the command ends, not as a crash.
+  let fileError: Error | undefined;
+  file?.on('error', (error) => {
+    fileError ??= error;
+  });
+
   function write(levelRank: number, label: string, message: string): void {
-    if (levelRank < rank) return;
+    if (levelRank < rank || fileError !== undefined) return;
     output.write(`${label}: ${message}\n`);
   }
 
@@ -38,7 +45,10 @@ export function createCliLogger(stderr: Writable, verbosity: VerbosityLevel | un
     close: () =>
       new Promise<void>((resolve, reject) => {
         if (file === undefined) return resolve();
-        file.on('error', reject);
+        const fail = (error: Error) =>
+          reject(new ScapulaError('IO', `cannot write the log: ${error.message}`, { file: logFile }, { cause: error }));
+        if (fileError !== undefined) return fail(fileError);
+        file.once('error', fail);
         file.end(() => resolve());
       }),
   };

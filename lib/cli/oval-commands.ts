@@ -84,7 +84,7 @@ export async function ovalEvalCommand(argv: string[], context: CliContext): Prom
   if (optionFlag(args, 'help')) return printHelp(context, OVAL_EVAL_HELP);
   const [definitionsFile] = args.operands.length === 0 ? [defaultContentFile()] : expectOperands(args, ['OVAL_FILE'], command);
 
-  const logger = loggerFromArgs(args, context);
+  const logger = loggerFromArgs(args, context, command);
   let target: Target | undefined;
   try {
     const definitions = await parseOvalDefinitions(definitionsFile, { onWarning: (warning) => logger.warn(warning.message) });
@@ -124,7 +124,7 @@ export async function ovalAnalyseCommand(argv: string[], context: CliContext): P
   const resultsFile = optionValue(args, 'results');
   if (resultsFile === undefined) throw usageError('--results FILE is required', command);
 
-  const logger = loggerFromArgs(args, context);
+  const logger = loggerFromArgs(args, context, command);
   try {
     const definitions = await parseOvalDefinitions(definitionsFile, { onWarning: (warning) => logger.warn(warning.message) });
     const { readSystemCharacteristics } = await import('../oval/syschar-reader.js');
@@ -153,7 +153,7 @@ export async function ovalCollectCommand(argv: string[], context: CliContext): P
   if (optionFlag(args, 'help')) return printHelp(context, OVAL_COLLECT_HELP);
   const [definitionsFile] = expectOperands(args, ['OVAL_FILE'], command);
 
-  const logger = loggerFromArgs(args, context);
+  const logger = loggerFromArgs(args, context, command);
   let target: Target | undefined;
   try {
     const definitions = await parseOvalDefinitions(definitionsFile, { onWarning: (warning) => logger.warn(warning.message) });
@@ -220,12 +220,15 @@ function expectOperands(args: ParsedArgs, names: string[], command: string): str
   return args.operands;
 }
 
-function loggerFromArgs(args: ParsedArgs, context: CliContext): CliLogger {
+function loggerFromArgs(args: ParsedArgs, context: CliContext, command: string): CliLogger {
   const verbose = optionValue(args, 'verbose');
+  const logFile = optionValue(args, 'verbose-log-file');
+  if (logFile !== undefined && verbose === undefined) throw usageError('--verbose-log-file requires --verbose', command);
+
   let level: VerbosityLevel | undefined;
   if (verbose === 'true') level = 'INFO';
   else if (verbose !== undefined) level = verbose as VerbosityLevel;
-  return createCliLogger(context.stderr, level, optionValue(args, 'verbose-log-file'));
+  return createCliLogger(context.stderr, level, logFile);
 }
 
 /** Returns the --id values after checking each against the document, or undefined to evaluate every definition. */

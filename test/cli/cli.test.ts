@@ -132,6 +132,27 @@ describe('scapula command line', () => {
     expect(run.stderr).toContain("option '--report' is not supported: HTML reports are not supported");
   });
 
+  it('writes the verbose log to a file', async () => {
+    const log = path.join(work, 'verbose.log');
+    const run = await runCli(['oval', 'eval', '--verbose', 'DEVEL', '--verbose-log-file', log, '--root', root, ovalFile]);
+    expect(run.status).toBe(0);
+    expect(run.stderr).toBe('');
+    expect(readFileSync(log, 'utf8')).toContain(`I: Evaluating ${ovalFile} against directory ${root}\n`);
+  });
+
+  it('reports a log file it cannot write', async () => {
+    const log = path.join(work, 'no-such-folder', 'verbose.log');
+    const run = await runCli(['oval', 'eval', '--verbose', '--verbose-log-file', log, '--root', root, ovalFile]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(new RegExp(`^scapula: ${escapeRegExp(log)}: cannot write the log: ENOENT`));
+  });
+
+  it('requires --verbose for a log file', async () => {
+    const run = await runCli(['oval', 'eval', '--verbose-log-file', path.join(work, 'v.log'), ovalFile]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('--verbose-log-file requires --verbose');
+  });
+
   it('requires --results for analyse', async () => {
     const run = await runCli(['oval', 'analyze', ovalFile, ovalFile]);
     expect(run.status).toBe(1);
