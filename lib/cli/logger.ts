@@ -1,6 +1,7 @@
 /**
- * The logger the CLI hands to the library. Warnings always reach stderr, because they report
- * items or values the evaluation had to skip; debug and info lines appear with --verbose.
+ * The logger the CLI hands to the library. Without --verbose, warnings still reach stderr,
+ * because they report items or values the evaluation had to skip. --verbose adds info and
+ * debug lines by level, and --verbose-log-file sends all of them to a file.
  */
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
