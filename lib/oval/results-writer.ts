@@ -18,7 +18,7 @@ import { XmlWriter, type Attributes } from '../xml/writer.js';
 import { DIRECTIVE_ELEMENTS, defaultDirectives, directiveFor, type Directives, type ResultDirectives } from './directives.js';
 import type { Component, Criteria, Generator, OvalDefinitions, OvalObject } from './model.js';
 import type { CriteriaResult, CriterionResult, DefinitionResult, ExtendDefinitionResult, OvalResults, TestResult } from './results-model.js';
-import { writeGenerator, writeMessages, writeSyscharElement } from './syschar-writer.js';
+import { compareText, writeGenerator, writeMessages, writeSyscharElement } from './syschar-writer.js';
 
 export interface ResultsWriterOptions {
   definitions: OvalDefinitions;
@@ -128,7 +128,7 @@ async function writeDefinitionResults(writer: XmlWriter, options: ResultsWriterO
   const testIds = new Set<string>();
   let opened = false;
   // OpenSCAP 1.3.7 writes definitions in descending order of id.
-  const definitions = [...options.definitions.definitions.values()].sort((a, b) => compareIds(b.id, a.id));
+  const definitions = [...options.definitions.definitions.values()].sort((a, b) => compareText(b.id, a.id));
   for (const definition of definitions) {
     const result: DefinitionResult = options.results.definitions.get(definition.id) ?? {
       definitionId: definition.id,
@@ -151,12 +151,7 @@ async function writeDefinitionResults(writer: XmlWriter, options: ResultsWriterO
   }
   if (opened) writer.end('definitions');
   // OpenSCAP 1.3.7 writes tests in ascending order of id.
-  return [...testIds].sort(compareIds);
-}
-
-/** Compares ids by UTF-16 code unit, which for the ASCII ids of OVAL is OpenSCAP's byte order. */
-function compareIds(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  return [...testIds].sort(compareText);
 }
 
 /**

@@ -97,8 +97,11 @@ function itemsOf(sc: SystemCharacteristics, objects: CollectedObject[], everythi
   return [...byId.values()].sort((a, b) => compareText(String(b.id), String(a.id)));
 }
 
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/** Compares strings by UTF-16 code unit, which for the ASCII ids of OVAL is OpenSCAP's byte order. */
+export function compareText(a: string, b: string): number {
+  if (a < b) return -1;
+  if (a > b) return 1;
+  return 0;
 }
 
 function familiesOf(items: Item[]): OvalFamily[] {
