@@ -99,6 +99,10 @@ class SearchBudget {
     readonly remote: Set<number>,
   ) {}
 
+  get visitedCount(): number {
+    return this.visited;
+  }
+
   visit(count = 1): void {
     this.visited += count;
     if (this.visited > MAX_VISITED_ENTRIES) {
@@ -120,7 +124,9 @@ export async function searchFiles(request: ProbeRequest, context: ProbeContext, 
 
   const behaviors = parseFileBehaviors(request.behaviors);
   if (filepath !== undefined) {
-    return searchByFilepath(fs, filepath, behaviors, budget);
+    const files = await searchByFilepath(fs, filepath, behaviors, budget);
+    context.logger?.debug(`${request.object.id}: the filepath search visited ${budget.visitedCount} entries and found ${files.length} files`);
+    return files;
   }
 
   const path = findEntity(request, 'path');
@@ -140,6 +146,10 @@ export async function searchFiles(request: ProbeRequest, context: ProbeContext, 
     }
     found.push(...(await filesInDirectory(fs, directory, filename, budget)));
   }
+  context.logger?.debug(
+    `${request.object.id}: the path search matched ${baseDirectories.length} directories, ` +
+      `recursed into ${directories.length}, visited ${budget.visitedCount} entries and found ${found.length} results`,
+  );
   return found;
 }
 
