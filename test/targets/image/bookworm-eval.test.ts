@@ -4,6 +4,8 @@
  * archive and the OCI layout. The base root must give the same results in both of its forms, and
  * so must the two-layer image. The base root and the image differ only where layer 2 changes what
  * a definition reads, or where a definition reads the Env of the image config.
+ * NOTE: run as root. Only then does tar keep the owners of the extracted root, which the SSG
+ * file owner definitions read.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
