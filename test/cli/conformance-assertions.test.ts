@@ -92,6 +92,12 @@ describe('checkAssertion', () => {
     expect(checkAssertion(assertion('stderr_contains', '(any text)', false), output({ stderr: 'E: boom' })).outcome).toBe('failed');
   });
 
+  it('reads warning greps as failure markers', () => {
+    const marker = assertion('stderr_contains', '(W: |E: )', true);
+    expect(checkAssertion(marker, output()).outcome).toBe('passed');
+    expect(checkAssertion(marker, output({ stderr: 'w: something odd\n' })).outcome).toBe('failed');
+  });
+
   it('counts XPath matches without the default namespace', () => {
     const count = (target: string, expected: number) => checkAssertion(assertion('xpath_count', target, expected), output()).outcome;
     expect(count('/oval_results/results/system/definitions/definition[@result="true"]', 1)).toBe('passed');

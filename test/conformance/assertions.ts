@@ -172,24 +172,37 @@ function checkTextContains(assertion: ExpectedAssertion, stream: string, output:
     pattern = inFile[1];
   }
 
-  const expected = assertion.expected === true;
+  let expected = assertion.expected === true;
+  let flags = 'm';
+  if (FAILURE_MARKERS.has(pattern)) {
+    expected = false;
+    flags = 'mi';
+  }
+
   if (pattern === '(any text)' || pattern === '') {
     const found = text.length > 0;
     return found === expected ? { outcome: 'passed' } : { outcome: 'failed', detail: expected ? 'output is empty' : `output is not empty: ${firstLine(text)}` };
   }
 
-  const regex = grepPattern(pattern);
+  const regex = grepPattern(pattern, flags);
   if (regex === undefined) return { outcome: 'not run', detail: `pattern /${pattern}/ is not a valid regular expression here` };
   const found = regex.test(text);
   if (found === expected) return { outcome: 'passed' };
   return { outcome: 'failed', detail: expected ? `no line matches /${pattern}/; output begins: ${firstLine(text)}` : `a line matches /${pattern}/` };
 }
 
+/**
+ * Patterns that upstream scripts use as `grep -Ei PATTERN $stderr && ret_val=1`: the case fails
+ * when a warning or error line appears. The restated data records them as "stderr contains",
+ * so the runner checks the opposite, ignoring case as `grep -i` does.
+ */
+const FAILURE_MARKERS: ReadonlySet<string> = new Set(['(W: |E: )', '(W:|Entity has no value)']);
+
 /** Translates a grep pattern (basic or extended) into a multi-line JavaScript RegExp. */
-function grepPattern(pattern: string): RegExp | undefined {
+function grepPattern(pattern: string, flags: string): RegExp | undefined {
   const translated = pattern.replace(/\\\+/g, '+').replace(/\\\?/g, '?').replace(/\\\|/g, '|');
   try {
-    return new RegExp(translated, 'm');
+    return new RegExp(translated, flags);
   } catch {
     return undefined;
   }
