@@ -40,6 +40,13 @@ export interface FoundFile {
  */
 export const MAX_VISITED_ENTRIES = 2_000_000;
 
+/**
+ * How often one walk may enter the same directory through different links. Real roots enter
+ * a directory once or twice (/bin and /usr/bin on a merged-/usr system); links that fan out
+ * to the same directories level after level would otherwise multiply the walk exponentially.
+ */
+export const MAX_ENTRIES_PER_DIRECTORY = 16;
+
 const RECURSE_MODES: readonly string[] = ['directories', 'symlinks', 'symlinks and directories', 'files and directories'];
 const DIRECTIONS: readonly string[] = ['none', 'up', 'down'];
 const FILE_SYSTEMS: readonly string[] = ['all', 'local', 'defined'];
@@ -263,6 +270,7 @@ async function walkDown(
   const stack: { directory: string; depth: number; ancestors: Set<string> }[] = [
     { directory: start, depth: 0, ancestors: new Set([inodeKey(startStat)]) },
   ];
+  const timesEntered = new Map<string, number>();
   while (stack.length > 0) {
     const { directory, depth, ancestors } = stack.pop()!;
     const listing = await readdirOrEmpty(fs, directory);
@@ -283,6 +291,14 @@ async function walkDown(
           const sameDevice = !options.sameDevice || childStat.dev === startStat.dev;
           const allowedDevice = !options.excludedDevices.has(childStat.dev);
           if (withinDepth && sameDevice && allowedDevice && !ancestors.has(key)) {
+            const entered = (timesEntered.get(key) ?? 0) + 1;
+            if (entered > MAX_ENTRIES_PER_DIRECTORY) {
+              throw new ScapulaError(
+                'LIMIT',
+                `file search stopped: ${childPath} leads to a directory already entered ${MAX_ENTRIES_PER_DIRECTORY} times through other links`,
+              );
+            }
+            timesEntered.set(key, entered);
             children.push({ directory: childPath, depth: depth + 1, ancestors: new Set([...ancestors, key]) });
           }
         }

@@ -143,6 +143,30 @@ describe('file probe', () => {
     expect(result.messages?.[0].text).toContain('sideways');
   });
 
+  it('stops links that fan out exponentially', async () => {
+    const fanout = await makeTempRoot((path) => {
+      // Each level holds links l0..l3 to the next level: 4^8 paths lead to the last one.
+      for (let level = 0; level < 8; level++) {
+        mkdirSync(join(path, `d${level}`));
+        for (let link = 0; link < 4; link++) symlinkSync(`/d${level + 1}`, join(path, `d${level}`, `l${link}`));
+      }
+      mkdirSync(join(path, 'd8'));
+    });
+    try {
+      const started = Date.now();
+      const result = await run(
+        fileProbe,
+        fanout.target,
+        request('file_object', 'unix', [{ name: 'path', value: '/d0' }, { name: 'filename', nil: true }], { recurse_direction: 'down' }),
+      );
+      expect(result.flag).toBe('error');
+      expect(result.messages?.[0].text).toContain('already entered 16 times');
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      fanout.remove();
+    }
+  });
+
   it('path pattern matches directories', async () => {
     const result = await run(
       fileProbe,
