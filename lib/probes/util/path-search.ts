@@ -42,7 +42,7 @@ export const MAX_VISITED_ENTRIES = 2_000_000;
 
 /**
  * How often one walk may enter the same directory through different links. Real roots enter
- * a directory once or twice (/bin and /usr/bin on a merged-/usr system); links that fan out
+ * a directory once or twice (/bin and /usr/bin on a merged-/usr system). Links that fan out
  * to the same directories level after level would otherwise multiply the walk exponentially.
  */
 export const MAX_ENTRIES_PER_DIRECTORY = 16;

@@ -145,7 +145,7 @@ describe('file probe', () => {
 
   it('stops links that fan out exponentially', async () => {
     const fanout = await makeTempRoot((path) => {
-      // Each level holds links l0..l3 to the next level: 4^8 paths lead to the last one.
+      // Each level contains links l0..l3 to the next level, so 4^8 paths lead to the last one.
       for (let level = 0; level < 8; level++) {
         mkdirSync(join(path, `d${level}`));
         for (let link = 0; link < 4; link++) symlinkSync(`/d${level + 1}`, join(path, `d${level}`, `l${link}`));
