@@ -401,6 +401,19 @@ describe('parseOvalDefinitions options and rules', () => {
     expect(messages.filter((message) => message.includes('unexpected element'))).toHaveLength(1);
   });
 
+  it('keeps items of unknown families', async () => {
+    const text = documentOf(
+      '<tests><apache:httpd_test xmlns:apache="http://oval.mitre.org/XMLSchema/oval-definitions-5#apache" id="oval:t:tst:1" version="1" check="all" comment="httpd">' +
+        '<apache:object object_ref="oval:t:obj:1"/></apache:httpd_test></tests>',
+    );
+    const document = await parseText(text);
+    const test = document.tests.get('oval:t:tst:1')!;
+    expect([test.type, test.family, test.namespace, test.objectRef]).toEqual(['httpd_test', 'unknown', 'http://oval.mitre.org/XMLSchema/oval-definitions-5#apache', 'oval:t:obj:1']);
+    expect(document.warnings.map((warning) => warning.message)).toEqual([
+      expect.stringContaining('httpd_test oval:t:tst:1 is in namespace http://oval.mitre.org/XMLSchema/oval-definitions-5#apache, a family this version of scapula does not know'),
+    ]);
+  });
+
   it('reads ten thousand nested criteria', { timeout: 60_000 }, async () => {
     const depth = 10_000;
     const text = documentOf(

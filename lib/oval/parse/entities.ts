@@ -84,9 +84,14 @@ export function convertState(context: ParseContext, node: XmlNode): OvalState {
  */
 export function familyOf(context: ParseContext, node: XmlNode): OvalFamily {
   const family = familyOfNamespace(node.ns, OVAL_DEFINITIONS_NS);
-  if (family === 'unknown') {
+  if (family !== 'unknown') return family;
+
+  const id = node.attributes['id'] ?? '';
+  if (node.ns.startsWith(`${OVAL_DEFINITIONS_NS}#`)) {
+    context.warn(context.invalid(`${node.name} ${id} is in namespace ${node.ns}, a family this version of scapula does not know; its family is unknown`, node));
+  } else {
     const where = node.ns === '' ? 'no namespace' : `namespace ${node.ns}`;
-    context.warn(context.invalid(`${node.name} ${node.attributes['id'] ?? ''} is in ${where}, not in a family namespace such as ${OVAL_DEFINITIONS_NS}#linux; its family is unknown`, node));
+    context.warn(context.invalid(`${node.name} ${id} is in ${where}, not in a family namespace such as ${OVAL_DEFINITIONS_NS}#linux; its family is unknown`, node));
   }
   return family;
 }
