@@ -20,6 +20,11 @@ import type { OvalResult } from './results-model.js';
 export interface Comparison {
   result: OvalResult;
   message?: string;
+  /**
+   * True when the reason is a value that is not of its datatype or a pattern that cannot be
+   * used, which OpenSCAP 1.3.7 reports as a warning; other reasons it keeps to its debug log.
+   */
+  invalidInput?: boolean;
 }
 
 const ORDERING: readonly Operation[] = ['equals', 'not equal', 'greater than', 'greater than or equal', 'less than', 'less than or equal'];
@@ -99,7 +104,11 @@ function truth(value: boolean): Comparison {
 }
 
 function invalid(datatype: Datatype, actual: string, expected: string): Comparison {
-  return { result: 'error', message: `the value ${JSON.stringify(actual)} or ${JSON.stringify(expected)} is not a valid ${datatype}` };
+  return {
+    result: 'error',
+    message: `the value ${JSON.stringify(actual)} or ${JSON.stringify(expected)} is not a valid ${datatype}`,
+    invalidInput: true,
+  };
 }
 
 /** Applies an equality or ordering operation to the sign of a comparison of actual against expected. */
@@ -136,7 +145,7 @@ function compareStrings(operation: Operation, actual: string, expected: string):
       try {
         return truth(compilePattern(expected).test(actual));
       } catch (error) {
-        return { result: 'error', message: error instanceof Error ? error.message : String(error) };
+        return { result: 'error', message: error instanceof Error ? error.message : String(error), invalidInput: true };
       }
     default:
       return { result: 'error', message: `the operation "${operation}" is not defined for strings` };
@@ -164,9 +173,10 @@ function compareFloatValues(operation: Operation, actual: string, expected: stri
   return ordered(operation, compareFloats(actualValue, expectedValue));
 }
 
+/** Reports a value that is not a number, in the words OpenSCAP 1.3.7 uses for the same fault. */
 function invalidNumber(datatype: 'float' | 'int', value: string): Comparison {
-  const what = datatype === 'int' ? 'a 64-bit decimal integer' : 'a floating-point number';
-  return { result: 'error', message: `the value ${JSON.stringify(value)} is not ${what}` };
+  const what = datatype === 'int' ? 'an integer (64 bits)' : 'a floating type (double)';
+  return { result: 'error', message: `Conversion of the string ${JSON.stringify(value)} to ${what} failed: Invalid argument`, invalidInput: true };
 }
 
 function parseBoolean(value: string): boolean | undefined {

@@ -196,6 +196,13 @@ describe('compareValues', () => {
     expect(compareValues('equals', 'record', 'a', 'a')).toBe('error');
   });
 
+  it('explains a value that is not a number', () => {
+    const comparison = compareValuesWithReason('equals', 'int', 'never', '0');
+    expect(comparison.result).toBe('error');
+    expect(comparison.message).toBe('Conversion of the string "never" to an integer (64 bits) failed: Invalid argument');
+    expect(comparison.invalidInput).toBe(true);
+  });
+
   it('explains an invalid combination', () => {
     const comparison = compareValuesWithReason('greater than', 'boolean', 'true', 'false');
     expect(comparison.result).toBe('error');

@@ -70,6 +70,17 @@ export class Evaluation {
     return this.options.systemCharacteristics !== undefined;
   }
 
+  private readonly logged = new Set<string>();
+
+  /** Logs a message once per evaluation, so a fault repeated on many items is reported once. */
+  logOnce(level: 'debug' | 'warn', text: string): void {
+    const logger = this.options.logger;
+    if (logger === undefined || this.logged.has(text)) return;
+    this.logged.add(text);
+    if (level === 'warn') logger.warn(text);
+    else logger.debug(text);
+  }
+
   /** Throws an INTERRUPTED error once the caller has aborted the evaluation. */
   checkAborted(): void {
     if (this.options.signal?.aborted) throw new ScapulaError('INTERRUPTED', 'the evaluation was cancelled');

@@ -2,6 +2,10 @@
  * Comparing an item with a state. Each state entity is compared with the item's entities of the
  * same name (combined by entity_check), against its value or each value of its variable
  * (combined by var_check). The entity results combine by the state's operator.
+ *
+ * Faults are logged, not written into the results, as OpenSCAP 1.3.7 does: a warning for
+ * values that are not of their datatype, invalid patterns, variables without values and
+ * entities missing from items, and a debug line for the rest.
  */
 import { compareValuesWithReason } from '../operations.js';
 import type { Entity, OvalState } from '../model.js';
@@ -13,36 +17,32 @@ import { resolveVariable } from './variables.js';
 
 export interface StateOutcome {
   result: OvalResult;
-  /** Reasons for an error result, for the test's messages. */
-  messages: string[];
-  /** Comparisons that could not be made, for the test's messages. */
-  warnings: string[];
+}
+
+interface Comparing {
+  evaluation: Evaluation;
+  state: OvalState;
+  item: Item;
 }
 
 export async function evaluateState(evaluation: Evaluation, state: OvalState, item: Item): Promise<StateOutcome> {
-  const outcome: StateOutcome = { result: 'true', messages: [], warnings: [] };
   // A state with no entities places no constraint, so every item satisfies it.
-  if (state.entities.length === 0) return outcome;
+  if (state.entities.length === 0) return { result: 'true' };
 
+  const context: Comparing = { evaluation, state, item };
   const results: OvalResult[] = [];
   for (const entity of state.entities) {
-    const itemEntityName = itemEntityFor(state, entity);
-    results.push(await evaluateStateEntity(evaluation, entity, itemEntityName, item.entities, outcome));
+    results.push(await evaluateStateEntity(context, entity));
   }
-  outcome.result = combineByOperator(state.operator, results);
-  return outcome;
+  return { result: combineByOperator(state.operator, results) };
 }
 
-async function expectedValues(evaluation: Evaluation, entity: Entity, outcome: StateOutcome): Promise<string[] | undefined> {
+async function expectedValues(context: Comparing, entity: Entity): Promise<string[] | undefined> {
   if (entity.varRef === undefined) return [entity.value ?? ''];
-  const resolved = await resolveVariable(evaluation, entity.varRef);
-  if (resolved.error !== undefined) {
-    outcome.messages.push(`the variable '${entity.varRef}' of the state entity '${entity.name}' has no value: ${resolved.error}`);
-    return undefined;
-  }
-  if (resolved.values.length === 0) {
-    const reason = resolved.warning === undefined ? '' : ` (${resolved.warning})`;
-    outcome.messages.push(`the variable '${entity.varRef}' of the state entity '${entity.name}' has no values${reason}`);
+  const resolved = await resolveVariable(context.evaluation, entity.varRef);
+  if (resolved.error !== undefined || resolved.values.length === 0) {
+    const reason = resolved.error ?? resolved.warning ?? 'it has no values';
+    context.evaluation.logOnce('warn', `There was a problem processing the variable '${entity.varRef}' of the state '${context.state.id}': ${reason}`);
     return undefined;
   }
   return resolved.values;
@@ -58,54 +58,65 @@ function itemEntityFor(state: OvalState, entity: Entity): string {
   return entity.name;
 }
 
-async function evaluateStateEntity(
-  evaluation: Evaluation,
-  entity: Entity,
-  itemEntityName: string,
-  itemEntities: ItemEntity[],
-  outcome: StateOutcome,
-): Promise<OvalResult> {
-  const matching = itemEntities.filter((candidate) => candidate.name === itemEntityName);
+async function evaluateStateEntity(context: Comparing, entity: Entity): Promise<OvalResult> {
+  const itemEntityName = itemEntityFor(context.state, entity);
+  const matching = context.item.entities.filter((candidate) => candidate.name === itemEntityName);
   // The item lacks the entity. OpenSCAP 1.3.7 makes that unknown (and warns), rather than
   // failing the state entity's default check_existence, at_least_one_exists.
   if (matching.length === 0) {
-    outcome.warnings.push(`the item has no '${itemEntityName}' entity to compare with the state`);
+    context.evaluation.logOnce(
+      'warn',
+      `Entity name '${itemEntityName}' from state (id: '${context.state.id}') not found in item (id: '${context.item.id}').`,
+    );
     return 'unknown';
   }
 
   let expected: string[] | undefined = [];
   if (entity.datatype !== 'record') {
-    expected = entity.varRef === undefined ? [entity.value ?? ''] : await expectedValues(evaluation, entity, outcome);
+    expected = entity.varRef === undefined ? [entity.value ?? ''] : await expectedValues(context, entity);
   }
   if (expected === undefined) return 'error';
 
   const perItemEntity: OvalResult[] = [];
   for (const candidate of matching) {
-    perItemEntity.push(compareItemEntity(entity, candidate, expected, outcome));
+    perItemEntity.push(compareItemEntity(context, entity, candidate, expected));
   }
   return combineByCheck(entity.entityCheck ?? 'all', perItemEntity);
 }
 
-function compareItemEntity(entity: Entity, candidate: ItemEntity, expected: string[], outcome: StateOutcome): OvalResult {
+function compareItemEntity(context: Comparing, entity: Entity, candidate: ItemEntity, expected: string[]): OvalResult {
   const status = candidate.status ?? 'exists';
   if (status === 'does not exist') return 'false';
   if (status === 'error') return 'error';
   if (status === 'not collected') return 'unknown';
 
-  if (entity.datatype === 'record') return compareRecord(entity, candidate, outcome);
+  if (entity.datatype === 'record') return compareRecord(context, entity, candidate);
 
+  const actual = candidate.value ?? '';
   const results = expected.map((value) => {
-    const comparison = compareValuesWithReason(entity.operation, entity.datatype, candidate.value ?? '', value);
-    if (comparison.message !== undefined && comparison.result === 'error') outcome.messages.push(`${entity.name}: ${comparison.message}`);
+    const comparison = compareValuesWithReason(entity.operation, entity.datatype, actual, value);
+    if (comparison.result === 'error' && comparison.message !== undefined) {
+      const subject =
+        entity.varRef === undefined
+          ? `Can't compare the state '${context.state.id}' entity '${entity.name}' value = '${value}'`
+          : `Can't compare variable '${entity.varRef}' value = '${value}'`;
+      context.evaluation.logOnce(
+        comparison.invalidInput ? 'warn' : 'debug',
+        `${subject} with collected item entity = '${actual}' (item id: ${context.item.id}): ${comparison.message}`,
+      );
+    }
     return comparison.result;
   });
   return combineByCheck(entity.varCheck ?? 'all', results);
 }
 
 /** Compares a record field by field: each field of the state's record against the item's fields of that name. */
-function compareRecord(entity: Entity, candidate: ItemEntity, outcome: StateOutcome): OvalResult {
+function compareRecord(context: Comparing, entity: Entity, candidate: ItemEntity): OvalResult {
   if (candidate.datatype !== 'record') {
-    outcome.messages.push(`${entity.name}: the state expects a record but the item entity has the datatype ${candidate.datatype}`);
+    context.evaluation.logOnce(
+      'warn',
+      `Expected record data type, but found ${candidate.datatype} data type in ${entity.name} entity of item (id: ${context.item.id}) compared with the state '${context.state.id}'.`,
+    );
     return 'error';
   }
   const fieldResults: OvalResult[] = [];
@@ -115,7 +126,7 @@ function compareRecord(entity: Entity, candidate: ItemEntity, outcome: StateOutc
       fieldResults.push('false');
       continue;
     }
-    const results = itemFields.map((itemField) => compareItemEntity(field, itemField, [field.value ?? ''], outcome));
+    const results = itemFields.map((itemField) => compareItemEntity(context, field, itemField, [field.value ?? '']));
     fieldResults.push(combineByCheck(field.entityCheck ?? 'all', results));
   }
   if (fieldResults.length === 0) return 'true';

@@ -62,7 +62,6 @@ async function computeTest(evaluation: Evaluation, test: Test): Promise<TestResu
   reportCollected(evaluation, collected);
   const outcome = emptyResult(test, 'unknown');
   outcome.testedVariables = await testedVariables(evaluation, collected, states);
-  outcome.messages.push(...collected.messages.filter((message) => message.level === 'error'));
   outcome.testedItems = collected.items.map((item): TestedItem => ({ itemId: item.id, result: 'not evaluated' }));
 
   const flagResult = resultFromFlag(collected);
@@ -93,15 +92,12 @@ async function computeTest(evaluation: Evaluation, test: Test): Promise<TestResu
       for (const state of states) {
         const stateOutcome = await evaluateState(evaluation, state, item);
         stateResults.push(stateOutcome.result);
-        for (const text of stateOutcome.messages) outcome.messages.push({ level: 'error', text: `${state.id}: ${text}` });
-        for (const text of stateOutcome.warnings) outcome.messages.push({ level: 'warning', text: `${state.id}: ${text}` });
       }
       itemResult = combineByOperator(test.stateOperator, stateResults);
     }
     outcome.testedItems[k]!.result = itemResult;
     itemResults.push(itemResult);
   }
-  outcome.messages = dedupeMessages(outcome.messages);
 
   // Items exist as claimed but none could be compared, so the existence result is kept.
   if (itemResults.length === 0) {
@@ -180,15 +176,4 @@ async function testedVariables(evaluation: Evaluation, collected: CollectedObjec
     variables.push({ variableId: variable.variableId, value: variable.value });
   }
   return variables;
-}
-
-function dedupeMessages(messages: Message[]): Message[] {
-  const seen = new Set<string>();
-  const unique: Message[] = [];
-  for (const message of messages) {
-    if (seen.has(message.text)) continue;
-    seen.add(message.text);
-    unique.push(message);
-  }
-  return unique;
 }

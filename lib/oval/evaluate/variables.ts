@@ -40,6 +40,7 @@ export async function resolveVariable(evaluation: Evaluation, id: string): Promi
     resolved = await computeVariable(evaluation, variable);
   } catch (error) {
     if (!(error instanceof VariableError)) throw error;
+    evaluation.logOnce('warn', error.message);
     resolved = { values: [], error: error.message };
   } finally {
     evaluation.resolvingVariables.delete(id);
@@ -213,7 +214,8 @@ async function objectComponentValues(
     if (item.status !== 'exists') continue;
     const entities = item.entities.filter((entity) => entity.name === itemField);
     if (entities.length === 0) {
-      throw new VariableError(`the entity '${itemField}' was not found in ${item.type} (id: ${item.id}) of the object '${objectId}'`);
+      // Worded as OpenSCAP 1.3.7 words it, so logs of both read alike.
+      throw new VariableError(`Entity '${itemField}' has not been found in ${item.type} (id: ${item.id}) specified by object '${objectId}'.`);
     }
     for (const entity of entities) {
       if (recordField === undefined) {
@@ -225,7 +227,7 @@ async function objectComponentValues(
       }
       if (entity.datatype !== 'record') {
         throw new VariableError(
-          `expected the record datatype but found ${entity.datatype} in the entity '${itemField}' of ${item.type} (id: ${item.id}) of the object '${objectId}'`,
+          `Expected record data type, but found ${entity.datatype} data type in ${itemField} entity in ${item.type} (id: ${item.id}) specified by object '${objectId}'.`,
         );
       }
       for (const field of entity.fields ?? []) {

@@ -92,7 +92,7 @@ describe('local variable functions', () => {
     const result = await values([local('var:x', { kind: 'object_component', objectRef: 'obj:1', itemField: 'version' })], 'var:x', {}, objects);
     expect(result.values).toEqual(['1', '2']);
     const missing = await values([local('var:x', { kind: 'object_component', objectRef: 'obj:1', itemField: 'bogus' })], 'var:x', {}, objects);
-    expect(missing.error).toMatch(/the entity 'bogus' was not found in fake_item/);
+    expect(missing.error).toMatch(/^Entity 'bogus' has not been found in fake_item \(id: \d+\) specified by object 'obj:1'\.$/);
   });
 
   it('a local variable referring to itself is an error', async () => {
