@@ -1,4 +1,4 @@
-/** What every command receives: the streams to write to and the signal that Ctrl-C aborts. */
+/** The context of every command: the streams to write to and the signal that Ctrl-C aborts. */
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -14,7 +14,7 @@ export interface CliContext {
 
 /**
  * Writes a document to `path` with `write`, then waits until the file is flushed, so that a
- * caller reading the file after the command returns sees all of it.
+ * caller reading the file after the command returns reads all of it.
  */
 export async function writeToFile(path: string, write: (out: Writable) => Promise<void>): Promise<void> {
   const out = createWriteStream(path);

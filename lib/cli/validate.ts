@@ -147,7 +147,7 @@ function documentTypeOf(document: LibxmlDocument, file: string): OvalDocumentTyp
   return type;
 }
 
-/** The text of generator/oval:schema_version without a platform attribute, e.g. "5.11.1". */
+/** Reads the text of generator/oval:schema_version without a platform attribute, e.g. "5.11.1". */
 function declaredSchemaVersion(document: LibxmlDocument): string | undefined {
   const node = document.get("/*/*[local-name()='generator']/*[local-name()='schema_version' and not(@platform)]");
   return node?.text().trim();
