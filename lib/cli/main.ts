@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 
 import type { CliContext } from './context.js';
 import { MAIN_HELP, OVAL_HELP } from './help.js';
+import type { VerbosityLevel } from './logger.js';
+import { VERBOSITY_LEVELS } from './logger.js';
 import { isScapulaError } from '../errors.js';
 
 export interface CliStreams {
@@ -55,7 +57,9 @@ export async function main(argv: string[], streams: CliStreams): Promise<number>
 }
 
 async function dispatch(argv: string[], context: CliContext): Promise<number> {
-  const [first, ...rest] = argv;
+  const { logOptions, remaining } = takeLeadingLogOptions(argv);
+  const [first, ...afterFirst] = remaining;
+  const rest = [...afterFirst, ...logOptions];
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
     context.stdout.write(MAIN_HELP);
     return 0;
@@ -66,7 +70,9 @@ async function dispatch(argv: string[], context: CliContext): Promise<number> {
   }
   if (first === 'info') return (await INFO_COMMAND())(rest, context);
   if (first === 'oval') {
-    const [sub, ...subArgs] = rest;
+    const inner = takeLeadingLogOptions(afterFirst);
+    const [sub, ...afterSub] = inner.remaining;
+    const subArgs = [...afterSub, ...logOptions, ...inner.logOptions];
     if (sub === undefined) return usage(context, 'missing oval subcommand', OVAL_HELP);
     if (sub === '--help' || sub === '-h') {
       context.stdout.write(OVAL_HELP);
@@ -80,6 +86,34 @@ async function dispatch(argv: string[], context: CliContext): Promise<number> {
     return usage(context, `'${first}' content is not supported yet; scapula evaluates OVAL documents only`, MAIN_HELP);
   }
   return usage(context, `unknown command '${first}'`, MAIN_HELP);
+}
+
+/**
+ * Splits off --verbose and --verbose-log-file given before the command, as oscap allows
+ * (`oscap --verbose INFO oval eval ...`, `oscap oval --verbose=DEVEL eval ...`), so that the
+ * command receives them with its own options.
+ */
+function takeLeadingLogOptions(argv: string[]): { logOptions: string[]; remaining: string[] } {
+  const logOptions: string[] = [];
+  let index = 0;
+  while (index < argv.length) {
+    const argument = argv[index];
+    if (argument.startsWith('--verbose=') || argument.startsWith('--verbose-log-file=')) {
+      logOptions.push(argument);
+      index += 1;
+    } else if (argument === '--verbose-log-file' && index + 1 < argv.length) {
+      logOptions.push(argument, argv[index + 1]);
+      index += 2;
+    } else if (argument === '--verbose') {
+      const level = argv[index + 1];
+      const takesLevel = level !== undefined && VERBOSITY_LEVELS.includes(level.toUpperCase() as VerbosityLevel);
+      logOptions.push(...(takesLevel ? [argument, level] : [argument]));
+      index += takesLevel ? 2 : 1;
+    } else {
+      break;
+    }
+  }
+  return { logOptions, remaining: argv.slice(index) };
 }
 
 function usage(context: CliContext, message: string, help: string): number {

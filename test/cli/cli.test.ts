@@ -147,6 +147,14 @@ describe('scapula command line', () => {
     expect(run.stderr).toMatch(new RegExp(`^scapula: ${escapeRegExp(log)}: cannot write the log: ENOENT`));
   });
 
+  it('accepts log options before the command', async () => {
+    const log = path.join(work, 'leading.log');
+    const run = await runCli(['--verbose', 'INFO', 'oval', '--verbose-log-file=' + log, 'eval', '--root', root, ovalFile]);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('Definition oval:x:def:1: true\n');
+    expect(readFileSync(log, 'utf8')).toContain(`I: Evaluating ${ovalFile} against directory ${root}\n`);
+  });
+
   it('requires --verbose for a log file', async () => {
     const run = await runCli(['oval', 'eval', '--verbose-log-file', path.join(work, 'v.log'), ovalFile]);
     expect(run.status).toBe(1);
