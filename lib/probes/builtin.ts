@@ -17,6 +17,7 @@ import { registerPackageProbes } from './linux/packages.js';
 import { ProbeRegistry, type Probe } from './probe.js';
 import { fileProbe } from './unix/file.js';
 import { fileextendedattributeProbe } from './unix/fileextendedattribute.js';
+import { interfaceProbe } from './unix/interface.js';
 import { passwordProbe } from './unix/password.js';
 import { process58Probe } from './unix/process58.js';
 import { runlevelProbe } from './unix/runlevel.js';
@@ -44,6 +45,7 @@ export const independentProbes: readonly Probe[] = [
 export const unixProbes: readonly Probe[] = [
   fileProbe,
   fileextendedattributeProbe,
+  interfaceProbe,
   passwordProbe,
   process58Probe,
   runlevelProbe,
