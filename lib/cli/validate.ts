@@ -9,6 +9,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 
 import { ScapulaError } from '../errors.js';
+import { openDecompressed } from '../io/decompress.js';
+import { fileSource } from '../io/source.js';
 
 const require = createRequire(import.meta.url);
 
@@ -32,7 +34,7 @@ const SCHEMA_FILES: Record<OvalDocumentType, string> = {
 
 export const DEFAULT_SCHEMA_DIR = '/usr/share/openscap/schemas';
 
-/** Larger documents are rejected: libxml2 builds the whole tree in memory to validate it. */
+/** Larger documents (after decompression) are rejected: libxml2 builds the whole tree in memory to validate it. */
 const MAX_DOCUMENT_BYTES = 512 * 1024 * 1024;
 
 /** The schema version used when the document states none or one with no schema folder. */
@@ -89,7 +91,8 @@ export async function validateOvalFile(
   const document = parseDocument(libxml, bytes, file);
   const documentType = documentTypeOf(document, file);
   if (options.expectedType !== undefined && options.expectedType !== documentType) {
-    throw new ScapulaError('OVAL_INVALID', `expected an OVAL ${options.expectedType} document, found ${rootName(document)}`, { file });
+    const expectedRoot = Object.keys(ROOT_ELEMENTS).find((name) => ROOT_ELEMENTS[name] === options.expectedType);
+    throw new ScapulaError('OVAL_INVALID', `expected an ${expectedRoot} document, found ${rootName(document)}`, { file });
   }
 
   const schemaVersion = chooseSchemaVersion(declaredSchemaVersion(document), schemaDir);
@@ -108,18 +111,20 @@ export async function validateOvalFile(
   return { file, documentType, schemaVersion, schemaFile, valid, violations };
 }
 
+/** Reads the whole document, decompressing gzip, bzip2, xz or zstd as the parser does. */
 async function readDocument(file: string): Promise<Buffer> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-    throw new ScapulaError('IO', `cannot read: ${reason}`, { file }, { cause: error });
+  const { stream } = await openDecompressed(fileSource(file));
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of stream) {
+    total += (chunk as Buffer).length;
+    if (total > MAX_DOCUMENT_BYTES) {
+      stream.destroy();
+      throw new ScapulaError('LIMIT', `document larger than ${MAX_DOCUMENT_BYTES} bytes cannot be validated`, { file });
+    }
+    chunks.push(chunk as Buffer);
   }
-  if (bytes.length > MAX_DOCUMENT_BYTES) {
-    throw new ScapulaError('LIMIT', `document larger than ${MAX_DOCUMENT_BYTES} bytes cannot be validated`, { file });
-  }
-  return bytes;
+  return Buffer.concat(chunks);
 }
 
 function parseDocument(libxml: Libxml, bytes: Buffer, file: string): LibxmlDocument {

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { main } from '../../lib/cli/main.js';
@@ -316,6 +317,20 @@ describe('scapula oval validate', () => {
     const run = await runCli(['oval', 'validate', text]);
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(new RegExp(`^scapula: ${escapeRegExp(text)}:1:\\d+: not well-formed XML`));
+  });
+
+  it('validates a gzip-compressed file', async () => {
+    const compressed = path.join(work, 'small.xml.gz');
+    writeFileSync(compressed, gzipSync(SMALL_OVAL));
+    const run = await runCli(['oval', 'validate', compressed]);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+  });
+
+  it('checks the expected document type', async () => {
+    const run = await runCli(['oval', 'validate', '--syschar', ovalFile]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe(`scapula: ${ovalFile}: expected an oval_system_characteristics document, found oval_definitions\n`);
   });
 
   it('rejects --schematron with a reason', async () => {
