@@ -214,7 +214,6 @@ function base(object: OvalObject): CollectedObject {
     objectId: object.id,
     version: object.version,
     variableInstance: 1,
-    comment: object.comment,
     flag: 'complete',
     messages: [],
     variableValues: [],
