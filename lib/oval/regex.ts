@@ -29,7 +29,10 @@ export interface PatternOptions {
   multiline?: boolean;
   /** `.` matches "\n" too (Perl's /s). */
   singleline?: boolean;
-  /** Time limit in milliseconds for one run of a backtracking pattern (default 2000). */
+  /**
+   * Time limit in milliseconds for one run of a backtracking pattern: one test or exec, or one
+   * execAll over the whole subject (default 2000).
+   */
   timeoutMs?: number;
 }
 
@@ -148,6 +151,27 @@ class Re2Pattern implements CompiledPattern {
 let sandbox: vm.Context | undefined;
 const runScript = new vm.Script('__regex.lastIndex = __start; __result = __regex.exec(__subject);');
 
+// Finds every match in one run, so the time limit covers the whole search and the context is
+// entered once. An empty match moves on by one code point, as collectAll does.
+const runAllScript = new vm.Script(`
+  __regex.lastIndex = 0;
+  __result = [];
+  for (;;) {
+    const match = __regex.exec(__subject);
+    if (match === null) break;
+    __result.push(match);
+    if (__result.length > __maxMatches) break;
+    if (match[0].length === 0) {
+      const end = match.index;
+      __regex.lastIndex = end + ((__subject.codePointAt(end) ?? 0) > 0xffff ? 2 : 1);
+      if (__regex.lastIndex > __subject.length) break;
+    }
+  }
+`);
+
+/** The most matches execAll returns; a subject with more is an error, not an unbounded list. */
+export const MAX_MATCHES = 1_000_000;
+
 class BacktrackingPattern implements CompiledPattern {
   readonly engine = 'backtracking' as const;
   readonly groupCount: number;
@@ -171,12 +195,26 @@ class BacktrackingPattern implements CompiledPattern {
   }
 
   exec(subject: string, start = 0): PatternMatch | null {
+    const match = this.run(runScript, subject, start) as RegExpExecArray | null;
+    return match === null ? null : this.toMatch(match);
+  }
+
+  execAll(subject: string): PatternMatch[] {
+    const matches = this.run(runAllScript, subject, 0) as RegExpExecArray[];
+    if (matches.length > MAX_MATCHES) throw tooManyMatches(this.pattern);
+    return matches.map((match) => this.toMatch(match));
+  }
+
+  /** Runs a search script in the sandbox under the time limit and returns its result. */
+  private run(script: vm.Script, subject: string, start: number): unknown {
     sandbox ??= vm.createContext({});
     sandbox.__regex = this.regex;
     sandbox.__subject = subject;
     sandbox.__start = start;
+    sandbox.__maxMatches = MAX_MATCHES;
     try {
-      runScript.runInContext(sandbox, { timeout: this.timeoutMs });
+      script.runInContext(sandbox, { timeout: this.timeoutMs });
+      return sandbox.__result;
     } catch (error) {
       throw new ScapulaError(
         'REGEX',
@@ -186,18 +224,19 @@ class BacktrackingPattern implements CompiledPattern {
       );
     } finally {
       sandbox.__subject = undefined;
+      sandbox.__result = undefined;
     }
-    const match = sandbox.__result as RegExpExecArray | null;
-    sandbox.__result = undefined;
-    if (match === null) return null;
+  }
+
+  private toMatch(match: RegExpExecArray): PatternMatch {
     const captures: (string | undefined)[] = [];
     for (let k = 1; k <= this.groupCount; k++) captures.push(match.groups?.[`g${k}`]);
     return { index: match.index, end: match.index + match[0].length, text: match[0], captures };
   }
+}
 
-  execAll(subject: string): PatternMatch[] {
-    return collectAll(this, subject);
-  }
+function tooManyMatches(pattern: string): ScapulaError {
+  return new ScapulaError('REGEX', `the regular expression ${JSON.stringify(pattern)} matches more than ${MAX_MATCHES} times in one subject`);
 }
 
 function collectAll(pattern: CompiledPattern, subject: string): PatternMatch[] {
@@ -207,6 +246,7 @@ function collectAll(pattern: CompiledPattern, subject: string): PatternMatch[] {
     const match = pattern.exec(subject, start);
     if (match === null) break;
     matches.push(match);
+    if (matches.length > MAX_MATCHES) throw tooManyMatches(pattern.pattern);
     // An empty match moves on by one code point so the loop always advances.
     if (match.end > match.index) start = match.end;
     else start = match.end + ((subject.codePointAt(match.end) ?? 0) > 0xffff ? 2 : 1);

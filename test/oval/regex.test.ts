@@ -150,6 +150,14 @@ describe('compilePattern exec', () => {
 
   it('execAll advances past empty matches', () => {
     expect(compilePattern('x*').execAll('ab').length).toBe(3);
+    expect(compilePattern('(?=x)').execAll('xx').map((match) => match.index)).toEqual([0, 1]);
+  });
+
+  it('execAll with backtracking finds every match', () => {
+    const pattern = compilePattern('(\\w)(?=\\d)');
+    expect(pattern.engine).toBe('backtracking');
+    expect(pattern.execAll('a1b2c3').map((match) => match.captures[0])).toEqual(['a', 'b', 'c']);
+    expect(pattern.execAll('a1b2c3').map((match) => match.index)).toEqual([0, 2, 4]);
   });
 });
 
