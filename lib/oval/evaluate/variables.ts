@@ -34,6 +34,9 @@ export async function resolveVariable(evaluation: Evaluation, id: string): Promi
   }
 
   await prepareDependencies(evaluation, { kind: 'variable', id });
+  // Within a cycle, preparing the dependencies may already have resolved this variable.
+  const prepared = evaluation.variables.get(id);
+  if (prepared !== undefined) return prepared;
   evaluation.resolvingVariables.add(id);
   let resolved: VariableValues;
   try {
