@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateOval, entityMatches } from '../../../lib/oval/evaluate/index.js';
-import type { ProbeRequest } from '../../../lib/probes/probe.js';
+import { ProbeRegistry, type Probe, type ProbeRequest, type ProbeResult } from '../../../lib/probes/probe.js';
+import type { ProbeItem } from '../../../lib/oval/syschar.js';
 import type { CriteriaNode } from '../../../lib/oval/model.js';
 import type { SystemCharacteristics } from '../../../lib/oval/syschar.js';
 import { variableProbe } from '../../../lib/probes/independent/variable.js';
@@ -184,6 +185,83 @@ describe('evaluateOval tests', () => {
     const results = await run(doc, [], { logger });
     expect(results.tests.get('tst:1')?.result).toBe('unknown');
     expect(warnings).toEqual(["Entity name 'arch' from state (id: 'ste:1') not found in item (id: '1')."]);
+  });
+});
+
+describe('evaluateOval records and flags', () => {
+  function registryWith(result: ProbeResult) {
+    const probe: Probe = {
+      objectType: 'fake_object',
+      family: 'independent',
+      description: { summary: 'test probe', onImage: '', onHost: '' },
+      collect: async () => result,
+    };
+    return new ProbeRegistry().register(probe);
+  }
+
+  it('record entities compare field by field', async () => {
+    const recordItem: ProbeItem = {
+      type: 'fake_item',
+      family: 'independent',
+      status: 'exists',
+      entities: [
+        {
+          name: 'result',
+          datatype: 'record',
+          fields: [
+            { name: 'user', value: 'root', datatype: 'string' },
+            { name: 'uid', value: '0', datatype: 'int' },
+          ],
+        },
+      ],
+    };
+    const field = (name: string, value: string, extra: object = {}) => entity(name, value, extra);
+    const doc = document({
+      tests: [test('tst:match', 'obj:1', { stateRefs: ['ste:match'] }), test('tst:miss', 'obj:1', { stateRefs: ['ste:miss'] })],
+      objects: [object('obj:1', [entity('name', 'x')])],
+      states: [
+        state('ste:match', [entity('result', undefined, { datatype: 'record', fields: [field('user', 'root'), field('uid', '10', { datatype: 'int', operation: 'less than' })] })]),
+        state('ste:miss', [entity('result', undefined, { datatype: 'record', fields: [field('user', 'root'), field('uid', '0', { datatype: 'int', operation: 'greater than' })] })]),
+      ],
+      definitions: [definition('def:1', criteria('OR', [criterion('tst:match'), criterion('tst:miss')]))],
+    });
+    const results = await evaluateOval(doc, { registry: registryWith({ items: [recordItem] }), target: fakeTarget });
+    expect(results.tests.get('tst:match')?.result).toBe('true');
+    expect(results.tests.get('tst:miss')?.result).toBe('false');
+  });
+
+  it('an incomplete object decides only what more items cannot change', async () => {
+    const items = [item({ name: 'a', version: '1' }), item({ name: 'b', version: '2' })];
+    const doc = document({
+      tests: [
+        test('tst:exists', 'obj:1'),
+        test('tst:none', 'obj:1', { checkExistence: 'none_exist' }),
+        test('tst:all-false', 'obj:1', { stateRefs: ['ste:one'] }),
+        test('tst:all-true', 'obj:1', { stateRefs: ['ste:any'] }),
+        test('tst:one-true', 'obj:1', { stateRefs: ['ste:one'], check: 'at least one' }),
+      ],
+      objects: [object('obj:1', [entity('name', 'x')])],
+      states: [state('ste:one', [entity('version', '1')]), state('ste:any', [entity('version', '.', { operation: 'pattern match' })])],
+      definitions: [definition('def:1', criteria('OR', [criterion('tst:exists'), criterion('tst:none'), criterion('tst:all-false'), criterion('tst:all-true'), criterion('tst:one-true')]))],
+    });
+    const results = await evaluateOval(doc, { registry: registryWith({ flag: 'incomplete', items }), target: fakeTarget });
+    expect(results.systemCharacteristics.collectedObjects.get('obj:1')?.flag).toBe('incomplete');
+    expect(results.tests.get('tst:exists')?.result).toBe('true');
+    expect(results.tests.get('tst:none')?.result).toBe('false');
+    expect(results.tests.get('tst:all-false')?.result).toBe('false');
+    expect(results.tests.get('tst:all-true')?.result).toBe('unknown');
+    expect(results.tests.get('tst:one-true')?.result).toBe('true');
+  });
+
+  it('a not applicable object makes the test not applicable', async () => {
+    const doc = document({
+      tests: [test('tst:1', 'obj:1')],
+      objects: [object('obj:1', [entity('name', 'x')])],
+      definitions: [definition('def:1', criteria('AND', [criterion('tst:1')]))],
+    });
+    const results = await evaluateOval(doc, { registry: registryWith({ flag: 'not applicable', items: [] }), target: fakeTarget });
+    expect(results.tests.get('tst:1')?.result).toBe('not applicable');
+    expect(results.definitions.get('def:1')?.result).toBe('not applicable');
   });
 });
 
