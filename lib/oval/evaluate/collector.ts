@@ -175,6 +175,7 @@ async function collectWithProbe(evaluation: Evaluation, object: OvalObject): Pro
         logger: evaluation.options.logger,
         cache: evaluation.probeCache,
         signal: evaluation.options.signal,
+        schemaVersion: evaluation.definitions.generator.schemaVersion,
         variableValues: (variableId) => {
           const values = evaluation.variables.get(variableId);
           // An empty list, unlike undefined, tells the probe the variable exists but has no values.
