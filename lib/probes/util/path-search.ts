@@ -9,7 +9,7 @@ import type { ProbeContext, ProbeRequest, ResolvedEntity } from '../probe.js';
 import { entityMatches, exactValues, findEntity } from './entity.js';
 import { throwIfAborted } from './items.js';
 import { remoteDevices } from './mounts.js';
-import { literalDirectoryPrefix } from './pattern.js';
+import { literalDirectoryPrefix, literalPatternPath } from './pattern.js';
 
 export type RecurseMode = 'directories' | 'symlinks' | 'symlinks and directories' | 'files and directories';
 export type RecurseDirection = 'none' | 'up' | 'down';
@@ -173,9 +173,22 @@ async function searchByFilepath(fs: FileSystemView, filepath: ResolvedEntity, be
     return found;
   }
 
+  const walk = { ...walkOptionsOf(behaviors, budget.remote), maxDepth: -1 };
+  const literal = literalPathCandidates(filepath);
+  if (literal !== null) {
+    const found: FoundFile[] = [];
+    for (const candidate of literal) {
+      budget.visit();
+      const parent = parentOf(candidate);
+      if (parent === null || (await statOrNull(fs, parent))?.type !== 'directory') continue;
+      const stat = await lstatOrNull(fs, candidate);
+      if (stat !== null && !(await isWalkDirectory(fs, candidate, stat, walk))) found.push(foundFile(parent, baseNameOf(candidate)));
+    }
+    return found;
+  }
+
   const found: FoundFile[] = [];
   const start = patternStart(filepath);
-  const walk = { ...walkOptionsOf(behaviors, budget.remote), maxDepth: -1 };
   await walkDown(fs, start, walk, budget, async (directory, entries) => {
     for (const entry of entries) {
       if (entry.isDirectory) continue;
@@ -191,8 +204,41 @@ function foundFile(directory: string, name: string): FoundFile {
 
 /** Returns where a search for a pattern entity starts: its literal prefix, else "/". */
 function patternStart(entity: ResolvedEntity): string {
-  if (entity.operation === 'pattern match' && entity.values.length === 1) return literalDirectoryPrefix(entity.values[0]);
+  if (isSinglePositivePattern(entity)) return literalDirectoryPrefix(entity.values[0]);
   return '/';
+}
+
+/**
+ * Returns the only paths a pattern entity such as "^/etc$" can match, so that the search looks
+ * them up instead of walking their parent directory, or null for any other entity.
+ */
+function literalPathCandidates(entity: ResolvedEntity): string[] | null {
+  if (!isSinglePositivePattern(entity)) return null;
+  const path = literalPatternPath(entity.values[0]);
+  return path === null ? null : [path, `${path}\n`];
+}
+
+/** Tells whether the entity is one pattern that a path must match (not "none satisfy"). */
+function isSinglePositivePattern(entity: ResolvedEntity): boolean {
+  const check = entity.varCheck ?? 'all';
+  return (
+    !entity.nil &&
+    entity.operation === 'pattern match' &&
+    entity.datatype === 'string' &&
+    entity.values.length === 1 &&
+    check !== 'none satisfy' &&
+    check !== 'none exist'
+  );
+}
+
+/**
+ * Tells whether a walk would take the entry at `path` for a directory: a directory, or a link
+ * to one when the walk follows links.
+ */
+async function isWalkDirectory(fs: FileSystemView, path: string, stat: FileStat, options: WalkOptions): Promise<boolean> {
+  if (stat.type === 'directory') return true;
+  if (stat.type !== 'symlink' || !options.followLinks) return false;
+  return (await statOrNull(fs, path))?.type === 'directory';
 }
 
 /** Finds the directories whose path matches the path entity, before recursion. */
@@ -208,11 +254,27 @@ async function findBaseDirectories(fs: FileSystemView, path: ResolvedEntity, beh
   }
 
   const directories: string[] = [];
+  const walk = { ...walkOptionsOf(behaviors, budget.remote), maxDepth: -1 };
+  const literal = literalPathCandidates(path);
+  if (literal !== null) {
+    for (const candidate of literal) {
+      budget.visit();
+      const parent = parentOf(candidate);
+      if (parent === null) {
+        if ((await statOrNull(fs, candidate))?.type === 'directory') directories.push(candidate);
+        continue;
+      }
+      if ((await statOrNull(fs, parent))?.type !== 'directory') continue;
+      const stat = await lstatOrNull(fs, candidate);
+      if (stat !== null && (await isWalkDirectory(fs, candidate, stat, walk))) directories.push(candidate);
+    }
+    return directories;
+  }
+
   const start = patternStart(path);
   if ((await statOrNull(fs, start))?.type !== 'directory') return directories;
 
   if (entityMatches(path, start)) directories.push(start);
-  const walk = { ...walkOptionsOf(behaviors, budget.remote), maxDepth: -1 };
   await walkDown(fs, start, walk, budget, async (directory, entries) => {
     for (const entry of entries) {
       if (!entry.isDirectory) continue;

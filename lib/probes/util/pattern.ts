@@ -72,6 +72,39 @@ export function literalDirectoryPrefix(pattern: string): string {
   return lastSlash <= 0 ? '/' : literal.slice(0, lastSlash);
 }
 
+/**
+ * Returns the path that an anchored pattern of literal characters spells, for patterns of the
+ * form "^/literal/path$": "^/etc$" gives "/etc" and "^/etc/os\-release$" gives "/etc/os-release".
+ * Returns null for every other pattern, and for a literal that a directory walk never produces
+ * (a trailing "/", an empty, "." or ".." component).
+ * Such a pattern matches exactly two strings: the path, and the path followed by one "\n",
+ * because "$" without /m also matches before a final line break.
+ */
+export function literalPatternPath(pattern: string): string | null {
+  if (!pattern.startsWith('^/') || !pattern.endsWith('$')) return null;
+
+  let literal = '';
+  const end = pattern.length - 1;
+  for (let i = 1; i < end; i++) {
+    const char = pattern[i];
+    if (char === '\\') {
+      const next = pattern[i + 1];
+      // i + 1 === end means the final "$" is escaped, so the pattern has no end anchor.
+      if (next === undefined || i + 1 === end || /[A-Za-z0-9]/.test(next)) return null;
+      literal += next;
+      i++;
+      continue;
+    }
+    if ('.[]()*+?{}|^$'.includes(char)) return null;
+    literal += char;
+  }
+
+  if (literal === '/') return literal;
+  const components = literal.slice(1).split('/');
+  if (components.some((component) => component === '' || component === '.' || component === '..')) return null;
+  return literal;
+}
+
 /** Tells whether `pattern` has a `|` outside every group and character class. */
 function hasTopLevelAlternation(pattern: string): boolean {
   let depth = 0;
