@@ -216,6 +216,11 @@ async function objectComponentValues(
   for (const item of collected.items) {
     if (item.status !== 'exists') continue;
     const entities = item.entities.filter((entity) => entity.name === itemField);
+    if (entities.length === 0 && item.type === 'variable_item' && itemField === 'value') {
+      // The item of a variable without values has var_ref alone, so its value field has no
+      // values, and the objects that use them do not exist, as in OpenSCAP 1.3.7.
+      continue;
+    }
     if (entities.length === 0) {
       // Worded as OpenSCAP 1.3.7 words it, so logs of both read alike.
       throw new VariableError(`Entity '${itemField}' has not been found in ${item.type} (id: ${item.id}) specified by object '${objectId}'.`);

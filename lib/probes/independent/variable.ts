@@ -18,11 +18,9 @@ async function collect(request: ProbeRequest, context: ProbeContext): Promise<Pr
 
   const items = [];
   for (const variableId of varRef.values) {
-    // NOTE: OpenSCAP 1.3.7 writes an item with var_ref alone for a variable without values.
-    // Here there is no item, so an object_component over this object has no values (and the
-    // objects that use it "do not exist", as in OpenSCAP) instead of failing on a missing field.
+    // A variable without values (an external variable that was not supplied) gets an item with
+    // var_ref alone, as OpenSCAP 1.3.7 writes it, so a state on its value is unknown, not false.
     const values = context.variableValues(variableId) ?? [];
-    if (values.length === 0) continue;
     items.push(
       makeItem('variable_item', 'independent', [
         itemEntity('var_ref', variableId),

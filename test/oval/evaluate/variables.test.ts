@@ -95,6 +95,17 @@ describe('local variable functions', () => {
     expect(missing.error).toMatch(/^Entity 'bogus' has not been found in fake_item \(id: \d+\) specified by object 'obj:1'\.$/);
   });
 
+  it('object_component over a variable without values', async () => {
+    const unsupplied = { ...item({ var_ref: 'var:external' }), type: 'variable_item' };
+    const registry = fakeRegistry({ unsupplied: [unsupplied], bash: [item({ name: 'bash', version: '5.2' })] });
+    const objects = [object('obj:1', [entity('name', 'unsupplied')])];
+    const result = await values([local('var:x', { kind: 'object_component', objectRef: 'obj:1', itemField: 'value' })], 'var:x', { registry }, objects);
+    expect(result.values).toEqual([]);
+    expect(result.error).toBeUndefined();
+    const otherField = await values([local('var:x', { kind: 'object_component', objectRef: 'obj:1', itemField: 'bogus' })], 'var:x', { registry }, objects);
+    expect(otherField.error).toMatch(/^Entity 'bogus' has not been found in variable_item/);
+  });
+
   it('a local variable referring to itself is an error', async () => {
     const result = await values([
       local('var:x', { kind: 'concat', components: [literal('a'), ref('var:y')] }),

@@ -100,10 +100,11 @@ describe('variable probe', () => {
     expect(value(result.items[0], 'var_ref')).toBe('oval:x:var:1');
   });
 
-  it('gives no item for no values', async () => {
+  it('writes var_ref alone for no values', async () => {
     const probeContext = { ...context(root.target), variableValues: () => [] };
     const result = await variableProbe.collect(request('variable_object', 'independent', [{ name: 'var_ref', value: 'oval:x:var:2' }]), probeContext);
-    expect(result.items).toHaveLength(0);
+    expect(result.items).toHaveLength(1);
+    expect(result.items[0].entities).toEqual([{ name: 'var_ref', value: 'oval:x:var:2', datatype: 'string' }]);
   });
 
   it('is not collected without values', async () => {
