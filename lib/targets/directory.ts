@@ -27,6 +27,8 @@ const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 const DEFAULT_CHUNK_SIZE = 1024 * 1024;
 /** Cached lstat results at most; about 200 bytes each, so some 40 MB when full (an estimate). */
 const METADATA_CACHE_LIMIT = 200_000;
+/** Cached directory entries at most, over all listings; about 100 bytes each (an estimate). */
+const LISTING_CACHE_ENTRY_LIMIT = 400_000;
 
 /**
  * O_NOFOLLOW guards against a component replaced by a link after it was resolved, and
@@ -45,23 +47,46 @@ interface ResolvedPath {
   stats: Stats;
 }
 
+/** A directory resolved with every link followed, and the links followed on the way. */
+interface ResolvedDirectory {
+  components: string[];
+  stats: Stats;
+  hops: number;
+}
+
+/** The caches of a view whose root does not change, each keyed by host path. */
+interface RootCaches {
+  /** lstat results (null: missing). */
+  metadata: Map<string, Stats | null>;
+  linkTargets: Map<string, string>;
+  /** Sorted listings, shared by every caller: they are copied on the way out. */
+  listings: Map<string, DirEntry[]>;
+  listedEntries: number;
+  /** Directories by the normalized inner path that reached them (null: missing). */
+  directories: Map<string, ResolvedDirectory | null>;
+}
+
 /**
  * A read-only file system view of a host directory taken as "/". Also serves the live host,
  * with "/" as its root.
  */
 export class RootedFileSystemView implements FileSystemView {
   private readonly rootPath: string;
-  /** lstat results by host path (null: missing), kept only for a root that does not change. */
-  private readonly metadataCache: Map<string, Stats | null> | null;
+  /** Kept only for a root that does not change. */
+  private readonly caches: RootCaches | null;
 
   /**
    * `rootPath` must be a canonical host path of a directory (see `openDirectoryTarget`).
-   * With `cacheMetadata`, lstat results are reused, which is valid only while nothing
-   * changes the root: set it for an image root, not for the live host.
+   * With `cacheMetadata`, lstat results, link targets, listings and resolved directories are
+   * reused, which is valid only while nothing changes the root: set it for an image root, not
+   * for the live host.
    */
   constructor(rootPath: string, options: { cacheMetadata?: boolean } = {}) {
     this.rootPath = rootPath;
-    this.metadataCache = options.cacheMetadata === true ? new Map() : null;
+    this.caches =
+      options.cacheMetadata === true
+        ? { metadata: new Map(), linkTargets: new Map(), listings: new Map(), listedEntries: 0, directories: new Map() }
+        : null;
   }
 
   async lstat(path: string): Promise<FileStat | null> {
@@ -145,13 +170,26 @@ export class RootedFileSystemView implements FileSystemView {
       throw new ScapulaError('NOT_A_DIRECTORY', `cannot list ${path}: it is not a directory`);
     }
 
+    const cached = this.caches?.listings.get(resolved.hostPath);
+    if (cached !== undefined) return cached.map((entry) => ({ ...entry }));
+
     const dirents = await this.hostCall(path, () => readdir(resolved.hostPath, { withFileTypes: true }));
     const entries: DirEntry[] = [];
     for (const dirent of dirents) {
       const type = direntType(dirent) ?? (await this.entryTypeByLstat(resolved.hostPath, dirent.name));
       if (type !== null) entries.push({ name: dirent.name, type });
     }
-    return entries.sort(compareNames);
+    entries.sort(compareNames);
+
+    if (this.caches !== null) {
+      if (this.caches.listedEntries + entries.length > LISTING_CACHE_ENTRY_LIMIT) {
+        this.caches.listings.clear();
+        this.caches.listedEntries = 0;
+      }
+      this.caches.listings.set(resolved.hostPath, entries.map((entry) => ({ ...entry })));
+      this.caches.listedEntries += entries.length;
+    }
+    return entries;
   }
 
   /**
@@ -174,18 +212,83 @@ export class RootedFileSystemView implements FileSystemView {
    * Walks `path` one component at a time with lstat, resolving each symbolic link inside the
    * root: an absolute link target restarts at the root, ".." at the root stays there. A
    * final link is followed only when `followFinal` is set. Returns null for a missing path.
+   * With the caches, the walk starts from the resolved parent directory of the final component.
    */
   private async resolve(path: string, followFinal: boolean): Promise<ResolvedPath | null> {
     if (path.includes('\0')) return null;
 
-    // Components still to resolve, the next one last, so that link targets can be pushed on.
-    const pending = splitPath(path).reverse();
-    const resolved: string[] = [];
-    let hops = 0;
+    const components = splitPath(path);
+    const parent = await this.cachedParentDirectory(path, components);
+    if (parent === null) return null;
+    if (parent !== undefined) {
+      return this.walkComponents(path, [components[components.length - 1]], [...parent.components], parent.stats, parent.hops, followFinal);
+    }
+
     const rootStats = await this.lstatHost(path, this.rootPath);
     if (rootStats === null) throw new ScapulaError('IO', `cannot read ${path}: the target root ${this.rootPath} no longer exists`);
-    let stats = rootStats;
+    return this.walkComponents(path, components.reverse(), [], rootStats, 0, followFinal);
+  }
 
+  /**
+   * Returns the cached resolution of the directory that holds the last component of `path`,
+   * null when it is missing, or undefined when the full walk must run: without the caches, for
+   * paths that contain "..", and when resolving the parent fails or reaches no directory, so
+   * that the full walk raises its own error for the exact component.
+   */
+  private async cachedParentDirectory(path: string, components: string[]): Promise<ResolvedDirectory | null | undefined> {
+    if (this.caches === null || components.length < 2 || components.includes('..')) return undefined;
+
+    const parentComponents = components.slice(0, -1);
+    const key = parentComponents.join('/');
+    let directory = this.caches.directories.get(key);
+    if (directory === undefined) {
+      let resolved: { path: ResolvedPath; hops: number } | null;
+      try {
+        resolved = await this.resolveWithHops(path, parentComponents);
+      } catch {
+        return undefined;
+      }
+      directory = resolved === null ? null : { components: splitPath(resolved.path.innerPath), stats: resolved.path.stats, hops: resolved.hops };
+      if (this.caches.directories.size >= METADATA_CACHE_LIMIT) this.caches.directories.clear();
+      this.caches.directories.set(key, directory);
+    }
+    if (directory !== null && !directory.stats.isDirectory()) return undefined;
+    return directory;
+  }
+
+  /** Resolves the components, every link followed, and counts the links followed. */
+  private async resolveWithHops(path: string, components: string[]): Promise<{ path: ResolvedPath; hops: number } | null> {
+    const parent = await this.cachedParentDirectory(path, components);
+    if (parent === null) return null;
+    let hops = 0;
+    const counted = (count: number) => {
+      hops = count;
+    };
+    if (parent !== undefined) {
+      const resolved = await this.walkComponents(path, [components[components.length - 1]], [...parent.components], parent.stats, parent.hops, true, counted);
+      return resolved === null ? null : { path: resolved, hops };
+    }
+
+    const rootStats = await this.lstatHost(path, this.rootPath);
+    if (rootStats === null) throw new ScapulaError('IO', `cannot read ${path}: the target root ${this.rootPath} no longer exists`);
+    const resolved = await this.walkComponents(path, [...components].reverse(), [], rootStats, 0, true, counted);
+    return resolved === null ? null : { path: resolved, hops };
+  }
+
+  /**
+   * The component walk of `resolve`. `pending` holds the components still to resolve, the next
+   * one last, so that link targets can be pushed on. `resolved` and `stats` describe the
+   * directory reached so far and `hops` counts the links followed to reach it.
+   */
+  private async walkComponents(
+    path: string,
+    pending: string[],
+    resolved: string[],
+    stats: Stats,
+    hops: number,
+    followFinal: boolean,
+    reportHops?: (hops: number) => void,
+  ): Promise<ResolvedPath | null> {
     while (pending.length > 0) {
       const name = pending.pop()!;
       if (name === '..') {
@@ -204,7 +307,7 @@ export class RootedFileSystemView implements FileSystemView {
         if (hops > MAX_SYMLINK_HOPS) {
           throw new ScapulaError('PATH_LOOP', `too many symbolic links (more than ${MAX_SYMLINK_HOPS}) in ${path}`);
         }
-        const linkTarget = await this.hostCall(path, () => readlink(hostPath));
+        const linkTarget = await this.readlinkHost(path, hostPath);
         if (linkTarget === '') return null;
         if (linkTarget.startsWith('/')) resolved.length = 0;
         pending.push(...splitPath(linkTarget).reverse());
@@ -220,7 +323,21 @@ export class RootedFileSystemView implements FileSystemView {
       stats = entryStats;
     }
 
+    reportHops?.(hops);
     return { innerPath: '/' + resolved.join('/'), hostPath: this.hostPathOf(resolved), stats };
+  }
+
+  /** readlink of a host path, cached with the metadata. */
+  private async readlinkHost(path: string, hostPath: string): Promise<string> {
+    const cached = this.caches?.linkTargets.get(hostPath);
+    if (cached !== undefined) return cached;
+
+    const linkTarget = await this.hostCall(path, () => readlink(hostPath));
+    if (this.caches !== null) {
+      if (this.caches.linkTargets.size >= METADATA_CACHE_LIMIT) this.caches.linkTargets.clear();
+      this.caches.linkTargets.set(hostPath, linkTarget);
+    }
+    return linkTarget;
   }
 
   /**
@@ -228,7 +345,7 @@ export class RootedFileSystemView implements FileSystemView {
    * Directories on the way were checked before, so a null here means a missing entry.
    */
   private async lstatHost(path: string, hostPath: string): Promise<Stats | null> {
-    const cached = this.metadataCache?.get(hostPath);
+    const cached = this.caches?.metadata.get(hostPath);
     if (cached !== undefined) return cached;
 
     let stats: Stats | null;
@@ -239,15 +356,17 @@ export class RootedFileSystemView implements FileSystemView {
       stats = null;
     }
 
-    if (this.metadataCache !== null) {
-      if (this.metadataCache.size >= METADATA_CACHE_LIMIT) this.metadataCache.clear();
-      this.metadataCache.set(hostPath, stats);
+    if (this.caches !== null) {
+      if (this.caches.metadata.size >= METADATA_CACHE_LIMIT) this.caches.metadata.clear();
+      this.caches.metadata.set(hostPath, stats);
     }
     return stats;
   }
 
+  /** Joins components that are plain names (no "", ".", ".." or "/"), which need no normalizing. */
   private hostPathOf(components: string[]): string {
-    return components.length === 0 ? this.rootPath : join(this.rootPath, ...components);
+    if (components.length === 0) return this.rootPath;
+    return this.rootPath === '/' ? `/${components.join('/')}` : `${this.rootPath}/${components.join('/')}`;
   }
 
   /** Opens a regular file for reading. FIFOs, sockets and devices are rejected before any open. */

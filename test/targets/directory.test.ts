@@ -222,3 +222,57 @@ describe('ELF architecture', () => {
     expect(architecture).toBe(execFileSync('uname', ['-m']).toString().trim());
   });
 });
+
+describe('directory target caches', () => {
+  let cacheRoot: string;
+  let cached: Target;
+
+  beforeAll(async () => {
+    cacheRoot = mkdtempSync(join(tmpdir(), 'scapula-directory-cache-'));
+    mkdirSync(join(cacheRoot, 'dir'));
+    writeFileSync(join(cacheRoot, 'dir/file'), 'x');
+    writeFileSync(join(cacheRoot, 'plain'), 'y');
+    symlinkSync('file', join(cacheRoot, 'dir/final-link'));
+    symlinkSync('/dir', join(cacheRoot, 'short'));
+    // link1 -> link2 -> ... -> link40 -> dir: resolving /link1 follows exactly 40 links.
+    for (let i = 1; i <= 40; i++) symlinkSync(i === 40 ? 'dir' : `link${i + 1}`, join(cacheRoot, `link${i}`));
+    cached = await openDirectoryTarget(cacheRoot);
+  });
+
+  afterAll(() => rmSync(cacheRoot, { recursive: true, force: true }));
+
+  it('counts links followed in a cached parent', async () => {
+    expect((await cached.fs.stat('/link1'))?.type).toBe('directory');
+    expect((await cached.fs.stat('/link1/file'))?.type).toBe('file');
+    // The parent took 40 links, so following one more at the end exceeds the limit.
+    expect(await errorCode(cached.fs.stat('/link1/final-link'))).toBe('PATH_LOOP');
+    expect((await cached.fs.lstat('/link1/final-link'))?.type).toBe('symlink');
+  });
+
+  it('names the component that is not a directory', async () => {
+    await cached.fs.lstat('/plain');
+    await expect(cached.fs.lstat('/plain/x/y')).rejects.toThrow('/plain/x/y: /plain is not a directory');
+    await expect(cached.fs.lstat('/plain/x/y')).rejects.toThrow('/plain/x/y: /plain is not a directory');
+  });
+
+  it('resolves dot-dot after a cached directory', async () => {
+    await cached.fs.stat('/short/file');
+    expect(await cached.fs.realpath('/short/../plain')).toBe('/plain');
+    expect(await cached.fs.realpath('/short/final-link')).toBe('/dir/file');
+  });
+
+  it('returns missing paths under a missing parent', async () => {
+    expect(await cached.fs.lstat('/missing/child')).toBeNull();
+    expect(await cached.fs.lstat('/missing/child/grandchild')).toBeNull();
+  });
+
+  it('hands out a fresh listing each time', async () => {
+    const first = await cached.fs.readdir('/dir');
+    first[0].name = 'changed';
+    first.pop();
+    expect(await cached.fs.readdir('/dir')).toEqual([
+      { name: 'file', type: 'file' },
+      { name: 'final-link', type: 'symlink' },
+    ]);
+  });
+});
