@@ -17,10 +17,16 @@ async function collect(request: ProbeRequest, context: ProbeContext): Promise<Pr
   }
 
   const items = [];
+  const messages = [];
   for (const variableId of varRef.values) {
-    // A variable without values (an external variable that was not supplied) gets an item with
-    // var_ref alone, as OpenSCAP 1.3.7 writes it, so a state on its value is unknown, not false.
-    const values = context.variableValues(variableId) ?? [];
+    // As in OpenSCAP 1.3.7: a variable computed from objects that do not exist gives no item,
+    // but an external variable that was not supplied has an empty list of values and gets an
+    // item with var_ref alone, so a state on its value is unknown, not false.
+    const values = context.variableValues(variableId);
+    if (values === undefined) {
+      messages.push({ level: 'warning' as const, text: `Referenced variable has no values (${variableId}).` });
+      continue;
+    }
     items.push(
       makeItem('variable_item', 'independent', [
         itemEntity('var_ref', variableId),
@@ -28,7 +34,7 @@ async function collect(request: ProbeRequest, context: ProbeContext): Promise<Pr
       ]),
     );
   }
-  return { items };
+  return messages.length > 0 ? { items, messages } : { items };
 }
 
 export const variableProbe = defineProbe({

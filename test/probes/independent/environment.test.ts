@@ -107,6 +107,13 @@ describe('variable probe', () => {
     expect(result.items[0].entities).toEqual([{ name: 'var_ref', value: 'oval:x:var:2', datatype: 'string' }]);
   });
 
+  it('gives no item for a variable that does not exist', async () => {
+    const probeContext = { ...context(root.target), variableValues: () => undefined };
+    const result = await variableProbe.collect(request('variable_object', 'independent', [{ name: 'var_ref', value: 'oval:x:var:3' }]), probeContext);
+    expect(result.items).toHaveLength(0);
+    expect(result.messages).toEqual([{ level: 'warning', text: 'Referenced variable has no values (oval:x:var:3).' }]);
+  });
+
   it('is not collected without values', async () => {
     const result = await run(variableProbe, root.target, request('variable_object', 'independent', [{ name: 'var_ref', value: 'oval:x:var:1' }]));
     expect(result.flag).toBe('not collected');
