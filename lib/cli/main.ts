@@ -3,13 +3,11 @@
  * stderr and an exit status. bin/scapula.js calls runCli(); tests call main() with their own
  * streams.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 
 import type { CliContext } from './context.js';
 import { MAIN_HELP, OVAL_HELP } from './help.js';
+import { packageVersion } from './package-version.js';
 import type { VerbosityLevel } from './logger.js';
 import { VERBOSITY_LEVELS } from './logger.js';
 import { isScapulaError } from '../errors.js';
@@ -138,22 +136,6 @@ function reportError(error: unknown, context: CliContext): number {
 
 function isAbortError(error: unknown): boolean {
   return error instanceof Error && error.name === 'AbortError';
-}
-
-/** The version field of scapula's package.json, found by walking up from this module. */
-function packageVersion(): string {
-  let directory = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    try {
-      const manifest = JSON.parse(readFileSync(path.join(directory, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (manifest.name === 'scapula' && manifest.version !== undefined) return manifest.version;
-    } catch {
-      // No readable package.json here: keep walking up.
-    }
-    const parent = path.dirname(directory);
-    if (parent === directory) return 'unknown';
-    directory = parent;
-  }
 }
 
 /**

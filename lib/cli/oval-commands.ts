@@ -14,10 +14,11 @@ import { writeToFile } from './context.js';
 import { OVAL_ANALYSE_HELP, OVAL_COLLECT_HELP, OVAL_EVAL_HELP } from './help.js';
 import type { CliLogger, VerbosityLevel } from './logger.js';
 import { VERBOSITY_LEVELS, createCliLogger } from './logger.js';
+import { packageVersion } from './package-version.js';
 import { TARGET_OPTION_SPECS, openTargetFromArgs } from './target-options.js';
 import { ScapulaError } from '../errors.js';
 import { evaluateOval } from '../oval/evaluate/index.js';
-import type { OvalDefinitions } from '../oval/model.js';
+import type { Generator, OvalDefinitions } from '../oval/model.js';
 import { parseOvalDefinitions } from '../oval/parser.js';
 import type { OvalResults } from '../oval/results-model.js';
 import { createDefaultRegistry } from '../probes/builtin.js';
@@ -176,7 +177,7 @@ export async function ovalCollectCommand(argv: string[], context: CliContext): P
 
     const syscharFile = optionValue(args, 'syschar');
     const { writeSystemCharacteristics } = await import('../oval/syschar-writer.js');
-    const writeSyschar = (out: Writable) => writeSystemCharacteristics(out, { systemCharacteristics: results.systemCharacteristics, definitions });
+    const writeSyschar = (out: Writable) => writeSystemCharacteristics(out, { systemCharacteristics: results.systemCharacteristics, definitions, generator: generatorFor(definitions) });
     if (syscharFile !== undefined) await writeToFile(syscharFile, writeSyschar);
     else await writeSyschar(context.stdout);
     return 0;
@@ -287,7 +288,19 @@ async function writeResultsFile(
   includeSystemCharacteristics: boolean,
 ): Promise<void> {
   const { writeOvalResults } = await import('../oval/results-writer.js');
-  await writeToFile(path, (out) => writeOvalResults(out, { definitions, results, directives, includeSystemCharacteristics }));
+  const generator = generatorFor(definitions);
+  await writeToFile(path, (out) => writeOvalResults(out, { definitions, results, directives, includeSystemCharacteristics, generator }));
+}
+
+/**
+ * The generator of written results and system characteristics: scapula's name and version, and
+ * the schema versions of the input definitions, which oscap 1.3.7 also copies into its output.
+ */
+function generatorFor(definitions: OvalDefinitions): Partial<Generator> {
+  const generator: Partial<Generator> = { productName: 'scapula', productVersion: packageVersion() };
+  if (definitions.generator.schemaVersion !== '') generator.schemaVersion = definitions.generator.schemaVersion;
+  if (definitions.generator.platformSchemaVersions !== undefined) generator.platformSchemaVersions = definitions.generator.platformSchemaVersions;
+  return generator;
 }
 
 /**

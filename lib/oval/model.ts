@@ -81,7 +81,15 @@ export interface Generator {
   productName?: string;
   productVersion?: string;
   schemaVersion: string;
+  /** The schema_version elements with a platform attribute: the version of one component schema. */
+  platformSchemaVersions?: PlatformSchemaVersion[];
   timestamp: string;
+}
+
+/** A generator's `<oval:schema_version platform="...#unix">5.11.1:1.0</oval:schema_version>`. */
+export interface PlatformSchemaVersion {
+  platform: string;
+  version: string;
 }
 
 export interface Reference {

@@ -232,7 +232,9 @@ function convertGenerator(context: ParseContext, node: XmlNode): Generator {
     const text = context.intern(child.text.trim());
     if (child.name === 'product_name') generator.productName = text;
     else if (child.name === 'product_version') generator.productVersion = text;
-    else if (child.name === 'schema_version') generator.schemaVersion = text;
+    else if (child.name === 'schema_version' && child.attributes['platform'] !== undefined) {
+      (generator.platformSchemaVersions ??= []).push({ platform: child.attributes['platform'], version: text });
+    } else if (child.name === 'schema_version') generator.schemaVersion = text;
     else if (child.name === 'timestamp') generator.timestamp = text;
   }
   if (generator.schemaVersion === '') context.warn(context.invalid('the generator has no schema_version', node));

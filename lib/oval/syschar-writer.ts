@@ -137,6 +137,9 @@ export function writeGenerator(writer: XmlWriter, generator: Partial<Generator> 
   writer.element('oval:product_name', [], generator.productName ?? 'scapula');
   if (generator.productVersion !== undefined) writer.element('oval:product_version', [], generator.productVersion);
   writer.element('oval:schema_version', [], generator.schemaVersion ?? WRITTEN_SCHEMA_VERSION);
+  for (const { platform, version } of generator.platformSchemaVersions ?? []) {
+    writer.element('oval:schema_version', [['platform', platform]], version);
+  }
   writer.element('oval:timestamp', [], generator.timestamp ?? timestampNow());
   writer.end('generator');
 }

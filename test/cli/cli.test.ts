@@ -202,6 +202,28 @@ describe('scapula oval eval', () => {
     expect(text).toContain('oval_system_characteristics');
   });
 
+  it('writes the input schema versions in both generators', async () => {
+    // oscap 1.3.7 copies the definitions' schema_version elements, platform ones included,
+    // into the results generator and the system characteristics generator.
+    const platformOval = SMALL_OVAL.replace(
+      '<oval:schema_version>5.11.2</oval:schema_version>',
+      '<oval:schema_version>5.11.1</oval:schema_version><oval:schema_version platform="http://oval.mitre.org/XMLSchema/oval-definitions-5#unix">5.11.1:1.0</oval:schema_version>',
+    );
+    const platformFile = path.join(work, 'platform.oval.xml');
+    writeFileSync(platformFile, platformOval);
+    const results = path.join(work, 'platform-results.xml');
+    const run = await runCli(['oval', 'eval', '--root', root, '--results', results, platformFile]);
+    expect(run.status).toBe(0);
+    const generators = [...readFileSync(results, 'utf8').matchAll(/<generator>([\s\S]*?)<\/generator>/g)].map((match) => match[1]);
+    const written = generators.filter((generator) => generator.includes('<oval:product_name>scapula<'));
+    expect(written).toHaveLength(2);
+    for (const generator of written) {
+      expect(generator).toContain('<oval:product_version>');
+      expect(generator).toContain('<oval:schema_version>5.11.1</oval:schema_version>');
+      expect(generator).toContain('<oval:schema_version platform="http://oval.mitre.org/XMLSchema/oval-definitions-5#unix">5.11.1:1.0</oval:schema_version>');
+    }
+  });
+
   it('leaves out collected items on request', async () => {
     // oscap 1.3.7 keeps the generator and system_info and drops collected_objects and system_data.
     const results = path.join(work, 'results-without.xml');

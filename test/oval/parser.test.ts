@@ -169,6 +169,16 @@ describe('parseOvalDefinitions on a document using every element', async () => {
     expect(document.generator).toEqual({ productName: 'test', schemaVersion: '5.11.2', timestamp: '2024-01-01T00:00:00' });
   });
 
+  it('reads platform schema versions of the generator', async () => {
+    const text = documentOf('').replace(
+      '<oval:schema_version>5.11.2</oval:schema_version>',
+      '<oval:schema_version>5.11.2</oval:schema_version><oval:schema_version platform="urn:example#unix">5.11.2:1.1</oval:schema_version>',
+    );
+    const parsed = await parseText(text);
+    expect(parsed.generator.schemaVersion).toBe('5.11.2');
+    expect(parsed.generator.platformSchemaVersions).toEqual([{ platform: 'urn:example#unix', version: '5.11.2:1.1' }]);
+  });
+
   it('reads definitions with compact metadata', () => {
     const definition = document.definitions.get('oval:t:def:1')!;
     expect(definition.version).toBe(3);
