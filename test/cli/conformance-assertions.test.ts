@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { StepOutput } from '../conformance/assertions.js';
-import { checkAssertion } from '../conformance/assertions.js';
+import { checkAssertion, grepPattern } from '../conformance/assertions.js';
+import { classifyDesignDifference } from '../conformance/design-differences.js';
 import type { ExpectedAssertion } from '../conformance/cases.js';
 
 const RESULTS = `<?xml version="1.0"?>
@@ -150,5 +151,20 @@ describe('checkAssertion', () => {
     const verdict = checkAssertion(assertion('xpath_count', '/oval_results', 1), missing);
     expect(verdict.outcome).toBe('failed');
     expect(verdict.detail).toBe('absent.xml was not written');
+  });
+
+  it('reads backslashed operators as a basic pattern', () => {
+    const pattern = grepPattern("item (id: [0-9]\\+) specified", 'm')!;
+    expect(pattern.test('item (id: 12) specified')).toBe(true);
+    expect(pattern.test('item id: 12 specified')).toBe(false);
+    expect(grepPattern('(W: |E: )', 'm')!.test('E: x')).toBe(true);
+  });
+
+  it('reports product identity checks as differing by design', () => {
+    const identity = assertion('xpath_count', '/oval_results/generator/oval:product_name[text()="cpe:/a:open-scap:oscap"]', 1);
+    const verdict = classifyDesignDifference(identity, checkAssertion(identity, output()), output());
+    expect(verdict.outcome).toBe('differs by design');
+    const other = assertion('xpath_count', '/oval_results/generator/oval:schema_version[text()="5.8"]', 1);
+    expect(classifyDesignDifference(other, checkAssertion(other, output()), output()).outcome).toBe('failed');
   });
 });

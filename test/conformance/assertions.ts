@@ -20,7 +20,7 @@ export interface StepOutput {
   outputs: Map<string, string>;
 }
 
-export type Outcome = 'passed' | 'failed' | 'not run';
+export type Outcome = 'passed' | 'failed' | 'not run' | 'differs by design';
 
 export interface Verdict {
   outcome: Outcome;
@@ -198,14 +198,33 @@ function checkTextContains(assertion: ExpectedAssertion, stream: string, output:
  */
 const FAILURE_MARKERS: ReadonlySet<string> = new Set(['(W: |E: )', '(W:|Entity has no value)']);
 
-/** Translates a grep pattern (basic or extended) into a multi-line JavaScript RegExp. */
-function grepPattern(pattern: string, flags: string): RegExp | undefined {
-  const translated = pattern.replace(/\\\+/g, '+').replace(/\\\?/g, '?').replace(/\\\|/g, '|');
+/**
+ * Translates a grep pattern into a multi-line JavaScript RegExp. A pattern with a backslashed
+ * operator (`\+`, `\(`, ...) is a basic regular expression, in which the bare characters
+ * `( ) { } | + ?` match themselves; any other pattern is read as an extended one.
+ */
+export function grepPattern(pattern: string, flags: string): RegExp | undefined {
+  const translated = /\\[+?|(){}]/.test(pattern) ? translateBasicPattern(pattern) : pattern;
   try {
     return new RegExp(translated, flags);
   } catch {
     return undefined;
   }
+}
+
+function translateBasicPattern(pattern: string): string {
+  let translated = '';
+  for (let index = 0; index < pattern.length; index++) {
+    const character = pattern[index];
+    const next = pattern[index + 1];
+    if (character === '\\' && next !== undefined) {
+      translated += '+?|(){}'.includes(next) ? next : character + next;
+      index++;
+    } else {
+      translated += '+?|(){}'.includes(character) ? `\\${character}` : character;
+    }
+  }
+  return translated;
 }
 
 function firstLine(text: string): string {

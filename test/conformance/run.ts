@@ -27,6 +27,7 @@ import type { Area, ConformanceCase, ExpectedAssertion } from './cases.js';
 import { UNSUPPORTED_AREAS, groupIntoCases, readExpectedAssertions } from './cases.js';
 import type { AssertionRecord, CaseRecord } from './report.js';
 import { formatReport, summarize } from './report.js';
+import { classifyDesignDifference } from './design-differences.js';
 import { buildPreparedRoot, hasPreparedRoot } from './prepared-roots.js';
 import { missingInputs, resolveCommand } from './resolve.js';
 import { prepareCaseDir, prepareMitreSupport, prepareScratchTests, removeMitreSupport } from './workspace.js';
@@ -149,7 +150,7 @@ async function runStep(
 
   const run = await runScapula(resolution.args, caseDir);
   const output: StepOutput = { ...run, args: resolution.args, caseDir, outputs };
-  return assertions.map((assertion) => checkAssertion(assertion, output));
+  return assertions.map((assertion) => classifyDesignDifference(assertion, checkAssertion(assertion, output), output));
 }
 
 function runScapula(args: string[], cwd: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
