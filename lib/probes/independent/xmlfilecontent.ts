@@ -3,7 +3,7 @@
  * parsed without loading DTDs, without network access and without substituting entities.
  * A file that declares entities is reported as an error instead of being expanded.
  */
-import libxmljs from 'libxmljs2';
+import type * as libxmljs from 'libxmljs2';
 
 import { ScapulaError } from '../../errors.js';
 import type { ItemEntity, Message, ProbeItem } from '../../oval/syschar.js';
@@ -15,6 +15,17 @@ import { searchFiles, type FoundFile } from '../util/path-search.js';
 import { fileLocationEntities } from './textfilecontent54.js';
 
 const PARSE_OPTIONS = { noent: false, nonet: true, dtdload: false, dtdvalid: false, dtdattr: false, huge: false, noblanks: false };
+
+type Libxml = typeof libxmljs;
+
+let libxmlModule: Promise<Libxml> | undefined;
+
+/** Loads libxmljs2, a native module, when the first xmlfilecontent object needs it. */
+function loadLibxml(): Promise<Libxml> {
+  // Node.js hands over a CommonJS module's exports as the default export.
+  libxmlModule ??= import('libxmljs2').then((module) => (module as unknown as { default: Libxml }).default);
+  return libxmlModule;
+}
 
 async function collect(request: ProbeRequest, context: ProbeContext): Promise<ProbeResult> {
   const xpathEntity = findEntity(request, 'xpath');
@@ -31,12 +42,13 @@ async function collect(request: ProbeRequest, context: ProbeContext): Promise<Pr
       continue;
     }
 
-    for (const xpath of xpathEntity.values) items.push(evaluateFile(file, content.text, xpath));
+    const libxml = await loadLibxml();
+    for (const xpath of xpathEntity.values) items.push(evaluateFile(libxml, file, content.text, xpath));
   }
   return { items, messages };
 }
 
-function evaluateFile(file: FoundFile, text: string, xpath: string): ProbeItem {
+function evaluateFile(libxml: Libxml, file: FoundFile, text: string, xpath: string): ProbeItem {
   if (/<!ENTITY/.test(text)) {
     return errorItem(file, xpath, `${file.filepath} declares XML entities, which are not expanded for safety`);
   }
@@ -48,7 +60,7 @@ function evaluateFile(file: FoundFile, text: string, xpath: string): ProbeItem {
 
   let document: libxmljs.Document;
   try {
-    document = libxmljs.parseXml(scanned.text, PARSE_OPTIONS);
+    document = libxml.parseXml(scanned.text, PARSE_OPTIONS);
   } catch (error) {
     return errorItem(file, xpath, `${file.filepath} is not well-formed XML: ${describe(error)}`);
   }

@@ -14,7 +14,7 @@
  * field per key, a sequence value giving one field per element. Keys are written as OVAL field
  * names, which must be lower case: "lastTransitionTime" becomes "last^transition^time".
  */
-import { parseAllDocuments, isAlias, isMap, isScalar, isSeq, type Document, type Node as YamlNode, type Pair } from 'yaml';
+import type { Document, Node as YamlNode, Pair } from 'yaml';
 
 import { ScapulaError } from '../../errors.js';
 import type { Datatype } from '../../oval/model.js';
@@ -102,14 +102,14 @@ function isPartialMap(node: unknown): node is PartialMap {
 
 function mapPairs(node: unknown): [string, unknown][] {
   if (isPartialMap(node)) return node.pairs;
-  if (!isMap(node)) return [];
-  return node.items.map((pair: Pair) => [String(isScalar(pair.key) ? pair.key.value : pair.key), pair.value]);
+  if (!yaml.isMap(node)) return [];
+  return node.items.map((pair: Pair) => [String(yaml.isScalar(pair.key) ? pair.key.value : pair.key), pair.value]);
 }
 
 function findAnchor(node: unknown, anchor: string, depth = 0): unknown {
   if (depth > 1000 || typeof node !== 'object' || node === null) return undefined;
   if ((node as { anchor?: string }).anchor === anchor) return node;
-  const children = isMap(node) ? node.items.map((pair) => pair.value) : isSeq(node) ? node.items : [];
+  const children = yaml.isMap(node) ? node.items.map((pair) => pair.value) : yaml.isSeq(node) ? node.items : [];
   for (const child of children) {
     const found = findAnchor(child, anchor, depth + 1);
     if (found !== undefined) return found;
@@ -120,7 +120,7 @@ function findAnchor(node: unknown, anchor: string, depth = 0): unknown {
 /** Selects the nodes a path reaches; steps over every element fan out. */
 function selectNodes(document: Document.Parsed, steps: YamlPathStep[]): unknown[] {
   // An alias node is replaced by the node its anchor names; the path length bounds the work.
-  const resolve = (node: unknown): unknown => (isAlias(node) ? node.resolve(document) : node);
+  const resolve = (node: unknown): unknown => (yaml.isAlias(node) ? node.resolve(document) : node);
   let current: unknown[] = [resolve(document.contents)];
   let fannedOut = false;
 
@@ -144,10 +144,10 @@ function selectNodes(document: Document.Parsed, steps: YamlPathStep[]): unknown[
           break;
         }
         case 'index':
-          if (isSeq(node) && step.index < node.items.length) next.push(resolve(node.items[step.index]));
+          if (yaml.isSeq(node) && step.index < node.items.length) next.push(resolve(node.items[step.index]));
           break;
         case 'slice':
-          if (isSeq(node)) {
+          if (yaml.isSeq(node)) {
             const elements = node.items.slice(step.start ?? 0, step.end ?? undefined);
             next.push(...elements.map(resolve));
             fannedOut = true;
@@ -155,10 +155,10 @@ function selectNodes(document: Document.Parsed, steps: YamlPathStep[]): unknown[
           break;
         case 'all':
           // Every element of a sequence; a mapping stands for all of its values, so it stays whole.
-          if (isSeq(node)) {
+          if (yaml.isSeq(node)) {
             next.push(...node.items.map(resolve));
             fannedOut = true;
-          } else if (isMap(node) || isPartialMap(node)) {
+          } else if (yaml.isMap(node) || isPartialMap(node)) {
             next.push(node);
           }
           break;
@@ -168,7 +168,7 @@ function selectNodes(document: Document.Parsed, steps: YamlPathStep[]): unknown[
   }
 
   // A sequence reached without fanning out stands for its elements, as OpenSCAP reports it.
-  if (!fannedOut && current.length === 1 && isSeq(current[0])) return current[0].items.map(resolve);
+  if (!fannedOut && current.length === 1 && yaml.isSeq(current[0])) return current[0].items.map(resolve);
   return current;
 }
 
@@ -185,7 +185,7 @@ const TYPED_TAGS: Record<string, Datatype> = {
 
 /** Converts one scalar to a field, raising UNSUPPORTED for a value its explicit tag rejects. */
 function scalarField(name: string, node: unknown): ItemEntity {
-  if (!isScalar(node)) {
+  if (!yaml.isScalar(node)) {
     throw new ScapulaError('UNSUPPORTED', `the value of "${name}" is a collection nested in a collection, which has no record form`);
   }
   const value = node.value;
@@ -218,9 +218,9 @@ function recordsOf(nodes: unknown[]): ItemEntity[] {
 
   const addNode = (node: unknown, depth: number): void => {
     if (depth > 100) throw new ScapulaError('LIMIT', 'sequences are nested more than 100 levels deep');
-    if (isMap(node) || isPartialMap(node)) {
+    if (yaml.isMap(node) || isPartialMap(node)) {
       records.push({ name: 'value', datatype: 'record', fields: mappingFields(node) });
-    } else if (isSeq(node)) {
+    } else if (yaml.isSeq(node)) {
       for (const element of node.items) addNode(element, depth + 1);
     } else {
       scalars.push(scalarField('#', node));
@@ -236,13 +236,20 @@ function mappingFields(node: unknown): ItemEntity[] {
   const fields: ItemEntity[] = [];
   for (const [key, value] of mapPairs(node)) {
     const name = fieldName(key);
-    if (isSeq(value)) for (const element of value.items) fields.push(scalarField(name, element));
+    if (yaml.isSeq(value)) for (const element of value.items) fields.push(scalarField(name, element));
     else fields.push(scalarField(name, value));
   }
   return fields;
 }
 
+/**
+ * The yaml package, loaded by the first yamlfilecontent object because most content has none.
+ * Every function that reads it runs inside `collect`, after the load.
+ */
+let yaml!: typeof import('yaml');
+
 async function collect(request: ProbeRequest, context: ProbeContext): Promise<ProbeResult> {
+  yaml ??= await import('yaml');
   const yamlpathEntity = findEntity(request, 'yamlpath');
   if (yamlpathEntity === undefined) throw new ScapulaError('OVAL_INVALID', `${request.object.id}: yamlfilecontent_object needs a yamlpath entity`);
   const paths = yamlpathEntity.values.map((path) => ({ path, steps: parseYamlPath(path) }));
@@ -285,7 +292,7 @@ async function collect(request: ProbeRequest, context: ProbeContext): Promise<Pr
  * that name where the text came from (filepath, path, filename, or content).
  */
 function evaluateYaml(source: ItemEntity[], sourceName: string, text: string, path: string, steps: YamlPathStep[]): ProbeItem | null {
-  const documents = parseAllDocuments(text);
+  const documents = yaml.parseAllDocuments(text);
   if (!Array.isArray(documents) || documents.length === 0) return null;
   const document = documents[0];
   if (document.errors.length > 0) {
