@@ -5,7 +5,7 @@
  * unrun: their roots link to the host's /proc, or they need container variables in the
  * environment or paths the probes must skip.
  */
-import { copyFileSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 type RootBuilder = (root: string, scratchTests: string) => void;
@@ -66,22 +66,88 @@ const HOST_TMP_ROOTS: Record<string, RootBuilder> = {
     copyIntoRoot(root, scratchTests, 'probes/xmlfilecontent/example.xml', 'tmp/example.xml');
   },
 
+  'API/OVAL/unittests/test_state_check_existence': (root) => {
+    writeInRoot(root, 'tmp/foo.txt', 'Hello\n'.repeat(5));
+  },
+
+  'API/OVAL/unittests/test_statetype_operator': (root) => {
+    writeInRoot(root, 'tmp/foo.txt', 'Testing state operator.\n');
+    chmodSync(path.join(root, 'tmp/foo.txt'), 0o700);
+  },
+
+  'probes/textfilecontent54/test_negative_instance': (root) => {
+    writeInRoot(root, 'tmp/test_negative_instance.tmp_file', 'valid_key = valid_value\n'.repeat(3));
+  },
+
   'probes/textfilecontent54/test_probes_textfilecontent54': (root) => {
     writeInRoot(root, 'tmp/test_probes_textfilecontent54.tmp_file', 'valid_key = valid_value\nvalid_key = valid_value\n');
     writeInRoot(root, 'tmp/test_probes_textfilecontent54.tmp_file_empty', '');
   },
 };
 
-/** Tells whether the runner builds a root folder for the case, from either table. */
-export function hasPreparedRoot(caseId: string): boolean {
-  return caseId in OFFLINE_ROOTS || caseId in HOST_TMP_ROOTS;
+interface TemplateInput {
+  /** The upstream template, relative to the tests folder; `%PATH%` in it names the script's temporary folder. */
+  template: string;
+  /** The folder `%PATH%` becomes, inside the root. */
+  folder: string;
+  /** Fills the root the way the script fills its temporary folder. */
+  build: RootBuilder;
 }
 
-/** Builds the root of a case in `root`; false when the runner has no recipe for the case. */
+/**
+ * Cases whose script fills a template with the path of a temporary folder (`mktemp -d`),
+ * prepares files there and evaluates the filled-in definitions. The runner uses a fixed folder
+ * inside the root and writes the filled-in definitions into the case folder.
+ */
+const TEMPLATE_INPUTS: Record<string, TemplateInput> = {
+  'probes/textfilecontent54/test_behavior_multiline': {
+    template: 'probes/textfilecontent54/test_behavior_multiline.xml.tpl',
+    folder: '/tmp/test_behavior_multiline',
+    build: (root) => writeInRoot(root, 'tmp/test_behavior_multiline/textfile', 'line1\nline2\nline3\n'),
+  },
+
+  // sl1 links to /etc/hosts and sl3 to the folder itself; both resolve inside the root. sl2 dangles.
+  'probes/textfilecontent54/test_symlinks': {
+    template: 'probes/textfilecontent54/test_symlinks.xml.tpl',
+    folder: '/tmp/test_symlinks',
+    build: (root) => {
+      writeInRoot(root, 'etc/hosts', '127.0.0.1\tlocalhost\n');
+      const folder = path.join(root, 'tmp/test_symlinks');
+      mkdirSync(folder, { recursive: true });
+      symlinkSync('/etc/hosts', path.join(folder, 'sl1'));
+      symlinkSync('/nonexistent', path.join(folder, 'sl2'));
+      symlinkSync('/tmp/test_symlinks', path.join(folder, 'sl3'));
+    },
+  },
+};
+
+/** Tells whether the runner builds a root folder for the case, from any table. */
+export function hasPreparedRoot(caseId: string): boolean {
+  return caseId in OFFLINE_ROOTS || caseId in HOST_TMP_ROOTS || caseId in TEMPLATE_INPUTS;
+}
+
+/**
+ * Builds the root of a case in `root`, once for all the steps of the case; false when the
+ * runner has no recipe for the case.
+ */
 export function buildPreparedRoot(caseId: string, root: string, scratchTests: string): boolean {
-  const build = OFFLINE_ROOTS[caseId] ?? HOST_TMP_ROOTS[caseId];
+  const build = OFFLINE_ROOTS[caseId] ?? HOST_TMP_ROOTS[caseId] ?? TEMPLATE_INPUTS[caseId]?.build;
   if (build === undefined) return false;
+  if (existsSync(root)) return true;
   mkdirSync(root, { recursive: true });
   build(root, scratchTests);
   return true;
+}
+
+/**
+ * Writes the filled-in definitions of a template case into `caseDir` and returns their path,
+ * relative to `caseDir`; undefined when the case has no template.
+ */
+export function writeTemplateInput(caseId: string, caseDir: string, scratchTests: string): string | undefined {
+  const input = TEMPLATE_INPUTS[caseId];
+  if (input === undefined) return undefined;
+  const text = readFileSync(path.join(scratchTests, input.template), 'utf8').replaceAll('%PATH%', input.folder);
+  const file = path.basename(input.template, '.tpl');
+  writeFileSync(path.join(caseDir, file), text);
+  return file;
 }

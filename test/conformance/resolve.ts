@@ -22,14 +22,21 @@ export type Resolution = { ok: true; args: string[]; outputs: Map<string, string
 /**
  * Binds the variables of `command` for `testCase`, with the case's folder `caseDir` as the
  * working directory. `outputs` maps the output variables bound so far ("$result") to files;
- * the returned map adds those this command binds.
+ * the returned map adds those this command binds. `definitionsInput`, when given, is the file
+ * that $DF, $input and the like name: definitions the runner generated for the case.
  */
-export function resolveCommand(command: string[], testCase: ConformanceCase, caseDir: string, outputs: ReadonlyMap<string, string>): Resolution {
+export function resolveCommand(
+  command: string[],
+  testCase: ConformanceCase,
+  caseDir: string,
+  outputs: ReadonlyMap<string, string>,
+  definitionsInput?: string,
+): Resolution {
   // Bindings go into a copy, so that a command that cannot be resolved binds nothing.
   const bindings = new Map(outputs);
   const args: string[] = [];
   for (const argument of command) {
-    const resolved = resolveArgument(argument, testCase, caseDir, bindings);
+    const resolved = resolveArgument(argument, testCase, caseDir, bindings, definitionsInput);
     if (!resolved.ok) return resolved;
     args.push(resolved.value);
   }
@@ -41,6 +48,7 @@ function resolveArgument(
   testCase: ConformanceCase,
   caseDir: string,
   outputs: Map<string, string>,
+  definitionsInput: string | undefined,
 ): { ok: true; value: string } | { ok: false; reason: string } {
   const references = [...argument.matchAll(/\$\{?(\w+)\}?/g)];
   if (references.length === 0) return { ok: true, value: argument };
@@ -53,7 +61,7 @@ function resolveArgument(
       return { ok: true, value: file };
     }
     if (DEFINITION_VARIABLES.has(name)) {
-      const file = chooseDefinitionsInput(testCase);
+      const file = definitionsInput ?? chooseDefinitionsInput(testCase);
       return file === undefined
         ? { ok: false, reason: `cannot tell which input $${name} names (the upstream script sets it)` }
         : { ok: true, value: file };

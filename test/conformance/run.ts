@@ -28,7 +28,7 @@ import { UNSUPPORTED_AREAS, groupIntoCases, readExpectedAssertions } from './cas
 import type { AssertionRecord, CaseRecord } from './report.js';
 import { formatReport, summarize } from './report.js';
 import { classifyDesignDifference } from './design-differences.js';
-import { buildPreparedRoot, hasPreparedRoot } from './prepared-roots.js';
+import { buildPreparedRoot, hasPreparedRoot, writeTemplateInput } from './prepared-roots.js';
 import { missingInputs, resolveCommand } from './resolve.js';
 import { prepareCaseDir, prepareMitreSupport, prepareScratchTests, removeMitreSupport } from './workspace.js';
 
@@ -131,7 +131,8 @@ async function runStep(
 ): Promise<Verdict[]> {
   const notRun = (detail: string): Verdict[] => assertions.map(() => ({ outcome: 'not run', detail }));
   if (command.length === 0) return notRun('no command line: the upstream script drives a compiled C test program');
-  const resolution = resolveCommand(command, testCase, caseDir, outputs);
+  const templateInput = writeTemplateInput(testCase.id, caseDir, scratchTests);
+  const resolution = resolveCommand(command, testCase, caseDir, outputs, templateInput);
   if (!resolution.ok) return notRun(resolution.reason);
   for (const [variable, file] of resolution.outputs) outputs.set(variable, file);
 
