@@ -8,7 +8,7 @@ import { constants as fsConstants, type Dirent, type Stats } from 'node:fs';
 import { lstat, open, readdir, readlink, realpath, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 
-import { ScapulaError } from '../errors.js';
+import { ScapulaError, type ErrorCode } from '../errors.js';
 import { osNameAndVersion, readElfArchitecture, readHostName, readOsRelease } from './os-release.js';
 import type {
   DirEntry,
@@ -198,7 +198,7 @@ export class RootedFileSystemView implements FileSystemView {
    */
   async xattrs(path: string): Promise<Map<string, Uint8Array>> {
     await this.resolveExisting(path, false);
-    throw new ScapulaError('UNSUPPORTED', `cannot read the extended attributes of ${path}: reading them from a host directory is not supported`);
+    throw errorWithoutStack('UNSUPPORTED', `cannot read the extended attributes of ${path}: reading them from a host directory is not supported`);
   }
 
   /** Resolves `path` and throws NOT_FOUND when it does not exist. */
@@ -289,15 +289,18 @@ export class RootedFileSystemView implements FileSystemView {
     followFinal: boolean,
     reportHops?: (hops: number) => void,
   ): Promise<ResolvedPath | null> {
+    // The host path of `resolved`, kept in step with it.
+    let resolvedHostPath = this.hostPathOf(resolved);
     while (pending.length > 0) {
       const name = pending.pop()!;
       if (name === '..') {
         resolved.pop();
-        stats = (await this.lstatHost(path, this.hostPathOf(resolved)))!;
+        resolvedHostPath = this.hostPathOf(resolved);
+        stats = (await this.lstatHost(path, resolvedHostPath))!;
         continue;
       }
 
-      const hostPath = this.hostPathOf([...resolved, name]);
+      const hostPath = resolvedHostPath === '/' ? `/${name}` : `${resolvedHostPath}/${name}`;
       const entryStats = await this.lstatHost(path, hostPath);
       if (entryStats === null) return null;
 
@@ -309,10 +312,13 @@ export class RootedFileSystemView implements FileSystemView {
         }
         const linkTarget = await this.readlinkHost(path, hostPath);
         if (linkTarget === '') return null;
-        if (linkTarget.startsWith('/')) resolved.length = 0;
+        if (linkTarget.startsWith('/')) {
+          resolved.length = 0;
+          resolvedHostPath = this.rootPath;
+        }
         pending.push(...splitPath(linkTarget).reverse());
         // A link to "/" or to "." leaves no components, so the resolved path is the directory reached so far.
-        stats = (await this.lstatHost(path, this.hostPathOf(resolved)))!;
+        stats = (await this.lstatHost(path, resolvedHostPath))!;
         continue;
       }
 
@@ -320,11 +326,12 @@ export class RootedFileSystemView implements FileSystemView {
         throw new ScapulaError('NOT_A_DIRECTORY', `${path}: /${[...resolved, name].join('/')} is not a directory`);
       }
       resolved.push(name);
+      resolvedHostPath = hostPath;
       stats = entryStats;
     }
 
     reportHops?.(hops);
-    return { innerPath: '/' + resolved.join('/'), hostPath: this.hostPathOf(resolved), stats };
+    return { innerPath: '/' + resolved.join('/'), hostPath: resolvedHostPath, stats };
   }
 
   /** readlink of a host path, cached with the metadata. */
@@ -481,6 +488,22 @@ export function toFileStat(stats: Stats): FileStat {
 
 function errnoCode(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
+}
+
+/**
+ * Builds an error without a stack trace, for a fault that callers expect and handle for every
+ * file: the file probe asks for the extended attributes of each file it reports. Capturing the
+ * stacks for the 10,000 file items of ssg-debian11 on a Debian 12 root took some 70 ms of CPU
+ * time in one profile.
+ */
+function errorWithoutStack(code: ErrorCode, message: string): ScapulaError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new ScapulaError(code, message);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 function ioError(path: string, error: unknown): ScapulaError {
