@@ -23,15 +23,26 @@ export function decodeText(bytes: Uint8Array): string {
 export type ContentReadResult = { ok: true; text: string } | { ok: false; skipped: boolean; message: string };
 
 /**
- * Reads a found file as text. A file that vanished, or is a FIFO, socket or device, is
- * `skipped`, so it makes no item, as when it does not exist. Any other failure is an error.
+ * Reads a found file as text. A file that vanished, is a FIFO, socket or device, or is a
+ * symbolic link to a directory, is `skipped`, so it makes no item, as when it does not exist
+ * (oscap 1.3.7 reports such an object as "does not exist"). Any other failure is an error.
  */
 export async function readTextContent(fs: FileSystemView, path: string): Promise<ContentReadResult> {
   try {
     return { ok: true, text: decodeText(await fs.readFile(path, { maxBytes: MAX_CONTENT_BYTES })) };
   } catch (error) {
     if (!isScapulaError(error)) throw error;
-    return { ok: false, skipped: isSkippedFileError(error), message: error.message };
+    const skipped = isSkippedFileError(error) || (await isDirectory(fs, path));
+    return { ok: false, skipped, message: error.message };
+  }
+}
+
+async function isDirectory(fs: FileSystemView, path: string): Promise<boolean> {
+  try {
+    return (await fs.stat(path))?.type === 'directory';
+  } catch (error) {
+    if (isScapulaError(error)) return false;
+    throw error;
   }
 }
 

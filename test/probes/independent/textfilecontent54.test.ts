@@ -50,6 +50,22 @@ describe('textfilecontent54 probe', () => {
     expect(values(item, 'subexpression')).toEqual(['Permit', 'Login', 'no']);
   });
 
+  it('makes no item for a link to a directory', async () => {
+    // oscap 1.3.7 reports the object of upstream test_symlinks.sh (filename sl3, a link to its
+    // own folder) as "does not exist".
+    const result = await run(
+      textfilecontent54Probe,
+      root.target,
+      request('textfilecontent54_object', 'independent', [
+        { name: 'path', value: '/etc/lnk' },
+        { name: 'filename', value: 'back' },
+        { name: 'pattern', value: '.*', operation: 'pattern match' },
+        instanceAtLeastOne,
+      ]),
+    );
+    expect(result.items).toEqual([]);
+  });
+
   it('recurses down through a directory link', async () => {
     const result = await run(
       textfilecontent54Probe,
