@@ -12,6 +12,12 @@ export interface Translation {
   groupCount: number;
   /** True when the pattern needs a backtracking engine (RE2 cannot express it). */
   needsBacktracking: boolean;
+  /**
+   * True when the pattern has a `^` under /m. Perl's `^` then matches after every line break
+   * except one that ends the subject; RE2's `(?m:^)` also matches there, so the RE2 engine
+   * must check a match at the very end with the `js` translation.
+   */
+  multilineCaret: boolean;
   /** The reason the pattern cannot run with JavaScript's RegExp, if there is one. */
   jsProblem?: string;
 }
@@ -65,6 +71,7 @@ class Translator {
   private atomicCount = 0;
   private readonly groupNames = new Map<string, number>();
   private needsBacktracking = false;
+  private multilineCaret = false;
   private jsProblem: string | undefined;
   /** The offsets in each output where the last quantifiable atom starts; undefined after a non-atom. */
   private atomStart: { re2: number; js: number } | undefined;
@@ -128,7 +135,8 @@ class Translator {
           break;
         case '^':
           this.position++;
-          this.assertion(this.flags.m ? '(?m:^)' : '^', this.flags.m ? '(?:^|(?<=\\n))' : '^');
+          if (this.flags.m) this.multilineCaret = true;
+          this.assertion(this.flags.m ? '(?m:^)' : '^', this.flags.m ? '(?:^|(?<=\\n)(?=[\\s\\S]))' : '^');
           break;
         case '$':
           this.position++;
@@ -146,6 +154,7 @@ class Translator {
       js: this.js,
       groupCount: this.groupCount,
       needsBacktracking: this.needsBacktracking,
+      multilineCaret: this.multilineCaret,
       jsProblem: this.jsProblem,
     };
   }

@@ -119,6 +119,8 @@ class Re2Pattern implements CompiledPattern {
   readonly engine = 're2' as const;
   readonly groupCount: number;
   private readonly regex: RE2;
+  /** The JavaScript translation, sticky, to check a match at the end of a subject that ends in "\n". */
+  private readonly endCheck: RegExp | undefined;
 
   constructor(
     readonly pattern: string,
@@ -126,6 +128,7 @@ class Re2Pattern implements CompiledPattern {
   ) {
     this.regex = new RE2(translation.re2, 'gu');
     this.groupCount = translation.groupCount;
+    if (translation.multilineCaret && translation.jsProblem === undefined) this.endCheck = new RegExp(translation.js, 'uy');
   }
 
   test(subject: string): boolean {
@@ -137,6 +140,12 @@ class Re2Pattern implements CompiledPattern {
     this.regex.lastIndex = start;
     const match = this.regex.exec(subject);
     if (match === null) return null;
+    if (this.endCheck !== undefined && match.index === subject.length && subject.endsWith('\n')) {
+      // Only an empty match fits here. Perl's multiline `^` does not match after the final
+      // line break, so "^.*$" finds no empty last line; the exact translation decides.
+      this.endCheck.lastIndex = match.index;
+      if (!this.endCheck.test(subject)) return null;
+    }
     const captures: (string | undefined)[] = [];
     for (let k = 1; k <= this.groupCount; k++) captures.push(match[k]);
     return { index: match.index, end: match.index + match[0].length, text: match[0], captures };

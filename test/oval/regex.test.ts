@@ -27,6 +27,21 @@ describe('compilePattern translation', () => {
     expect(compilePattern('^b$', { multiline: true }).test('a\nb\nc')).toBe(true);
   });
 
+  it('multiline caret skips the final line break', () => {
+    // Offsets and lengths as perl -e 'while (/PATTERN/mg) ...' prints them for "Hello\nHello\n".
+    const spans = (pattern: string) =>
+      compilePattern(pattern, { multiline: true })
+        .execAll('Hello\nHello\n')
+        .map((match) => [match.index, match.end - match.index]);
+    expect(compilePattern('^.*$', { multiline: true }).engine).toBe('re2');
+    expect(spans('^.*$')).toEqual([[0, 5], [6, 5]]);
+    expect(spans('.*')).toEqual([[0, 5], [5, 0], [6, 5], [11, 0], [12, 0]]);
+    expect(spans('^')).toEqual([[0, 0], [6, 0]]);
+    expect(compilePattern('^(H)\\1?.*$', { multiline: true }).engine).toBe('backtracking');
+    expect(spans('^(H)\\1?.*$')).toEqual([[0, 5], [6, 5]]);
+    expect(spans('x*|^')).toEqual([[0, 0], [1, 0], [2, 0], [3, 0], [4, 0], [5, 0], [6, 0], [7, 0], [8, 0], [9, 0], [10, 0], [11, 0], [12, 0]]);
+  });
+
   it('POSIX classes and Perl escapes', () => {
     expect(matches('^[[:alpha:]]+[[:digit:]]$', 'abc1')).toBe(true);
     expect(matches('^[[:^digit:]]$', '5')).toBe(false);
