@@ -25,6 +25,8 @@ export const MAX_SYMLINK_HOPS = 40;
 
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 const DEFAULT_CHUNK_SIZE = 1024 * 1024;
+/** The first buffer readFile uses for a file whose st_size is smaller (such as 0 in /proc). */
+const MIN_READ_BUFFER = 16 * 1024;
 /** Cached lstat results at most; about 200 bytes each, so some 40 MB when full (an estimate). */
 const METADATA_CACHE_LIMIT = 200_000;
 /** Cached directory entries at most, over all listings; about 100 bytes each (an estimate). */
@@ -113,22 +115,40 @@ export class RootedFileSystemView implements FileSystemView {
 
   async readFile(path: string, options: ReadOptions = {}): Promise<Uint8Array> {
     const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-
-    // Read to the end of the file instead of trusting st_size, which is 0 for /proc files.
-    for await (const chunk of this.readChunks(path, Math.min(DEFAULT_CHUNK_SIZE, maxBytes + 1))) {
-      total += chunk.byteLength;
+    const { handle, size } = await this.openRegularFile(path);
+    try {
+      // Read to the end of the file instead of trusting st_size, which is 0 for /proc files and
+      // changes when the file grows. The size only picks the first buffer, so that a small file
+      // costs a small buffer and not a chunk of DEFAULT_CHUNK_SIZE.
+      let buffer = Buffer.alloc(Math.min(maxBytes + 1, Math.max(size + 1, MIN_READ_BUFFER)));
+      let total = 0;
+      while (true) {
+        if (total === buffer.byteLength) {
+          if (total > maxBytes) break;
+          const grown = Buffer.alloc(Math.min(maxBytes + 1, buffer.byteLength * 2));
+          buffer.copy(grown, 0, 0, total);
+          buffer = grown;
+        }
+        let bytesRead: number;
+        try {
+          ({ bytesRead } = await handle.read(buffer, total, buffer.byteLength - total, null));
+        } catch (error) {
+          throw ioError(path, error);
+        }
+        if (bytesRead === 0) break;
+        total += bytesRead;
+      }
       if (total > maxBytes) {
         throw new ScapulaError('LIMIT', `${path} is larger than the limit of ${maxBytes} bytes`);
       }
-      chunks.push(chunk);
+      return buffer.subarray(0, total);
+    } finally {
+      await handle.close();
     }
-    return Buffer.concat(chunks, total);
   }
 
   async readRange(path: string, offset: number, length: number): Promise<Uint8Array> {
-    const handle = await this.openRegularFile(path);
+    const { handle } = await this.openRegularFile(path);
     try {
       const buffer = Buffer.alloc(length);
       let filled = 0;
@@ -146,7 +166,7 @@ export class RootedFileSystemView implements FileSystemView {
   }
 
   async *readChunks(path: string, chunkSize = DEFAULT_CHUNK_SIZE): AsyncIterable<Uint8Array> {
-    const handle = await this.openRegularFile(path);
+    const { handle } = await this.openRegularFile(path);
     try {
       while (true) {
         const buffer = Buffer.alloc(chunkSize);
@@ -376,15 +396,19 @@ export class RootedFileSystemView implements FileSystemView {
     return this.rootPath === '/' ? `/${components.join('/')}` : `${this.rootPath}/${components.join('/')}`;
   }
 
-  /** Opens a regular file for reading. FIFOs, sockets and devices are rejected before any open. */
-  private async openRegularFile(path: string): Promise<FileHandle> {
+  /**
+   * Opens a regular file for reading and returns it with its size at the open. FIFOs, sockets
+   * and devices are rejected before any open.
+   */
+  private async openRegularFile(path: string): Promise<{ handle: FileHandle; size: number }> {
     const resolved = await this.resolveExisting(path, true);
     assertRegularFile(path, resolved.stats);
 
     const handle = await this.hostCall(path, () => openWithoutAtime(resolved.hostPath));
+    let opened: Stats;
     try {
       // The file opened must be the file checked above, because anything else was swapped in between.
-      const opened = await handle.stat();
+      opened = await handle.stat();
       assertRegularFile(path, opened);
       if (opened.ino !== resolved.stats.ino || opened.dev !== resolved.stats.dev) {
         throw new ScapulaError('IO', `${path} changed while it was being opened`);
@@ -393,7 +417,7 @@ export class RootedFileSystemView implements FileSystemView {
       await handle.close();
       throw error instanceof ScapulaError ? error : ioError(path, error);
     }
-    return handle;
+    return { handle, size: opened.size };
   }
 
   private async entryTypeByLstat(directoryHostPath: string, name: string): Promise<FileType | null> {

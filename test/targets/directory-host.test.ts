@@ -25,6 +25,15 @@ describe('host target', () => {
     expect(text).toContain(`Pid:\t${process.pid}`);
   });
 
+  // smaps lists every mapping of the process, far more than the 16 KiB first read buffer.
+  it('reads a /proc file past its first buffer', async () => {
+    const host = await openHostTarget();
+    const text = Buffer.from(await host.fs.readFile(`/proc/${process.pid}/smaps`)).toString();
+    expect(text.length).toBeGreaterThan(64 * 1024);
+    expect(text.endsWith('\n')).toBe(true);
+    expect(text.split('\n').filter((line) => line.startsWith('VmFlags:')).length).toBeGreaterThan(50);
+  });
+
   it('reads os-release like the host', async () => {
     const host = await openHostTarget();
     const facts = await host.facts();

@@ -137,6 +137,15 @@ describe('directory target paths', () => {
     expect(chunks).toEqual(['0123', '4567', '89']);
   });
 
+  it('reads a file larger than one buffer', async () => {
+    const bytes = Buffer.alloc(300_000);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7) % 251;
+    writeFileSync(join(root, 'etc/large'), bytes);
+    expect(Buffer.from(await target.fs.readFile('/etc/large')).equals(bytes)).toBe(true);
+    expect(await errorCode(target.fs.readFile('/etc/large', { maxBytes: 299_999 }))).toBe('LIMIT');
+    expect((await target.fs.readFile('/etc/large', { maxBytes: 300_000 })).byteLength).toBe(300_000);
+  });
+
   it('rejects a file over maxBytes', async () => {
     expect(await errorCode(target.fs.readFile('/etc/sub/file', { maxBytes: 9 }))).toBe('LIMIT');
     expect((await target.fs.readFile('/etc/sub/file', { maxBytes: 10 })).byteLength).toBe(10);
