@@ -183,6 +183,8 @@ export interface Entity {
   varCheck?: CheckEnumeration;
   /** States only: how the entity applies to the several values of a multi-valued item entity. */
   entityCheck?: CheckEnumeration;
+  /** States only: how many item entities must exist (default at_least_one_exists). */
+  checkExistence?: ExistenceEnumeration;
   nil: boolean;
   mask: boolean;
   /** The fields of a record entity (datatype "record"), each with its own name, datatype and operation. */

@@ -8,7 +8,7 @@
  * entities missing from items, and a debug line for the rest.
  */
 import { compareValuesWithReason } from '../operations.js';
-import type { Entity, OvalState } from '../model.js';
+import type { Entity, ExistenceEnumeration, OvalState } from '../model.js';
 import type { OvalResult } from '../results-model.js';
 import type { Item, ItemEntity } from '../syschar.js';
 import type { Evaluation } from './evaluation.js';
@@ -61,6 +61,8 @@ function itemEntityFor(state: OvalState, entity: Entity): string {
 async function evaluateStateEntity(context: Comparing, entity: Entity): Promise<OvalResult> {
   const itemEntityName = itemEntityFor(context.state, entity);
   const matching = context.item.entities.filter((candidate) => candidate.name === itemEntityName);
+  const existence = entityExistence(entity.checkExistence ?? 'at_least_one_exists', context.item.entities);
+
   // The item lacks the entity. OpenSCAP 1.3.7 makes that unknown (and warns), rather than
   // failing the state entity's default check_existence, at_least_one_exists.
   if (matching.length === 0) {
@@ -68,8 +70,9 @@ async function evaluateStateEntity(context: Comparing, entity: Entity): Promise<
       'warn',
       `Entity name '${itemEntityName}' from state (id: '${context.state.id}') not found in item (id: '${context.item.id}').`,
     );
-    return 'unknown';
+    return existence === 'true' ? 'unknown' : existence;
   }
+  if (existence !== 'true') return existence;
 
   let expected: string[] | undefined = [];
   if (entity.datatype !== 'record') {
@@ -82,6 +85,51 @@ async function evaluateStateEntity(context: Comparing, entity: Entity): Promise<
     perItemEntity.push(compareItemEntity(context, entity, candidate, expected));
   }
   return combineByCheck(entity.entityCheck ?? 'all', perItemEntity);
+}
+
+/**
+ * Applies a state entity's check_existence as OpenSCAP 1.3.7 does: to the statuses of all the
+ * item's entities, whatever their names, not only those the state entity names. So
+ * "only_one_exists" fails on any item with two entities, and "none_exist" on any item with
+ * one. The entity's values are compared only when this returns true.
+ */
+function entityExistence(claim: ExistenceEnumeration, entities: readonly ItemEntity[]): OvalResult {
+  let exists = 0;
+  let doesNotExist = 0;
+  let errors = 0;
+  let notCollected = 0;
+  for (const entity of entities) {
+    const status = entity.status ?? 'exists';
+    if (status === 'exists') exists++;
+    else if (status === 'does not exist') doesNotExist++;
+    else if (status === 'error') errors++;
+    else notCollected++;
+  }
+
+  switch (claim) {
+    case 'all_exist':
+      if (doesNotExist > 0) return 'false';
+      if (errors > 0) return 'error';
+      if (notCollected > 0) return 'unknown';
+      return exists > 0 ? 'true' : 'false';
+    case 'any_exist':
+      return errors === 0 || exists > 0 ? 'true' : 'error';
+    case 'at_least_one_exists':
+      if (exists > 0) return 'true';
+      if (errors > 0) return 'error';
+      return 'unknown';
+    case 'none_exist':
+      if (exists > 0) return 'false';
+      if (errors > 0) return 'error';
+      if (notCollected > 0) return 'unknown';
+      return 'true';
+    case 'only_one_exists':
+      if (exists >= 2) return 'false';
+      if (errors > 0) return 'error';
+      if (exists === 1 && notCollected === 0) return 'true';
+      if (exists === 0 && notCollected === 1) return 'false';
+      return notCollected > 0 ? 'error' : 'unknown';
+  }
 }
 
 function compareItemEntity(context: Comparing, entity: Entity, candidate: ItemEntity, expected: string[]): OvalResult {

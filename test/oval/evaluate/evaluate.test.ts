@@ -123,6 +123,23 @@ describe('evaluateOval tests', () => {
     expect(results.tests.get('tst:any')?.result).toBe('true');
   });
 
+  it('state check_existence counts every item entity', async () => {
+    // As upstream state_check_existence.xml on oscap 1.3.7: the item has entities name and
+    // version, so only_one_exists and none_exist fail even though one version matches.
+    const claims = ['at_least_one_exists', 'only_one_exists', 'none_exist', 'all_exist'] as const;
+    const doc = document({
+      tests: claims.map((claim) => test(`tst:${claim}`, 'obj:1', { stateRefs: [`ste:${claim}`] })),
+      objects: [object('obj:1', [entity('name', 'bash')])],
+      states: claims.map((claim) => state(`ste:${claim}`, [entity('version', '5.2', { checkExistence: claim })])),
+      definitions: [definition('def:1', criteria('OR', claims.map((claim) => criterion(`tst:${claim}`))))],
+    });
+    const results = await run(doc);
+    expect(results.tests.get('tst:at_least_one_exists')?.result).toBe('true');
+    expect(results.tests.get('tst:only_one_exists')?.result).toBe('false');
+    expect(results.tests.get('tst:none_exist')?.result).toBe('false');
+    expect(results.tests.get('tst:all_exist')?.result).toBe('true');
+  });
+
   it('var_check over a multi-valued variable', async () => {
     const doc = document({
       tests: [
