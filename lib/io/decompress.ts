@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { Decompress as ZstdDecompress } from 'fzstd';
 
 import { ScapulaError } from '../errors.js';
+import { bzip2Stream } from './bzip2.js';
 import type { ByteSource } from './source.js';
 
 const require = createRequire(import.meta.url);
@@ -39,10 +40,8 @@ export function decompressStream(input: Readable, compression: Compression, name
       return input;
     case 'gzip':
       return pipeWithErrors(input, createGunzip(), name, 'gzip');
-    case 'bzip2': {
-      const bz2 = require('unbzip2-stream') as () => Transform;
-      return pipeWithErrors(input, bz2(), name, 'bzip2');
-    }
+    case 'bzip2':
+      return bzip2Stream(input, name);
     case 'zstd':
       return pipeWithErrors(input, zstdTransform(), name, 'zstd');
     case 'xz':
