@@ -5,7 +5,8 @@
  * no running kernel, and the item is built from the target's own facts instead, which the
  * OVAL uname_item allows since every one of its entities is optional:
  * - machine_class and processor_type: the target's architecture in uname's spelling
- *   (x86_64, aarch64, …), from the image config or the ELF header of the root's /bin/sh;
+ *   (x86_64, aarch64, …), from the image config or the ELF header of the root's /bin/sh,
+ *   else "not collected";
  * - os_name: "Linux";
  * - node_name: the target's host name (etc/hostname, else the image reference or folder name);
  * - os_release: the kernel release when the root holds exactly one kernel module tree
@@ -69,9 +70,13 @@ export const unameProbe = defineProbe({
       };
     }
 
+    // An architecture the target's facts do not give is "not collected", not "does not exist":
+    // the image has one, so a state on machine_class must be unknown, not false.
     const machine = UNAME_MACHINE[facts.architecture] ?? facts.architecture;
     const machineEntity = (name: string): ItemEntity =>
-      facts.architecture === 'unknown' || facts.architecture === '' ? missingEntity(name) : itemEntity(name, machine);
+      facts.architecture === 'unknown' || facts.architecture === ''
+        ? { name, datatype: 'string', status: 'not collected' }
+        : itemEntity(name, machine);
     const release = await readSingleKernelRelease(context.target.fs);
     return {
       items: [

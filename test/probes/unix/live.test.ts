@@ -56,6 +56,14 @@ describe('probes that need a running system', () => {
     expect(result.items[0].entities.find((entity) => entity.name === 'os_release')?.status).toBe('does not exist');
   });
 
+  it('uname offline without an architecture', async () => {
+    // The root has no /bin/sh and no image config, so its architecture is unknown.
+    const result = await run(unameProbe, root.target, request('uname_object', 'unix', []));
+    const entities = result.items[0].entities;
+    expect(entities.find((entity) => entity.name === 'machine_class')).toEqual({ name: 'machine_class', datatype: 'string', status: 'not collected' });
+    expect(entities.find((entity) => entity.name === 'processor_type')?.status).toBe('not collected');
+  });
+
   it('uname reads the host kernel', async () => {
     const result = await run(unameProbe, host, request('uname_object', 'unix', []));
     const item = result.items[0];
