@@ -244,6 +244,39 @@ class StreamReader {
 }
 
 function toStartTag(tag: SaxesTagNS, line: number, column: number): StartTag {
+  return new LazyStartTag(tag, line, column);
+}
+
+/**
+ * A start tag whose attribute record is built on first use. Readers skip most elements of a
+ * large feed (vendor metadata) after looking at the name alone, so most records are never built.
+ */
+class LazyStartTag implements StartTag {
+  readonly local: string;
+  readonly uri: string;
+  readonly prefix: string;
+  readonly namespaceDeclarations: Record<string, string>;
+  private record: Record<string, string> | undefined;
+
+  constructor(
+    private readonly tag: SaxesTagNS,
+    readonly line: number,
+    readonly column: number,
+  ) {
+    this.local = tag.local;
+    this.uri = tag.uri;
+    this.prefix = tag.prefix;
+    // saxes collects the declarations of each element, with '' for the default namespace.
+    this.namespaceDeclarations = tag.ns ?? {};
+  }
+
+  get attributes(): Record<string, string> {
+    this.record ??= attributeRecord(this.tag);
+    return this.record;
+  }
+}
+
+function attributeRecord(tag: SaxesTagNS): Record<string, string> {
   const attributes: Record<string, string> = {};
   const found = tag.attributes;
   for (const key in found) {
@@ -253,14 +286,5 @@ function toStartTag(tag: SaxesTagNS, line: number, column: number): StartTag {
     else if (uri === XSI_NS) attributes[`xsi:${attribute.local}`] = attribute.value;
     else if (uri !== XMLNS_NS) attributes[`{${uri}}${attribute.local}`] = attribute.value;
   }
-  return {
-    local: tag.local,
-    uri: tag.uri,
-    prefix: tag.prefix,
-    attributes,
-    // saxes collects the declarations of each element, with '' for the default namespace.
-    namespaceDeclarations: tag.ns ?? {},
-    line,
-    column,
-  };
+  return attributes;
 }

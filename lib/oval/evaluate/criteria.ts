@@ -161,7 +161,9 @@ function finishCriteria(frame: CriteriaFrame): CriteriaResult {
     negate: frame.node.negate,
     applicabilityCheck: frame.node.applicabilityCheck,
     result: negateResult(combined, frame.node.negate),
-    children: frame.children,
+    // A copy of exact length: an array grown by push keeps room for at least 17 elements, and
+    // results keep one array for each of the feed's criteria (193,000 in a Red Hat feed).
+    children: frame.children.slice(),
   };
 }
 

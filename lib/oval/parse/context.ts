@@ -34,6 +34,14 @@ export class ParseContext {
     return copy;
   }
 
+  /**
+   * Returns a flat copy of `text` without pooling it: for text that rarely repeats (comments,
+   * titles, URLs), where a pool look-up costs more than it saves.
+   */
+  copy(text: string): string {
+    return flatten(text);
+  }
+
   /** Returns one shared copy of an element name or namespace URI. */
   internName(name: string): string {
     const known = this.namePool.get(name);
@@ -74,9 +82,18 @@ export function positionOf(node: XmlNode): Position {
   return { line: node.line, column: node.column };
 }
 
+/**
+ * Scratch space for `flatten`. Writing into one buffer, instead of `Buffer.from` per string,
+ * leaves no small allocations behind for the allocator to hold on to.
+ */
+const scratch = Buffer.allocUnsafe(64 * 1024);
+
 /** Copies a string into a fresh sequential string so that it holds no reference to a parent string. */
 function flatten(text: string): string {
   // V8 copies substrings and concatenations shorter than 13 characters already.
   if (text.length < 13) return text;
-  return Buffer.from(text, 'utf8').toString('utf8');
+  // A UTF-16 code unit takes at most 3 bytes in UTF-8, so the whole string fits.
+  if (text.length * 3 > scratch.length) return Buffer.from(text, 'utf8').toString('utf8');
+  const length = scratch.write(text, 0, 'utf8');
+  return scratch.toString('utf8', 0, length);
 }

@@ -56,10 +56,10 @@ function convertMetadata(context: ParseContext, node: XmlNode): DefinitionMetada
   for (const child of node.children) {
     switch (child.name) {
       case 'title':
-        metadata.title = context.intern(child.text);
+        metadata.title = context.copy(child.text);
         break;
       case 'description':
-        metadata.description = context.intern(child.text);
+        metadata.description = context.copy(child.text);
         break;
       case 'affected':
         metadata.affected.push(convertAffected(context, child));
