@@ -6,7 +6,7 @@
  * database, which rpm leaves in WAL mode. Frames of a `-wal` file that belong to committed
  * transactions are applied to the in-memory copy first, as SQLite would on open.
  */
-import initSqlJs from 'sql.js';
+import type initSqlJs from 'sql.js';
 
 import { ScapulaError } from '../../errors.js';
 
@@ -19,8 +19,9 @@ export interface HeaderBlob {
 type SqlJs = Awaited<ReturnType<typeof initSqlJs>>;
 let sqlJs: Promise<SqlJs> | undefined;
 
+/** Loads sql.js on the first rpm database in SQLite form, so that other evaluations skip its load. */
 function loadSqlJs(): Promise<SqlJs> {
-  sqlJs ??= initSqlJs();
+  sqlJs ??= import('sql.js').then((module) => module.default());
   return sqlJs;
 }
 
