@@ -8,7 +8,7 @@ import type { ResolvedEntity } from '../../probes/probe.js';
 import { compareValues } from '../operations.js';
 import type { Entity, Filter, ObjectSet, OvalObject } from '../model.js';
 import type { OvalResult } from '../results-model.js';
-import type { CollectedFlag, CollectedObject, Item, Message, VariableValue } from '../syschar.js';
+import type { CollectedFlag, CollectedObject, Item, Message, ProbeItem, VariableValue } from '../syschar.js';
 import type { Evaluation } from './evaluation.js';
 import { directDependencies, MAX_NESTING, prepareDependencies, type DependencyNode } from './dependencies.js';
 import { combineByCheck } from './logic.js';
@@ -191,7 +191,7 @@ async function collectWithProbe(evaluation: Evaluation, object: OvalObject): Pro
     return { ...base(object), flag: 'error', messages: [{ level: 'error', text }] };
   }
 
-  let items = result.items.map((item) => evaluation.addItem(item));
+  let items = maskItemEntities(object, result.items).map((item) => evaluation.addItem(item));
   const messages: Message[] = [...(result.messages ?? [])];
   items = await applyFilters(evaluation, object.filters, items, messages);
   const flag = result.flag ?? (items.length > 0 ? 'complete' : 'does not exist');
@@ -255,6 +255,19 @@ async function resolveEntities(evaluation: Evaluation, entities: Entity[]): Prom
     resolution.entities.push(resolvedEntity);
   }
   return resolution;
+}
+
+/**
+ * Marks the item entities named by the object's masked entities (`mask="true"`), so that results
+ * leave their values out, as OpenSCAP 1.3.7's probes do.
+ */
+function maskItemEntities(object: OvalObject, items: ProbeItem[]): ProbeItem[] {
+  const masked = new Set(object.entities.filter((entity) => entity.mask).map((entity) => entity.name));
+  if (masked.size === 0) return items;
+  return items.map((item) => ({
+    ...item,
+    entities: item.entities.map((entity) => (masked.has(entity.name) ? { ...entity, mask: true } : entity)),
+  }));
 }
 
 /** Keeps (include) or drops (exclude) the items that match each filter's state, in order. */

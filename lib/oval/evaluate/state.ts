@@ -62,6 +62,8 @@ async function evaluateStateEntity(context: Comparing, entity: Entity): Promise<
   const itemEntityName = itemEntityFor(context.state, entity);
   const matching = context.item.entities.filter((candidate) => candidate.name === itemEntityName);
   const existence = entityExistence(entity.checkExistence ?? 'at_least_one_exists', context.item.entities);
+  // Like OpenSCAP 1.3.7, a masked state entity masks the item entities it is compared with.
+  if (entity.mask) for (const candidate of matching) candidate.mask = true;
 
   // The item lacks the entity. OpenSCAP 1.3.7 makes that unknown (and warns), rather than
   // failing the state entity's default check_existence, at_least_one_exists.

@@ -140,6 +140,22 @@ describe('evaluateOval tests', () => {
     expect(results.tests.get('tst:all_exist')?.result).toBe('true');
   });
 
+  it('masked entities mask item entities', async () => {
+    const doc = document({
+      tests: [test('tst:1', 'obj:1', { stateRefs: ['ste:1'] })],
+      objects: [object('obj:1', [entity('name', 'bash', { mask: true })])],
+      states: [state('ste:1', [entity('version', '5.2', { mask: true })])],
+      definitions: [definition('def:1', criteria('AND', [criterion('tst:1')]))],
+    });
+    const results = await run(doc);
+    expect(results.tests.get('tst:1')?.result).toBe('true');
+    const [stored] = results.systemCharacteristics.items.values();
+    expect(stored.entities.map((itemEntity) => [itemEntity.name, itemEntity.mask === true])).toEqual([
+      ['name', true],
+      ['version', true],
+    ]);
+  });
+
   it('var_check over a multi-valued variable', async () => {
     const doc = document({
       tests: [
