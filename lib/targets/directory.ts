@@ -66,6 +66,8 @@ interface RootCaches {
   listedEntries: number;
   /** Directories by the normalized inner path that reached them (null: missing). */
   directories: Map<string, ResolvedDirectory | null>;
+  /** Lookups by the path as given, prefixed with "S" (final link followed) or "L" (null: missing). */
+  paths: Map<string, ResolvedPath | null>;
 }
 
 /**
@@ -87,7 +89,7 @@ export class RootedFileSystemView implements FileSystemView {
     this.rootPath = rootPath;
     this.caches =
       options.cacheMetadata === true
-        ? { metadata: new Map(), linkTargets: new Map(), listings: new Map(), listedEntries: 0, directories: new Map() }
+        ? { metadata: new Map(), linkTargets: new Map(), listings: new Map(), listedEntries: 0, directories: new Map(), paths: new Map() }
         : null;
   }
 
@@ -232,11 +234,23 @@ export class RootedFileSystemView implements FileSystemView {
    * Walks `path` one component at a time with lstat, resolving each symbolic link inside the
    * root: an absolute link target restarts at the root, ".." at the root stays there. A
    * final link is followed only when `followFinal` is set. Returns null for a missing path.
-   * With the caches, the walk starts from the resolved parent directory of the final component.
+   * With the caches, each result is kept by the path as given, and a new path's walk starts
+   * from the resolved parent directory of its final component.
    */
   private async resolve(path: string, followFinal: boolean): Promise<ResolvedPath | null> {
     if (path.includes('\0')) return null;
+    if (this.caches === null) return this.resolveUncached(path, followFinal);
 
+    const key = (followFinal ? 'S' : 'L') + path;
+    const cached = this.caches.paths.get(key);
+    if (cached !== undefined) return cached;
+    const resolved = await this.resolveUncached(path, followFinal);
+    if (this.caches.paths.size >= METADATA_CACHE_LIMIT) this.caches.paths.clear();
+    this.caches.paths.set(key, resolved);
+    return resolved;
+  }
+
+  private async resolveUncached(path: string, followFinal: boolean): Promise<ResolvedPath | null> {
     const components = splitPath(path);
     const parent = await this.cachedParentDirectory(path, components);
     if (parent === null) return null;
