@@ -28,7 +28,9 @@ const TARGET_OPTIONS = `Target (at most one of --root and --image):
   --root DIR               Read the root file system at DIR; "/" (the default) is the running host
   --image PATH             Read a container image archive (docker save tar or OCI layout) in place
   --platform OS/ARCH       Pick one image of a multi-platform archive, e.g. linux/arm64
-  --no-verify              Do not check blob digests of the image archive`;
+  --no-verify              Do not check blob digests of the image archive
+  --skip-path PATH         Leave out the files at and below PATH in the target (repeatable); the
+                           colon-separated list in OSCAP_PROBE_IGNORE_PATHS is added`;
 
 const LOG_OPTIONS = `Logging:
   --verbose [LEVEL]        Log what each probe read, to stderr; LEVEL is DEVEL, INFO (default),

@@ -15,7 +15,7 @@ import { OVAL_ANALYSE_HELP, OVAL_COLLECT_HELP, OVAL_EVAL_HELP } from './help.js'
 import type { CliLogger, VerbosityLevel } from './logger.js';
 import { VERBOSITY_LEVELS, createCliLogger } from './logger.js';
 import { packageVersion } from './package-version.js';
-import { TARGET_OPTION_SPECS, openTargetFromArgs } from './target-options.js';
+import { TARGET_OPTION_SPECS, ignoredPathsFromArgs, openTargetFromArgs } from './target-options.js';
 import { ScapulaError } from '../errors.js';
 import { evaluateOval } from '../oval/evaluate/index.js';
 import type { Generator, OvalDefinitions } from '../oval/model.js';
@@ -103,6 +103,7 @@ export async function ovalEvalCommand(argv: string[], context: CliContext): Prom
       definitionIds,
       logger,
       signal: context.signal,
+      ignoredPaths: ignoredPathsFromArgs(args),
     });
 
     printDefinitionResults(context, results, definitionIds);
@@ -173,6 +174,7 @@ export async function ovalCollectCommand(argv: string[], context: CliContext): P
       externalVariables,
       logger,
       signal: context.signal,
+      ignoredPaths: ignoredPathsFromArgs(args),
     });
 
     const syscharFile = optionValue(args, 'syschar');

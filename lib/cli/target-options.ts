@@ -1,4 +1,4 @@
-/** The target options shared by `oval eval` and `oval collect`: --root, --image, --platform, --no-verify. */
+/** The target options shared by `oval eval` and `oval collect`: --root, --image, --platform, --no-verify, --skip-path. */
 import type { OptionSpec, ParsedArgs } from './args.js';
 import { optionFlag, optionValue, usageError } from './args.js';
 import { openTarget } from '../targets/open.js';
@@ -9,7 +9,18 @@ export const TARGET_OPTION_SPECS: OptionSpec[] = [
   { name: 'image', kind: 'value' },
   { name: 'platform', kind: 'value' },
   { name: 'no-verify', kind: 'flag' },
+  { name: 'skip-path', kind: 'value', repeatable: true },
 ];
+
+/**
+ * The paths whose files the probes leave out: each --skip-path, then those of the environment
+ * variable OSCAP_PROBE_IGNORE_PATHS (colon-separated), which oscap reads for the same purpose.
+ */
+export function ignoredPathsFromArgs(args: ParsedArgs, environment: NodeJS.ProcessEnv = process.env): string[] {
+  const fromOptions = args.options.get('skip-path') ?? [];
+  const fromEnvironment = (environment.OSCAP_PROBE_IGNORE_PATHS ?? '').split(':').filter((entry) => entry !== '');
+  return [...fromOptions, ...fromEnvironment];
+}
 
 /** Opens the target the options name; with neither --root nor --image, the running host ("/"). */
 export async function openTargetFromArgs(args: ParsedArgs, command: string, signal?: AbortSignal): Promise<Target> {

@@ -55,6 +55,11 @@ export interface ProbeContext {
    * means the latest version scapula supports, 5.11.2.
    */
   schemaVersion?: string;
+  /**
+   * Absolute paths (in the target) whose files the file-searching probes leave out, with
+   * everything below them: oscap's OSCAP_PROBE_IGNORE_PATHS. Compared by path component.
+   */
+  ignoredPaths?: readonly string[];
 }
 
 /** What a probe does on each kind of target, for `scapula info --probes`. */

@@ -176,6 +176,7 @@ async function collectWithProbe(evaluation: Evaluation, object: OvalObject): Pro
         cache: evaluation.probeCache,
         signal: evaluation.options.signal,
         schemaVersion: evaluation.definitions.generator.schemaVersion,
+        ignoredPaths: evaluation.options.ignoredPaths,
         variableValues: (variableId) => {
           const values = evaluation.variables.get(variableId);
           // An empty list, unlike undefined, tells the probe the variable exists but has no values.

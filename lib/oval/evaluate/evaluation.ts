@@ -26,6 +26,8 @@ export interface EvaluateOptions {
   definitionIds?: string[];
   logger?: Logger;
   signal?: AbortSignal;
+  /** Paths whose files the probes leave out; see ProbeContext.ignoredPaths. */
+  ignoredPaths?: readonly string[];
 }
 
 /** The values of a variable, or why it has none. */

@@ -125,6 +125,24 @@ class SearchBudget {
  * `allowDirectoryResults` lets a nil filename return directories (file_object only).
  */
 export async function searchFiles(request: ProbeRequest, context: ProbeContext, allowDirectoryResults = false): Promise<FoundFile[]> {
+  const found = await searchAllFiles(request, context, allowDirectoryResults);
+  const ignored = context.ignoredPaths ?? [];
+  if (ignored.length === 0) return found;
+  return found.filter((file) => !ignored.some((prefix) => pathStartsWith(file.filepath, prefix)));
+}
+
+/**
+ * Tells whether `path` is `prefix` or lies below it, comparing whole components and skipping
+ * empty ones, so "/tmp//b/" covers "/tmp/b/y" but not "/tmp/bc".
+ */
+export function pathStartsWith(path: string, prefix: string): boolean {
+  const pathComponents = path.split('/').filter((component) => component !== '');
+  const prefixComponents = prefix.split('/').filter((component) => component !== '');
+  if (prefixComponents.length > pathComponents.length) return false;
+  return prefixComponents.every((component, index) => pathComponents[index] === component);
+}
+
+async function searchAllFiles(request: ProbeRequest, context: ProbeContext, allowDirectoryResults: boolean): Promise<FoundFile[]> {
   const fs = context.target.fs;
   const budget = new SearchBudget(context, await remoteDevices(context));
   const filepath = findEntity(request, 'filepath');

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { searchFiles } from '../../../lib/probes/util/path-search.js';
+import { pathStartsWith, searchFiles } from '../../../lib/probes/util/path-search.js';
 import type { Target } from '../../../lib/targets/target.js';
 import { context, makeTempRoot, request, type EntitySpec, type TempRoot } from '../helpers.js';
 
@@ -130,5 +130,28 @@ describe('searchFiles', () => {
     expect(paths).toEqual(['/usr/share/doc/a/b', '/usr/share/doc/a/b/c']);
     expect(listed[0]).toBe('/usr/share/doc/a');
     expect(listed).not.toContain('/');
+  });
+});
+
+describe('searchFiles with ignored paths', () => {
+  it('leaves out files below an ignored path', async () => {
+    const entities = [
+      { name: 'path', value: '^/etc', operation: 'pattern match' as const },
+      { name: 'filename', value: '.*', operation: 'pattern match' as const },
+    ];
+    const found = await searchFiles(request('file_object', 'unix', entities, { recurse_direction: 'down' }), {
+      ...context(root.target),
+      ignoredPaths: ['/etc//ssh/'],
+    });
+    const paths = found.map((file) => file.filepath);
+    expect(paths).toContain('/etc/passwd');
+    expect(paths).not.toContain('/etc/ssh/sshd_config');
+  });
+
+  it('compares whole path components', () => {
+    expect(pathStartsWith('/tmp/b/y', '/tmp/b')).toBe(true);
+    expect(pathStartsWith('/tmp/b', '/tmp/b/')).toBe(true);
+    expect(pathStartsWith('/tmp/bc/y', '/tmp/b')).toBe(false);
+    expect(pathStartsWith('/tmp', '/tmp/b')).toBe(false);
   });
 });
