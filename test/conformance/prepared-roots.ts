@@ -16,7 +16,17 @@ function writeInRoot(root: string, file: string, text: string): void {
   writeFileSync(destination, text);
 }
 
+/** The tree both skip_paths cases evaluate: the files under b and c must be left out. */
+function buildSkipPathsTree(root: string, scratchTests: string): void {
+  for (const [folder, file] of [['a', 'x'], ['b', 'y'], ['c', 'z']]) {
+    writeInRoot(root, `tmp/oscap_test_skip_paths/${folder}/${file}`, '');
+    copyIntoRoot(root, scratchTests, 'API/OVAL/skip_paths/test.xml', `tmp/oscap_test_skip_paths/${folder}/test.xml`);
+  }
+}
+
 const OFFLINE_ROOTS: Record<string, RootBuilder> = {
+  'API/OVAL/skip_paths/test_skip_paths_offline': buildSkipPathsTree,
+
   'probes/textfilecontent54/test_offline_mode_textfilecontent54/test_offline_mode_textfilecontent54': (root) => {
     writeInRoot(root, 'tmp/bar.txt', 'Hello from the inside\n');
     writeInRoot(root, 'tmp/zzz/foo.txt', 'Bye from the inside\n');
@@ -65,6 +75,8 @@ const HOST_TMP_ROOTS: Record<string, RootBuilder> = {
   'probes/xmlfilecontent/test_xmlfilecontent_probe': (root, scratchTests) => {
     copyIntoRoot(root, scratchTests, 'probes/xmlfilecontent/example.xml', 'tmp/example.xml');
   },
+
+  'API/OVAL/skip_paths/test_skip_paths': buildSkipPathsTree,
 
   'API/OVAL/unittests/test_state_check_existence': (root) => {
     writeInRoot(root, 'tmp/foo.txt', 'Hello\n'.repeat(5));
@@ -120,6 +132,21 @@ const TEMPLATE_INPUTS: Record<string, TemplateInput> = {
     },
   },
 };
+
+/** Environment variables an upstream script exports before running oscap. */
+const CASE_ENVIRONMENTS: Record<string, Record<string, string>> = {
+  'API/OVAL/skip_paths/test_skip_paths': {
+    OSCAP_PROBE_IGNORE_PATHS: '/tmp/oscap_test_skip_paths/n:/tmp/oscap_test_skip_paths/c:/tmp/oscap_test_skip_paths/b',
+  },
+  'API/OVAL/skip_paths/test_skip_paths_offline': {
+    OSCAP_PROBE_IGNORE_PATHS: '/tmp/oscap_test_skip_paths/b:/tmp/oscap_test_skip_paths/c',
+  },
+};
+
+/** Returns the variables to add to scapula's environment for the case; empty for most cases. */
+export function caseEnvironment(caseId: string): Record<string, string> {
+  return CASE_ENVIRONMENTS[caseId] ?? {};
+}
 
 /** Tells whether the runner builds a root folder for the case, from any table. */
 export function hasPreparedRoot(caseId: string): boolean {
