@@ -190,6 +190,9 @@ function readOscapResults(work: string): ResultsDocument {
 }
 
 function runOscap(options: Options, root: string, work: string): void {
+  // oscap 1.3.7 writes no results file when its environmentvariable58 probe finds no /proc in
+  // the chroot (the RPM lab's tar has none), so its copy gets the empty folder every system has.
+  if (!existsSync(path.join(root, 'proc'))) mkdirSync(path.join(root, 'proc'));
   const home = path.join(work, 'oscap-home');
   mkdirSync(home, { recursive: true });
   const dbpath = options.rpmDbpath ?? '/var/lib/rpm';
