@@ -19,9 +19,9 @@ async function collect(request: ProbeRequest, context: ProbeContext): Promise<Pr
   const items = [];
   const messages = [];
   for (const variableId of varRef.values) {
-    // As in OpenSCAP 1.3.7: a variable computed from objects that do not exist gives no item,
-    // but an external variable that was not supplied has an empty list of values and gets an
-    // item with var_ref alone, so a state on its value is unknown, not false.
+    // A variable computed from objects that do not exist gives no item, as in OpenSCAP 1.3.7.
+    // An external variable that was not supplied has an empty list of values. It gets an item
+    // with var_ref alone, as OpenSCAP writes it, so a state on its value is unknown, not false.
     const values = context.variableValues(variableId);
     if (values === undefined) {
       messages.push({ level: 'warning' as const, text: `Referenced variable has no values (${variableId}).` });

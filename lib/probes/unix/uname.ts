@@ -70,8 +70,8 @@ export const unameProbe = defineProbe({
       };
     }
 
-    // An architecture the target's facts do not give is "not collected", not "does not exist":
-    // the image has one, so a state on machine_class must be unknown, not false.
+    // Every image has an architecture, so one the target's facts do not give is "not collected"
+    // rather than "does not exist", and a state on machine_class is unknown rather than false.
     const machine = UNAME_MACHINE[facts.architecture] ?? facts.architecture;
     const machineEntity = (name: string): ItemEntity =>
       facts.architecture === 'unknown' || facts.architecture === ''
