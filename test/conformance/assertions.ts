@@ -196,7 +196,7 @@ function checkTextContains(assertion: ExpectedAssertion, stream: string, output:
  * when a warning or error line appears. The restated data records them as "stderr contains",
  * so the runner checks the opposite, ignoring case as `grep -i` does.
  */
-const FAILURE_MARKERS: ReadonlySet<string> = new Set(['(W: |E: )', '(W:|Entity has no value)']);
+const FAILURE_MARKERS: ReadonlySet<string> = new Set(['(W: |E: )', '(W:|Entity has no value)', 'Failed to convert OVAL state to SEXP']);
 
 /**
  * Translates a grep pattern into a multi-line JavaScript RegExp. A pattern with a backslashed

@@ -34,6 +34,18 @@ const WORDING_DIFFERENCES: WordingDifference[] = [
     oscapPattern: 'Could not find namespace definition for prefix',
     scapulaMessage: /test_xmlns_missing\.oval\.xml:\d+:\d+: malformed XML: unbound namespace prefix: "lin-def"/,
   },
+  // An item's "never" cannot be compared with the integer variable. oscap warns twice, first
+  // about the conversion, then about the comparison; scapula warns once, naming both.
+  {
+    caseId: 'API/OVAL/unittests/test_variable_conversion',
+    oscapPattern: 'W: oscap:\\s+Conversion of the string "never" to an integer \\(\\d+ bits\\) failed: Invalid argument',
+    scapulaMessage: /^W: Can't compare variable 'oval:ssg-var_accounts_passwords_pam_faillock_unlock_time:var:1' value = '0' with collected item entity = 'never' \(item id: \d+\): Conversion of the string "never" to an integer/m,
+  },
+  {
+    caseId: 'API/OVAL/unittests/test_variable_conversion',
+    oscapPattern: "W: oscap:\\s+Can't compare variable 'oval:ssg-var_accounts_passwords_pam_faillock_unlock_time:var:1' value = '0' with collected item entity = 'never",
+    scapulaMessage: /^W: Can't compare variable 'oval:ssg-var_accounts_passwords_pam_faillock_unlock_time:var:1' value = '0' with collected item entity = 'never'/m,
+  },
 ];
 
 /** Returns the verdict to report for `assertion`: `verdict`, or "differs by design" for a failure listed here. */

@@ -78,6 +78,15 @@ const HOST_TMP_ROOTS: Record<string, RootBuilder> = {
 
   'API/OVAL/skip_paths/test_skip_paths': buildSkipPathsTree,
 
+  'API/OVAL/unittests/test_variable_conversion': (root) => {
+    const line = 'auth      required         pam_faillock.so preauth silent even_deny_root deny=3 fail_interval=900 unlock_time=never fail_interval=900 deny=3';
+    writeInRoot(root, 'tmp/test_variable_conversion.txt', `${line}\n`);
+  },
+
+  'API/OVAL/unittests/test_variable_in_filter': (root) => {
+    writeInRoot(root, 'tmp/key_file', 'secret_key\n');
+  },
+
   'API/OVAL/unittests/test_state_check_existence': (root) => {
     writeInRoot(root, 'tmp/foo.txt', 'Hello\n'.repeat(5));
   },
@@ -98,8 +107,10 @@ const HOST_TMP_ROOTS: Record<string, RootBuilder> = {
 };
 
 interface TemplateInput {
-  /** The upstream template, relative to the tests folder; `%PATH%` in it names the script's temporary folder. */
+  /** The upstream template, relative to the tests folder. */
   template: string;
+  /** The text in the template that names the script's temporary folder. */
+  placeholder: string;
   /** The folder `%PATH%` becomes, inside the root. */
   folder: string;
   /** Fills the root the way the script fills its temporary folder. */
@@ -114,6 +125,7 @@ interface TemplateInput {
 const TEMPLATE_INPUTS: Record<string, TemplateInput> = {
   'probes/textfilecontent54/test_behavior_multiline': {
     template: 'probes/textfilecontent54/test_behavior_multiline.xml.tpl',
+    placeholder: '%PATH%',
     folder: '/tmp/test_behavior_multiline',
     build: (root) => writeInRoot(root, 'tmp/test_behavior_multiline/textfile', 'line1\nline2\nline3\n'),
   },
@@ -121,6 +133,7 @@ const TEMPLATE_INPUTS: Record<string, TemplateInput> = {
   // sl1 links to /etc/hosts and sl3 to the folder itself; both resolve inside the root. sl2 dangles.
   'probes/textfilecontent54/test_symlinks': {
     template: 'probes/textfilecontent54/test_symlinks.xml.tpl',
+    placeholder: '%PATH%',
     folder: '/tmp/test_symlinks',
     build: (root) => {
       writeInRoot(root, 'etc/hosts', '127.0.0.1\tlocalhost\n');
@@ -173,8 +186,8 @@ export function buildPreparedRoot(caseId: string, root: string, scratchTests: st
 export function writeTemplateInput(caseId: string, caseDir: string, scratchTests: string): string | undefined {
   const input = TEMPLATE_INPUTS[caseId];
   if (input === undefined) return undefined;
-  const text = readFileSync(path.join(scratchTests, input.template), 'utf8').replaceAll('%PATH%', input.folder);
-  const file = path.basename(input.template, '.tpl');
+  const text = readFileSync(path.join(scratchTests, input.template), 'utf8').replaceAll(input.placeholder, input.folder);
+  const file = `filled-${path.basename(input.template, '.tpl')}`;
   writeFileSync(path.join(caseDir, file), text);
   return file;
 }
