@@ -167,4 +167,10 @@ describe('checkAssertion', () => {
     const other = assertion('xpath_count', '/oval_results/generator/oval:schema_version[text()="5.8"]', 1);
     expect(classifyDesignDifference(other, checkAssertion(other, output()), output()).outcome).toBe('failed');
   });
+
+  it('reports a rejected --schematron as not supported', () => {
+    const status = assertion('exit_code', 'oscap exit status', 2);
+    const run = output({ args: ['oval', 'validate', '--schematron', 'defs.xml'], status: 1 });
+    expect(classifyDesignDifference(status, checkAssertion(status, run), run).outcome).toBe('not supported');
+  });
 });

@@ -20,7 +20,7 @@ export interface StepOutput {
   outputs: Map<string, string>;
 }
 
-export type Outcome = 'passed' | 'failed' | 'not run' | 'differs by design';
+export type Outcome = 'passed' | 'failed' | 'not run' | 'differs by design' | 'not supported';
 
 export interface Verdict {
   outcome: Outcome;

@@ -48,9 +48,17 @@ const WORDING_DIFFERENCES: WordingDifference[] = [
   },
 ];
 
-/** Returns the verdict to report for `assertion`: `verdict`, or "differs by design" for a failure listed here. */
+/**
+ * Returns the verdict to report for `assertion`: `verdict`, "differs by design" for a failure
+ * listed here, or "not supported" for a failure of `oval validate --schematron`, which scapula
+ * rejects because the OVAL Schematron rules need an XSLT processor.
+ */
 export function classifyDesignDifference(assertion: ExpectedAssertion, verdict: Verdict, output: StepOutput): Verdict {
   if (verdict.outcome !== 'failed') return verdict;
+
+  if (output.args.includes('--schematron')) {
+    return { outcome: 'not supported', detail: 'oval validate --schematron: the OVAL Schematron rules need an XSLT processor, which scapula does not have' };
+  }
 
   if (assertion.kind === 'xpath_count' && PRODUCT_IDENTITY.test(assertion.target)) {
     return { outcome: 'differs by design', detail: 'product identity: scapula writes its own product name and version in the generator' };
