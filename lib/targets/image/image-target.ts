@@ -11,7 +11,7 @@ import { basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 
 import { ScapulaError } from '../../errors.js';
-import { decompressStream, detectCompression, type Compression } from '../../io/decompress.js';
+import { decompressStream, detectCompression } from '../../io/decompress.js';
 import type { ByteSource } from '../../io/source.js';
 import { osNameAndVersion, readElfArchitecture, readOsRelease } from '../os-release.js';
 import type { ImageMetadata, Target, TargetFacts } from '../target.js';
@@ -19,7 +19,7 @@ import { FileStore, SourceStore, type RandomAccessStore } from '../tree/content.
 import { FileTree } from '../tree/tree.js';
 import { TreeFileSystemView } from '../tree/view.js';
 import { LayoutDirectoryFiles, indexTarArchive, readJsonRegion, type ImageFiles, type TarArchiveFiles } from './files.js';
-import { applyLayer, collectPendingContent, hashingTransform, spoolLayer, type LayerReadOptions } from './layer.js';
+import { applyLayer, hashingTransform, type LayerReadOptions } from './layer.js';
 import {
   machinePlatform,
   parseDockerManifest,
@@ -220,7 +220,7 @@ function planRootfs(store: RandomAccessStore, size: number): ImagePlan {
   };
 }
 
-/** Applies every layer bottom first, then copies the contents that compressed layers still show. */
+/** Applies every layer bottom first, copying the file contents of compressed layers to spool files. */
 async function mergeLayers(tree: FileTree, plan: ImagePlan, options: ImageTargetOptions, resources: OpenResources, warnings: string[]): Promise<void> {
   const readOptions: LayerReadOptions = {
     verify: options.verify ?? true,
@@ -230,15 +230,10 @@ async function mergeLayers(tree: FileTree, plan: ImagePlan, options: ImageTarget
     uncompressedBytes: { value: 0, maxBytes: options.maxUncompressedBytes ?? DEFAULT_MAX_UNCOMPRESSED_BYTES },
   };
 
-  const compressions: Compression[] = [];
   for (const [layer, layerPlan] of plan.layers.entries()) {
-    compressions.push(await applyLayer(tree, layer, layerPlan, readOptions));
-  }
-
-  for (const [layer, needed] of collectPendingContent(tree)) {
-    const temp = await resources.tempFolder();
-    const spool = await spoolLayer(needed, layer, plan.layers[layer], compressions[layer], temp.file(`layer-${layer + 1}.data`), readOptions);
-    resources.track(spool);
+    const spoolPath = async () => (await resources.tempFolder()).file(`layer-${layer + 1}.data`);
+    const spool = await applyLayer(tree, layer, layerPlan, readOptions, spoolPath);
+    if (spool !== null) resources.track(spool);
   }
 }
 

@@ -1,9 +1,9 @@
 /**
- * Reads layer blobs. The first pass streams each layer once: it checks the blob's digest and
- * the uncompressed diff_id, and applies the tar entries to the merged tree without keeping
- * any content. A file of an uncompressed layer then points into the blob in place. The second
- * pass runs only for compressed layers: it decompresses the layer again and copies to a spool
- * file the contents of the files that are still visible in the merged tree, and nothing else.
+ * Reads layer blobs, each in one streaming pass: it checks the blob's digest and the
+ * uncompressed diff_id and applies the tar entries to the merged tree. A file of an
+ * uncompressed layer then points into the blob in place. A compressed layer cannot be read at
+ * an offset, so the pass copies the content of each of its regular files to a spool file,
+ * including files that an upper layer hides later.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { once } from 'node:events';
@@ -15,7 +15,7 @@ import * as tar from 'tar-stream';
 import { ScapulaError } from '../../errors.js';
 import { decompressStream, detectCompression, type Compression } from '../../io/decompress.js';
 import { FileStore } from '../tree/content.js';
-import type { FileTree, PendingContent, TreeNode } from '../tree/tree.js';
+import type { FileTree } from '../tree/tree.js';
 import { LayerApplier, type LayerEntry } from './apply.js';
 import type { LayerPlan } from './manifest.js';
 
@@ -39,8 +39,12 @@ type TarHeader = Omit<tar.Header, 'type' | 'pax'> & { type: string | null; byteO
 /** A tar entry's data stream (a streamx Readable). */
 type EntryStream = AsyncIterable<Buffer> & { resume(): unknown };
 
-/** Streams one layer, verifies it and applies its entries to `tree`. Returns the layer's compression. */
-export async function applyLayer(tree: FileTree, layer: number, plan: LayerPlan, options: LayerReadOptions): Promise<Compression> {
+/**
+ * Streams one layer, verifies it and applies its entries to `tree`. For a compressed layer,
+ * copies the file contents to a spool file at the path `spoolPath` returns, and returns the
+ * spool's store, which the caller closes. Returns null for an uncompressed layer.
+ */
+export async function applyLayer(tree: FileTree, layer: number, plan: LayerPlan, options: LayerReadOptions, spoolPath: () => Promise<string>): Promise<FileStore | null> {
   const { region } = plan;
   const layerName = describeLayer(layer, plan);
   const compression = detectCompression(await region.store.read(region.offset, Math.min(8, region.size)));
@@ -50,7 +54,7 @@ export async function applyLayer(tree: FileTree, layer: number, plan: LayerPlan,
   const applier = new LayerApplier(tree, layerName, options.warnings);
   const tarSize = { value: 0 };
   let endOfLastEntry = 0;
-  let ordinal = 0;
+  const spool = compression === 'none' ? null : await openSpool(await spoolPath(), layerName);
 
   try {
     const countBytes = (count: number): void => {
@@ -67,15 +71,21 @@ export async function applyLayer(tree: FileTree, layer: number, plan: LayerPlan,
       }
 
       const node = applier.apply(toLayerEntry(header, layerName, options.warnings));
-      if (node !== null) {
-        node.content = compression === 'none' ? { store: region.store, offset: region.offset + header.byteOffset } : { layer, ordinal };
-      }
-      ordinal++;
       // tar-stream reads no data for a directory entry, whatever its size field contains.
       endOfLastEntry = header.byteOffset + (header.type === 'directory' ? 0 : roundUpToBlock(header.size ?? 0));
-      entry.resume();
+      if (node === null) {
+        entry.resume();
+      } else if (spool === null) {
+        node.content = { store: region.store, offset: region.offset + header.byteOffset };
+        entry.resume();
+      } else {
+        node.content = { store: spool.store, offset: spool.offset };
+        for await (const chunk of entry) await spool.write(chunk);
+      }
     });
+    await spool?.finish();
   } catch (error) {
+    spool?.destroy();
     throw await explainLayerError(error, plan, layerName, options);
   }
   applier.finish();
@@ -86,72 +96,46 @@ export async function applyLayer(tree: FileTree, layer: number, plan: LayerPlan,
   }
   if (blobHash !== null) checkHash(blobHash, plan.digest!, `${layerName} blob`, region.store.name);
   if (tarHash !== null) checkHash(tarHash, plan.diffId!, `${layerName} uncompressed tar (diff_id)`, region.store.name);
-  return compression;
+  return spool?.store ?? null;
 }
 
-/**
- * Decompresses a compressed layer again and copies the contents that the merged tree still
- * needs to `spoolPath`, pointing each node at its copy. The blob digest is checked again, so
- * a blob changed between the two passes is rejected.
- */
-export async function spoolLayer(needed: Map<number, TreeNode>, layer: number, plan: LayerPlan, compression: Compression, spoolPath: string, options: LayerReadOptions): Promise<FileStore> {
-  const { region } = plan;
-  const layerName = describeLayer(layer, plan);
-  const blobHash = options.verify && plan.digest !== undefined ? hashFor(plan.digest) : null;
-  const spool = createWriteStream(spoolPath, { flags: 'wx', mode: 0o600, highWaterMark: 4 << 20 });
-  const spoolStore = new FileStore(spoolPath, `${layerName} spool`);
-  let spoolOffset = 0;
-  let ordinal = 0;
-
-  try {
-    await once(spool, 'open');
-    await readTar(region.store.stream(region.offset, region.size), compression, layerName, blobHash, null, { value: 0 }, () => {}, async (header, entry) => {
-      options.signal?.throwIfAborted();
-      const node = needed.get(ordinal++);
-      if (node === undefined) {
-        entry.resume();
-        return;
-      }
-
-      node.content = { store: spoolStore, offset: spoolOffset };
-      for await (const chunk of entry) {
-        spoolOffset += chunk.byteLength;
-        if (!spool.write(chunk)) await once(spool, 'drain');
-      }
-    });
-    spool.end();
-    await once(spool, 'finish');
-  } catch (error) {
-    spool.destroy();
-    throw await explainLayerError(error, plan, layerName, options);
-  }
-
-  if (blobHash !== null) checkHash(blobHash, plan.digest!, `${layerName} blob`, region.store.name);
-  return spoolStore;
+/** A spool file being written, with the store that reads it back. */
+interface Spool {
+  store: FileStore;
+  /** The number of bytes written so far, which is where the next content starts. */
+  offset: number;
+  write(chunk: Buffer): Promise<void>;
+  finish(): Promise<void>;
+  destroy(): void;
 }
 
-/** Lists, per layer, the visible regular files whose content is still to be spooled. */
-export function collectPendingContent(tree: FileTree): Map<number, Map<number, TreeNode>> {
-  const pending = new Map<number, Map<number, TreeNode>>();
-  const stack = [tree.root];
-  while (stack.length > 0) {
-    const directory = stack.pop()!;
-    for (const child of directory.children!.values()) {
-      if (child.type === 'directory') {
-        stack.push(child);
-        continue;
-      }
-      if (child.content === undefined || 'store' in child.content || child.size === 0) continue;
-      const { layer, ordinal } = child.content as PendingContent;
-      let layerNodes = pending.get(layer);
-      if (layerNodes === undefined) {
-        layerNodes = new Map();
-        pending.set(layer, layerNodes);
-      }
-      layerNodes.set(ordinal, child);
-    }
-  }
-  return pending;
+async function openSpool(path: string, layerName: string): Promise<Spool> {
+  const stream = createWriteStream(path, { flags: 'wx', mode: 0o600, highWaterMark: 4 << 20 });
+  await once(stream, 'open');
+  // A write that fails (a full disk) or that `destroy` cuts short reports here; the next write
+  // or `finish` raises it.
+  let writeError: Error | null = null;
+  stream.on('error', (error) => {
+    writeError ??= error;
+  });
+  const spool: Spool = {
+    store: new FileStore(path, `${layerName} spool`),
+    offset: 0,
+    async write(chunk) {
+      if (writeError !== null) throw writeError;
+      spool.offset += chunk.byteLength;
+      if (!stream.write(chunk)) await once(stream, 'drain');
+    },
+    async finish() {
+      if (writeError !== null) throw writeError;
+      stream.end();
+      await once(stream, 'finish');
+    },
+    destroy() {
+      stream.destroy();
+    },
+  };
+  return spool;
 }
 
 /** Streams a tar through the digests and decompression, calling `onEntry` for each entry in order. */

@@ -21,12 +21,6 @@ export interface ContentLocation {
   offset: number;
 }
 
-/** A content that a later step fills in: entry `ordinal` of layer `layer`. */
-export interface PendingContent {
-  layer: number;
-  ordinal: number;
-}
-
 export interface TreeNode {
   type: FileType;
   /** Permission bits with setuid, setgid and sticky. */
@@ -42,7 +36,7 @@ export interface TreeNode {
   links: number;
   children?: Map<string, TreeNode>;
   linkTarget?: string;
-  content?: ContentLocation | PendingContent;
+  content?: ContentLocation;
   rdevMajor?: number;
   rdevMinor?: number;
   xattrs?: Map<string, Uint8Array>;

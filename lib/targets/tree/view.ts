@@ -4,7 +4,7 @@
  */
 import { ScapulaError } from '../../errors.js';
 import type { DirEntry, FileStat, FileSystemView, ReadOptions } from '../target.js';
-import { type ContentLocation, type FileTree, type ResolvedNode, type TreeNode, splitPath } from './tree.js';
+import { type FileTree, type ResolvedNode, type TreeNode, splitPath } from './tree.js';
 
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 const DEFAULT_CHUNK_SIZE = 1024 * 1024;
@@ -135,13 +135,12 @@ async function readContent(path: string, node: TreeNode, offset: number, length:
   if (length === 0) return new Uint8Array(0);
 
   const content = node.content;
-  if (content === undefined || !('store' in content)) {
+  if (content === undefined) {
     throw new ScapulaError('IO', `cannot read ${path}: its content was not stored`);
   }
-  const location = content as ContentLocation;
-  const bytes = await location.store.read(location.offset + offset, length);
+  const bytes = await content.store.read(content.offset + offset, length);
   if (bytes.byteLength !== length) {
-    throw new ScapulaError('IO', `cannot read ${path}: ${location.store.name} ended after ${bytes.byteLength} of ${length} bytes`);
+    throw new ScapulaError('IO', `cannot read ${path}: ${content.store.name} ended after ${bytes.byteLength} of ${length} bytes`);
   }
   return bytes;
 }
