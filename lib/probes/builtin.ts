@@ -7,6 +7,7 @@ import { environmentvariable58Probe } from './independent/environmentvariable58.
 import { familyProbe } from './independent/family.js';
 import { filehashProbe } from './independent/filehash.js';
 import { filehash58Probe } from './independent/filehash58.js';
+import { sql57Probe } from './independent/sql57.js';
 import { textfilecontentProbe } from './independent/textfilecontent.js';
 import { textfilecontent54Probe } from './independent/textfilecontent54.js';
 import { variableProbe } from './independent/variable.js';
@@ -34,6 +35,7 @@ export const independentProbes: readonly Probe[] = [
   familyProbe,
   filehashProbe,
   filehash58Probe,
+  sql57Probe,
   textfilecontentProbe,
   textfilecontent54Probe,
   variableProbe,

@@ -43,9 +43,13 @@ describe('default registry', () => {
     }
   });
 
-  it('has no ldap or sql probe', () => {
+  it('has no ldap probe and no old sql probe', () => {
     const registry = createDefaultRegistry();
-    expect(registry.get('independent', 'sql57_object')).toBeUndefined();
+    expect(registry.get('independent', 'sql_object')).toBeUndefined();
     expect(registry.get('independent', 'ldap57_object')).toBeUndefined();
+  });
+
+  it('has a sql57 probe that never queries', () => {
+    expect(createDefaultRegistry().get('independent', 'sql57_object')?.objectType).toBe('sql57_object');
   });
 });
