@@ -17,6 +17,11 @@ export interface ByteSource {
   stream(offset?: number): Readable;
   /** Reads exactly `length` bytes at `offset`, fewer only at the end. */
   readRange(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Reads up to `buffer.length` bytes at `offset` into `buffer` and returns how many were read
+   * (0 at the end). Optional: it lets a caller copy a large range through one buffer.
+   */
+  readInto?(buffer: Uint8Array, offset: number): Promise<number>;
 }
 
 export function fileSource(path: string): ByteSource {
@@ -48,6 +53,18 @@ export function fileSource(path: string): ByteSource {
         await handle?.close();
       }
     },
+    async readInto(buffer, offset) {
+      let handle;
+      try {
+        handle = await open(path, 'r');
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
+        return bytesRead;
+      } catch (error) {
+        throw ioError(path, error);
+      } finally {
+        await handle?.close();
+      }
+    },
   };
 }
 
@@ -62,6 +79,11 @@ export function bufferSource(name: string, bytes: Uint8Array): ByteSource {
     },
     async readRange(offset, length) {
       return bytes.subarray(offset, Math.min(bytes.byteLength, offset + length));
+    },
+    async readInto(buffer, offset) {
+      const part = bytes.subarray(Math.min(offset, bytes.byteLength), Math.min(bytes.byteLength, offset + buffer.length));
+      buffer.set(part);
+      return part.byteLength;
     },
   };
 }

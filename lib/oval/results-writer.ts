@@ -11,7 +11,7 @@
 import type { Writable } from 'node:stream';
 
 import { ScapulaError } from '../errors.js';
-import { openDecompressed } from '../io/decompress.js';
+import { detectCompression, openDecompressed } from '../io/decompress.js';
 import { fileSource, type ByteSource } from '../io/source.js';
 import { OVAL_COMMON_NS, OVAL_RESULTS_NS, XSI_NS } from '../xml/namespaces.js';
 import { XmlWriter, type Attributes } from '../xml/writer.js';
@@ -101,6 +101,11 @@ async function copyDefinitions(writer: XmlWriter, options: ResultsWriterOptions)
     });
   }
   const source = options.source ?? (definitions as { source?: ByteSource }).source ?? fileSource(definitions.file);
+  const readInto = source.readInto?.bind(source);
+  if (readInto !== undefined && detectCompression(await source.readRange(0, 8)) === 'none') {
+    writer.newLine();
+    return copyRange(writer, source.name, readInto, span);
+  }
   const { stream } = await openDecompressed(source);
   writer.newLine();
   let offset = 0;
@@ -120,6 +125,33 @@ async function copyDefinitions(writer: XmlWriter, options: ResultsWriterOptions)
     throw new ScapulaError('IO', `the definitions source ended at byte ${offset}, before the end of oval_definitions at byte ${span.end}; was it changed since parsing?`, {
       file: source.name,
     });
+  }
+}
+
+/** Size of the buffer that copies an uncompressed source's definitions through. */
+const COPY_CHUNK_SIZE = 1 << 20;
+
+/**
+ * Copies bytes `span.start` to `span.end` of an uncompressed source through one buffer. Reading
+ * a new buffer for each chunk left up to 64 MB of used buffers waiting for collection.
+ */
+async function copyRange(
+  writer: XmlWriter,
+  file: string,
+  readInto: (buffer: Uint8Array, offset: number) => Promise<number>,
+  span: { start: number; end: number },
+): Promise<void> {
+  const buffer = Buffer.allocUnsafe(Math.min(COPY_CHUNK_SIZE, span.end - span.start));
+  let offset = span.start;
+  while (offset < span.end) {
+    const length = await readInto(buffer.subarray(0, Math.min(buffer.length, span.end - offset)), offset);
+    if (length === 0) {
+      throw new ScapulaError('IO', `the definitions source ended at byte ${offset}, before the end of oval_definitions at byte ${span.end}; was it changed since parsing?`, {
+        file,
+      });
+    }
+    await writer.reusedBytes(buffer.subarray(0, length));
+    offset += length;
   }
 }
 

@@ -4,6 +4,7 @@
  * ends the stream, because callers may write to standard output.
  */
 import { once } from 'node:events';
+import { WriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 
 import { ScapulaError } from '../errors.js';
@@ -23,8 +24,15 @@ const INDENTATION = Array.from({ length: MAX_INDENTED_DEPTH + 1 }, (_, depth) =>
  */
 const INVALID_XML_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
+/** Characters that make `escapeText` change its input; most text has none. */
+const TEXT_NEEDS_WORK = /[\u0000-\u0008\u000B\u000C\u000E-\u001F&<>\r\uD800-\uDFFF\uFFFE\uFFFF]/;
+
+/** Characters that make `escapeAttribute` change its input; most values (ids, results, numbers) have none. */
+const ATTRIBUTE_NEEDS_WORK = /[\u0000-\u001F&<>"\uD800-\uDFFF\uFFFE\uFFFF]/;
+
 /** Escapes element text the way libxml2 writes it (OpenSCAP's output): `&`, `<` and `>`. */
 export function escapeText(text: string): string {
+  if (!TEXT_NEEDS_WORK.test(text)) return text;
   let escaped = text.replace(INVALID_XML_CHARACTERS, '\uFFFD');
   if (!/[&<>\r]/.test(escaped)) return escaped;
   escaped = escaped.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -37,6 +45,7 @@ export function escapeText(text: string): string {
  * carriage return as character references so that they survive attribute normalisation.
  */
 export function escapeAttribute(value: string): string {
+  if (!ATTRIBUTE_NEEDS_WORK.test(value)) return value;
   const cleaned = value.replace(INVALID_XML_CHARACTERS, '\uFFFD');
   if (!/[&<>"\t\n\r]/.test(cleaned)) return cleaned;
   return cleaned
@@ -126,6 +135,26 @@ export class XmlWriter {
   async bytes(chunk: Uint8Array): Promise<void> {
     await this.flush();
     await this.writeChunk(chunk);
+    this.closedChild = true;
+  }
+
+  /**
+   * Writes bytes as they are, from a buffer the caller reuses once this returns. A file stream
+   * gets the buffer itself and this waits until the bytes are in the file. Another stream may keep
+   * the chunks it is given (a PassThrough does), so it gets a copy.
+   */
+  async reusedBytes(chunk: Uint8Array): Promise<void> {
+    if (!(this.out instanceof WriteStream)) return this.bytes(Buffer.from(chunk));
+    await this.flush();
+    if (this.out.destroyed || this.out.writableEnded) {
+      throw new ScapulaError('IO', 'cannot write: the output stream is closed', { file: this.name });
+    }
+    await new Promise<void>((resolve, reject) => {
+      this.out.write(chunk, (error) => {
+        if (error) reject(new ScapulaError('IO', `cannot write: ${error.message}`, { file: this.name }, { cause: error }));
+        else resolve();
+      });
+    });
     this.closedChild = true;
   }
 

@@ -166,6 +166,10 @@ async function testedVariables(evaluation: Evaluation, collected: CollectedObjec
       roots.push({ kind: 'variable', id: entity.varRef });
     }
   }
+  // Most tests use no variable: this skips the sets and arrays of the general walk below.
+  if (roots.length === 0 && collected.variableValues.length <= 1) {
+    return collected.variableValues.map((variable) => ({ variableId: variable.variableId, value: variable.value }));
+  }
 
   const seen = new Set<string>();
   const variables: TestedVariable[] = [];

@@ -1,0 +1,85 @@
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { describe, expect, it } from 'vitest';
+
+import { escapeAttribute, escapeText, XmlWriter } from '../../lib/xml/writer.js';
+
+describe('escapeText', () => {
+  it('keeps plain text', () => {
+    expect(escapeText('oval:com.redhat.rhsa:tst:20190013005')).toBe('oval:com.redhat.rhsa:tst:20190013005');
+    expect(escapeText('tab\tand\nnewline')).toBe('tab\tand\nnewline');
+    expect(escapeText('café 😀')).toBe('café 😀');
+  });
+
+  it('escapes markup and carriage returns', () => {
+    expect(escapeText('a < b & c > d "q"')).toBe('a &lt; b &amp; c &gt; d "q"');
+    expect(escapeText('line\r\n')).toBe('line&#13;\n');
+  });
+
+  it('replaces characters XML cannot contain', () => {
+    expect(escapeText('nul\u0000bell\u0007')).toBe('nul\uFFFDbell\uFFFD');
+    expect(escapeText('lone \uD800 high')).toBe('lone \uFFFD high');
+    expect(escapeText('lone \uDC00 low')).toBe('lone \uFFFD low');
+    expect(escapeText('\uFFFE\uFFFF')).toBe('\uFFFD\uFFFD');
+  });
+});
+
+describe('escapeAttribute', () => {
+  it('keeps plain values', () => {
+    expect(escapeAttribute('true')).toBe('true');
+    expect(escapeAttribute('0:1.2-3.el8')).toBe('0:1.2-3.el8');
+    expect(escapeAttribute('😀')).toBe('😀');
+  });
+
+  it('escapes markup, quotes and white space', () => {
+    expect(escapeAttribute('a<b>&"c"')).toBe('a&lt;b&gt;&amp;&quot;c&quot;');
+    expect(escapeAttribute('t\tn\nr\r')).toBe('t&#9;n&#10;r&#13;');
+  });
+
+  it('replaces characters XML cannot contain', () => {
+    expect(escapeAttribute('x\u0001y')).toBe('x\uFFFDy');
+    expect(escapeAttribute('\uDBFF')).toBe('\uFFFD');
+  });
+});
+
+describe('XmlWriter.reusedBytes', () => {
+  it('copies bytes for a pass-through stream', async () => {
+    const out = new PassThrough();
+    const chunks: Buffer[] = [];
+    out.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const writer = new XmlWriter(out);
+    const buffer = Buffer.from('first');
+    await writer.reusedBytes(buffer);
+    buffer.write('SECON');
+    await writer.reusedBytes(buffer);
+    await writer.flush();
+    out.end();
+    await finished(out);
+    expect(Buffer.concat(chunks).toString()).toBe('firstSECON');
+  });
+
+  it('writes a reused buffer to a file', async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), 'scapula-writer-'));
+    try {
+      const file = path.join(folder, 'out.xml');
+      const out = createWriteStream(file);
+      const writer = new XmlWriter(out);
+      const buffer = Buffer.alloc(4);
+      for (const text of ['<a>', 'text', '</a>']) {
+        const length = buffer.write(text);
+        await writer.reusedBytes(buffer.subarray(0, length));
+      }
+      writer.raw('\n');
+      await writer.flush();
+      out.end();
+      await finished(out);
+      expect(await readFile(file, 'utf8')).toBe('<a>text</a>\n');
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+});
