@@ -264,10 +264,10 @@ export class RootedFileSystemView implements FileSystemView {
   }
 
   /**
-   * Returns the cached resolution of the directory that holds the last component of `path`,
-   * null when it is missing, or undefined when the full walk must run: without the caches, for
-   * paths that contain "..", and when resolving the parent fails or reaches no directory, so
-   * that the full walk raises its own error for the exact component.
+   * Returns the cached resolution of the directory that contains the last component of `path`,
+   * or null when that directory is missing. Returns undefined when the full walk must run:
+   * without the caches, for paths that contain "..", and when resolving the parent fails or
+   * reaches no directory, so that the full walk raises its own error for the exact component.
    */
   private async cachedParentDirectory(path: string, components: string[]): Promise<ResolvedDirectory | null | undefined> {
     if (this.caches === null || components.length < 2 || components.includes('..')) return undefined;
@@ -310,9 +310,9 @@ export class RootedFileSystemView implements FileSystemView {
   }
 
   /**
-   * The component walk of `resolve`. `pending` holds the components still to resolve, the next
-   * one last, so that link targets can be pushed on. `resolved` and `stats` describe the
-   * directory reached so far and `hops` counts the links followed to reach it.
+   * Resolves the components in `pending`, the next one last, so that link targets can be pushed
+   * on. `resolved` and `stats` describe the directory reached so far and `hops` counts the links
+   * followed to reach it.
    */
   private async walkComponents(
     path: string,
@@ -530,7 +530,7 @@ function errnoCode(error: unknown): string | undefined {
 
 /**
  * Builds an error without a stack trace, for a fault that callers expect and handle for every
- * file: the file probe asks for the extended attributes of each file it reports. Capturing the
+ * file: the file probe reads the extended attributes of each file it reports. Capturing the
  * stacks for the 10,000 file items of ssg-debian11 on a Debian 12 root took some 70 ms of CPU
  * time in one profile.
  */

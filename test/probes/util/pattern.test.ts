@@ -19,7 +19,7 @@ describe('literalDirectoryPrefix', () => {
     expect(literalDirectoryPrefix('^/etc/a|^/var/b')).toBe('/');
   });
 
-  // "^/etc$" also matches "/etc\n", a sibling of /etc, so only the root holds both matches.
+  // "^/etc$" also matches "/etc\n", a sibling of /etc, so only the root contains both matches.
   it('returns the parent of a whole literal', () => {
     expect(literalDirectoryPrefix('^/etc$')).toBe('/');
     expect(literalDirectoryPrefix('^/etc/passwd$')).toBe('/etc');
