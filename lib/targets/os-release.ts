@@ -61,13 +61,14 @@ export async function readOsRelease(fs: FileSystemView): Promise<Map<string, str
 }
 
 /**
- * Returns the OS name and version the results' system_info reports: NAME and VERSION_ID
- * of os-release, falling back to ID and VERSION, then to "unknown".
+ * Returns the OS name and version the results' system_info reports: NAME and VERSION of
+ * os-release ("12 (bookworm)"), as OpenSCAP 1.3.7 writes them, falling back to ID and
+ * VERSION_ID, then to "unknown".
  */
 export function osNameAndVersion(fields: Map<string, string>): { osName: string; osVersion: string } {
   return {
     osName: fields.get('NAME') ?? fields.get('ID') ?? 'unknown',
-    osVersion: fields.get('VERSION_ID') ?? fields.get('VERSION') ?? 'unknown',
+    osVersion: fields.get('VERSION') ?? fields.get('VERSION_ID') ?? 'unknown',
   };
 }
 

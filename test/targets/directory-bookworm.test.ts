@@ -39,7 +39,7 @@ describe('bookworm root', () => {
   it('facts come from the root', async () => {
     const facts = await target.facts();
     expect(facts.osName).toBe('Debian GNU/Linux');
-    expect(facts.osVersion).toBe('12');
+    expect(facts.osVersion).toBe('12 (bookworm)');
     expect(facts.architecture).toBe('x86_64');
     // The slimmed root has no etc/hostname, so the folder name is used.
     expect(facts.primaryHostName).toBe(workDir.split('/').pop());

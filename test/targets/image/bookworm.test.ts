@@ -162,7 +162,7 @@ describe('bookworm metadata and facts', () => {
   it('facts describe the image, not the host', async () => {
     expect(await dockerSave.facts()).toEqual({
       osName: 'Debian GNU/Linux',
-      osVersion: '12',
+      osVersion: '12 (bookworm)',
       architecture: 'amd64',
       primaryHostName: 'docker.io/scapula-fixtures/bookworm:test',
       interfaces: [],
@@ -174,6 +174,6 @@ describe('bookworm metadata and facts', () => {
   });
 
   it('rootfs facts read the ELF architecture', async () => {
-    expect(await rootfs.facts()).toMatchObject({ osName: 'Debian GNU/Linux', osVersion: '12', architecture: 'x86_64', primaryHostName: 'bookworm-rootfs.tar.gz', environment: null });
+    expect(await rootfs.facts()).toMatchObject({ osName: 'Debian GNU/Linux', osVersion: '12 (bookworm)', architecture: 'x86_64', primaryHostName: 'bookworm-rootfs.tar.gz', environment: null });
   });
 });
