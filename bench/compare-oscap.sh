@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Compares every definition's result with oscap-chroot 1.3.7 on the fixtures' roots and prints,
 # per comparison, the counts per result of both tools and the classes of differences:
-#   1. ssg-debian11-oval.xml, ssg-ubuntu2204-oval.xml and the Debian 12 feed on the bookworm root;
+#   1. ssg-debian11-oval.xml, ssg-ubuntu2204-oval.xml and the Debian 12 feed on the bookworm root,
+#      and ssg-debian11-oval.xml on the two-layer bookworm image (oscap on its flattened tree);
 #   2. the Red Hat RHSA and OVAL v2 feeds (lab-key copies) and ssg-rhel8-oval.xml on the four
 #      forms of the RPM lab root, and the original RHSA feed once, on the sqlite form.
 # Run as root from the repository root after `npx tsc -p tsconfig.json`; needs ../shared and
@@ -34,6 +35,8 @@ run "ssg-ubuntu2204, bookworm root" --content "$ssg/ssg-ubuntu2204-oval.xml" --s
 run "Debian 12 feed, bookworm root" --content "$shared/fixtures/oval/debian/oval-definitions-bookworm-changelogs.xml.bz2" \
   --scapula-root "$work/bookworm"
 rm -rf "$work/bookworm"
+run "ssg-debian11, bookworm image (docker save)" --content "$ssg/ssg-debian11-oval.xml" \
+  --image "$shared/fixtures/images/bookworm/bookworm-docker-save.tar"
 
 for form in sqlite bdb sysimage-sqlite sysimage-bdb; do
   root=$work/lab-$form
