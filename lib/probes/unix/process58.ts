@@ -1,6 +1,8 @@
 /**
  * process58_object: the processes of the running host, read from /proc. An image or root
- * directory runs no processes, so there the object is "not collected".
+ * directory runs no processes, so there the object is "not collected", except when the root
+ * has an empty /proc folder. oscap 1.3.7 (with OSCAP_PROBE_ROOT) reads that /proc and finds no
+ * process, so the object does not exist, and so does scapula.
  *
  * /proc/PID/stat, after the command name in brackets, contains (1-based field numbers):
  *
@@ -133,6 +135,16 @@ async function readBootTime(fs: FileSystemView): Promise<number> {
   return match === null ? 0 : Number(match[1]);
 }
 
+async function isEmptyDirectory(fs: FileSystemView, path: string): Promise<boolean> {
+  try {
+    if ((await fs.stat(path))?.type !== 'directory') return false;
+    return (await fs.readdir(path)).length === 0;
+  } catch (error) {
+    if (isScapulaError(error)) return false;
+    throw error;
+  }
+}
+
 async function collect(request: ProbeRequest, context: ProbeContext): Promise<ProbeResult> {
   const commandLineEntity = findEntity(request, 'command_line');
   const pidEntity = findEntity(request, 'pid');
@@ -140,6 +152,9 @@ async function collect(request: ProbeRequest, context: ProbeContext): Promise<Pr
     throw new ScapulaError('OVAL_INVALID', `${request.object.id}: process58_object needs command_line and pid entities`);
   }
   if (!context.target.live) {
+    if (await isEmptyDirectory(context.target.fs, '/proc')) {
+      return { items: [], messages: [{ level: 'warning', text: 'no data about processes could be read from /proc, which is empty' }] };
+    }
     return notCollectedOffline('process58_object', 'an image or root directory runs no processes');
   }
 
@@ -162,7 +177,7 @@ export const process58Probe = defineProbe({
   family: 'unix',
   description: {
     summary: 'Running processes: command line, ids, times, terminal, capabilities.',
-    onImage: '"not collected": an image or root directory runs no processes.',
+    onImage: '"not collected": an image or root directory runs no processes. An empty /proc folder in the root makes the object not exist, as in oscap.',
     onHost: 'Reads /proc.',
   },
   collect,

@@ -115,4 +115,24 @@ describe('probes that need a running system', () => {
     );
     expect(result.flag).toBe('not collected');
   });
+
+  it('process58 finds no process in an empty proc', async () => {
+    // As oscap 1.3.7 with OSCAP_PROBE_ROOT on upstream probes/process58/empty_proc.sh.
+    const procRoot = await makeTempRoot((path) => mkdirSync(join(path, 'proc')));
+    try {
+      const result = await run(
+        process58Probe,
+        procRoot.target,
+        request('process58_object', 'unix', [
+          { name: 'command_line', value: '.*', operation: 'pattern match' },
+          { name: 'pid', value: '1', datatype: 'int' },
+        ]),
+      );
+      expect(result.flag).toBeUndefined();
+      expect(result.items).toEqual([]);
+      expect(result.messages?.[0]?.level).toBe('warning');
+    } finally {
+      await procRoot.remove();
+    }
+  });
 });
