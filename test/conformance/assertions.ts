@@ -192,11 +192,18 @@ function checkTextContains(assertion: ExpectedAssertion, stream: string, output:
 }
 
 /**
- * Patterns that upstream scripts use as `grep -Ei PATTERN $stderr && ret_val=1`: the case fails
- * when a warning or error line appears. The restated data records them as "stderr contains",
- * so the runner checks the opposite, ignoring case as `grep -i` does.
+ * Patterns that upstream scripts use as `grep -Ei PATTERN $stderr && ret_val=1` or
+ * `grep -q PATTERN $stderr && false`: the case fails when such a line appears. The restated
+ * data records them as "stderr contains", so the runner checks the opposite, ignoring case as
+ * `grep -i` does.
  */
-const FAILURE_MARKERS: ReadonlySet<string> = new Set(['(W: |E: )', '(W:|Entity has no value)', 'Failed to convert OVAL state to SEXP']);
+const FAILURE_MARKERS: ReadonlySet<string> = new Set([
+  '(W: |E: )',
+  '(W:|Entity has no value)',
+  'Failed to convert OVAL state to SEXP',
+  'OpenSCAP Error: Probe at sd=1 (process58) reported an error: Operation not permitted',
+  "W: oscap:\\s\\+Can't receive message: 125, Operation canceled.",
+]);
 
 /**
  * Translates a grep pattern into a multi-line JavaScript RegExp. A pattern with a backslashed

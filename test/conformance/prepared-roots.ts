@@ -27,6 +27,11 @@ function buildSkipPathsTree(root: string, scratchTests: string): void {
 const OFFLINE_ROOTS: Record<string, RootBuilder> = {
   'API/OVAL/skip_paths/test_skip_paths_offline': buildSkipPathsTree,
 
+  // Upstream sets OSCAP_PROBE_ROOT to a folder with nothing but an empty proc.
+  'probes/process58/empty_proc': (root) => {
+    mkdirSync(path.join(root, 'proc'), { recursive: true });
+  },
+
   'probes/textfilecontent54/test_offline_mode_textfilecontent54/test_offline_mode_textfilecontent54': (root) => {
     writeInRoot(root, 'tmp/bar.txt', 'Hello from the inside\n');
     writeInRoot(root, 'tmp/zzz/foo.txt', 'Bye from the inside\n');
