@@ -1,0 +1,150 @@
+/**
+ * Definitions that an upstream script generates with a shell script of its own before running
+ * oscap (`bash NAME.xml.sh > NAME.xml`). The runner builds the same documents here, from the
+ * same facts, and writes them into the case folder under the name the command reads.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+type InputGenerator = (environment: NodeJS.ProcessEnv) => string;
+
+const INDEPENDENT_NS = 'http://oval.mitre.org/XMLSchema/oval-definitions-5#independent';
+
+function document(body: { definitions: string; tests: string; objects: string; states: string }): string {
+  return `<?xml version="1.0"?>
+<oval_definitions xmlns:oval="http://oval.mitre.org/XMLSchema/oval-common-5" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://oval.mitre.org/XMLSchema/oval-definitions-5">
+  <generator>
+    <oval:product_name>environmentvariable58</oval:product_name>
+    <oval:product_version>1.0</oval:product_version>
+    <oval:schema_version>5.9</oval:schema_version>
+    <oval:timestamp>2011-07-13T00:00:00-00:00</oval:timestamp>
+  </generator>
+  <definitions>
+${body.definitions}
+  </definitions>
+  <tests>
+${body.tests}
+  </tests>
+  <objects>
+${body.objects}
+  </objects>
+  <states>
+${body.states}
+  </states>
+</oval_definitions>
+`;
+}
+
+/**
+ * The variables the upstream generators use: names of capital letters only, other than SHLVL,
+ * whose values are letters, digits and slashes (`env | sed -n 's|^\([A-Z]*\)=[a-zA-Z0-9/]\{1,\}$|\1|p'`).
+ */
+function simpleVariables(environment: NodeJS.ProcessEnv): Array<[string, string]> {
+  return Object.entries(environment).filter(
+    (entry): entry is [string, string] =>
+      /^[A-Z]*$/.test(entry[0]) && !entry[0].includes('SHLVL') && entry[1] !== undefined && /^[a-zA-Z0-9/]+$/.test(entry[1]),
+  );
+}
+
+function test(id: number, objectId: number, stateId: number, comment: 'true' | 'false'): string {
+  return `    <environmentvariable58_test version="1" id="oval:1:tst:${id}" check="at least one" comment="${comment}" xmlns="${INDEPENDENT_NS}">
+      <object object_ref="oval:1:obj:${objectId}"/>
+      <state state_ref="oval:1:ste:${stateId}"/>
+    </environmentvariable58_test>`;
+}
+
+function object(id: number, name: string, operation = 'equals'): string {
+  return `    <environmentvariable58_object version="1" id="oval:1:obj:${id}" xmlns="${INDEPENDENT_NS}">
+      <pid datatype="int" xsi:nil="true"/>
+      <name operation="${operation}">${name}</name>
+    </environmentvariable58_object>`;
+}
+
+function state(id: number, minimumPid: number, name: string, value: string): string {
+  return `    <environmentvariable58_state version="1" id="oval:1:ste:${id}" xmlns="${INDEPENDENT_NS}">
+      <pid operation="greater than" datatype="int">${minimumPid}</pid>
+      <name>${name}</name>
+      <value>${value}</value>
+    </environmentvariable58_state>`;
+}
+
+/**
+ * test_probes_environmentvariable58.xml.sh: for each variable, one test on an object naming it
+ * and one on an object matching every name; then one test per variable but the last on an
+ * object naming every other variable. All are true, and so is the definition that ANDs them.
+ */
+function environmentvariable58(environment: NodeJS.ProcessEnv): string {
+  const variables = simpleVariables(environment);
+  const count = variables.length;
+  const tests: string[] = [];
+  const objects: string[] = [];
+  const states: string[] = [];
+  variables.forEach(([name, value], index) => {
+    tests.push(test(index + 1, index + 1, index + 1, 'true'), test(count + index + 1, count + 1, count + index + 1, 'true'));
+    objects.push(object(index + 1, name));
+    states.push(state(index + 1, 1, name, value), state(count + index + 1, 1, name, value));
+  });
+  variables.slice(0, -1).forEach(([name, value], index) => {
+    tests.push(test(2 * count + index + 1, count + 2, 2 * count + index + 1, 'true'));
+    states.push(state(2 * count + index + 1, 1, name, value));
+  });
+  objects.push(object(count + 1, '.*', 'pattern match'), object(count + 2, variables[count - 1]?.[0] ?? '', 'not equal'));
+
+  const testCount = 3 * count - 1;
+  const criteria = Array.from({ length: testCount }, (_, index) => `          <criterion test_ref="oval:1:tst:${index + 1}"/>`);
+  const definitions = `    <definition class="compliance" version="1" id="oval:1:def:1"> <!-- comment="true" -->
+      <metadata><title></title><description></description></metadata>
+      <criteria operator="AND">
+${criteria.join('\n')}
+      </criteria>
+    </definition>`;
+  return document({ definitions, tests: tests.join('\n'), objects: objects.join('\n'), states: states.join('\n') });
+}
+
+/**
+ * test_probes_environmentvariable58-fail.xml.sh: every test is false. The first expects the
+ * second variable on an object that excludes it; the others expect each variable on an object
+ * matching names with "_", in a process with a pid above the runner's own, and all are ORed.
+ */
+function environmentvariable58Fail(environment: NodeJS.ProcessEnv): string {
+  const variables = simpleVariables(environment);
+  const [secondName, secondValue] = variables[1] ?? ['', ''];
+  const tests = [test(1, 1, 1, 'false')];
+  const states = [state(1, 1, secondName, secondValue)];
+  variables.forEach(([name, value], index) => {
+    tests.push(test(index + 2, 2, index + 2, 'false'));
+    states.push(state(index + 2, process.pid, name, value));
+  });
+  const objects = [object(1, secondName, 'not equal'), object(2, '_', 'pattern match')];
+
+  const criteria = tests.map((_, index) => `          <criterion test_ref="oval:1:tst:${index + 1}"/>`);
+  const definitions = `    <definition class="compliance" version="1" id="oval:1:def:1"> <!-- comment="false" -->
+      <metadata><title></title><description></description></metadata>
+      <criteria operator="OR">
+${criteria.join('\n')}
+      </criteria>
+    </definition>`;
+  return document({ definitions, tests: tests.join('\n'), objects: objects.join('\n'), states: states.join('\n') });
+}
+
+const GENERATED_INPUTS: Record<string, { file: string; generate: InputGenerator }> = {
+  'probes/environmentvariable58/test_probes_environmentvariable58/test_probes_environmentvariable58': {
+    file: 'test_probes_environmentvariable58.xml',
+    generate: environmentvariable58,
+  },
+  'probes/environmentvariable58/test_probes_environmentvariable58/test_probes_environmentvariable58-fail': {
+    file: 'test_probes_environmentvariable58-fail.xml',
+    generate: environmentvariable58Fail,
+  },
+};
+
+/**
+ * Writes the generated definitions of a case into `caseDir`, for the scapula process that will
+ * run with `environment`; returns false when the case has none.
+ */
+export function writeGeneratedInput(caseId: string, caseDir: string, environment: NodeJS.ProcessEnv): boolean {
+  const input = GENERATED_INPUTS[caseId];
+  if (input === undefined) return false;
+  writeFileSync(path.join(caseDir, input.file), input.generate(environment));
+  return true;
+}
