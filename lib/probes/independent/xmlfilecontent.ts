@@ -43,12 +43,16 @@ async function collect(request: ProbeRequest, context: ProbeContext): Promise<Pr
     }
 
     const libxml = await loadLibxml();
-    for (const xpath of xpathEntity.values) items.push(evaluateFile(libxml, file, content.text, xpath));
+    for (const xpath of xpathEntity.values) {
+      const item = evaluateFile(libxml, file, content.text, xpath);
+      if (item !== null) items.push(item);
+    }
   }
   return { items, messages };
 }
 
-function evaluateFile(libxml: Libxml, file: FoundFile, text: string, xpath: string): ProbeItem {
+/** Returns the item for one file and expression; null when the expression selects no node. */
+function evaluateFile(libxml: Libxml, file: FoundFile, text: string, xpath: string): ProbeItem | null {
   if (/<!ENTITY/.test(text)) {
     return errorItem(file, xpath, `${file.filepath} declares XML entities, which are not expanded for safety`);
   }
@@ -65,12 +69,13 @@ function evaluateFile(libxml: Libxml, file: FoundFile, text: string, xpath: stri
     return errorItem(file, xpath, `${file.filepath} is not well-formed XML: ${describe(error)}`);
   }
 
-  let values: ItemEntity[];
+  let values: ItemEntity[] | null;
   try {
     values = valuesOf(document, xpath);
   } catch (error) {
     return errorItem(file, xpath, `invalid XPath expression "${xpath}": ${describe(error)}`);
   }
+  if (values === null) return null;
   return makeItem('xmlfilecontent_item', 'independent', [...fileLocationEntities(file), itemEntity('xpath', xpath), ...values]);
 }
 
@@ -205,9 +210,10 @@ function scanStartTag(text: string, i: number, spans: number[]): { end: number; 
  * Evaluates the expression and turns its result into value_of entities: a number is an int
  * (OpenSCAP 1.3.7 writes count() as int) or a float, a boolean a boolean, a string a
  * string, and each attribute or text node its value. Element nodes give no value, as in
- * OpenSCAP 1.3.7: select their text with "/text()".
+ * OpenSCAP 1.3.7: select their text with "/text()". An empty node set returns null, because
+ * OpenSCAP 1.3.7 then makes no item, so the object does not exist.
  */
-function valuesOf(document: libxmljs.Document, xpath: string): ItemEntity[] {
+function valuesOf(document: libxmljs.Document, xpath: string): ItemEntity[] | null {
   const result: unknown = document.find(xpath);
   // libxmljs2 returns undefined, instead of throwing, for an expression libxml2 cannot compile.
   if (result === undefined) throw new ScapulaError('OVAL_INVALID', 'libxml2 cannot compile it');
@@ -217,6 +223,7 @@ function valuesOf(document: libxmljs.Document, xpath: string): ItemEntity[] {
   if (typeof result === 'boolean') return [itemEntity('value_of', String(result), 'boolean')];
   if (typeof result === 'string') return [itemEntity('value_of', result)];
   if (!Array.isArray(result)) return [];
+  if (result.length === 0) return null;
 
   const values: ItemEntity[] = [];
   for (const node of result as libxmljs.Node[]) {
