@@ -4,6 +4,9 @@
 #   1. ssg-debian11-oval.xml on the bookworm root (extracted; oscap-chroot on a fresh copy);
 #   2. the 145 MiB Red-Hat-style feed from make-feed on the RPM lab root (sqlite form).
 # Run as root from the repository root after `npm install`; needs ../shared, oscap-chroot, rpm.
+# FEED=FILE and LAB=DIR reuse a feed and an RPM lab root (sqlite form) made before, instead of
+# assembling the root and running make-feed again. Each row also gives the CPU time (user +
+# system) that /usr/bin/time reports, and the load average is printed before and after.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -14,6 +17,12 @@ trap 'rm -rf "$work"' EXIT
 export BENCH_OUT=$work
 scapula="node $repo/bin/scapula.js"
 
+# cpu LABEL: prints the user + system seconds of a row measured before.
+cpu() {
+  local time_file="$BENCH_OUT/${1// /_}.time"
+  awk -F': ' '/User time/ {user_seconds = $2} /System time/ {system_seconds = $2} END {printf "%.2f s", user_seconds + system_seconds}' "$time_file"
+}
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "## ssg-debian11-oval.xml on the bookworm root"
 mkdir "$work/bookworm" "$work/bookworm-oscap"
 tar -xzf "$shared/fixtures/images/bookworm/bookworm-rootfs.tar.gz" -C "$work/bookworm"
@@ -24,16 +33,28 @@ measure "oscap-chroot (ssg-debian11)" oscap-chroot "$work/bookworm-oscap" oval e
 
 echo
 echo "## 145 MiB feed on the RPM lab root (sqlite)"
-"$shared/fixtures/rpmlab/make/assemble_root.sh" "$work/lab" sqlite >/dev/null
-"$shared/fixtures/rpmlab/make/assemble_root.sh" "$work/lab-oscap" sqlite >/dev/null
-rpm --root "$work/lab" --dbpath /var/lib/rpm --define '_db_backend sqlite' -qa \
-  --qf '%{NAME} %{EPOCHNUM}:%{VERSION}-%{RELEASE} %{ARCH} %{SOURCERPM}\n' | LC_ALL=C sort >"$work/lab-packages.txt"
-"$shared/fixtures/bench/make-feed" "$work/feed.xml" --packages "$work/lab-packages.txt" --key beba9cc826edad66 2>/dev/null
+if [ -n "${LAB:-}" ]; then
+  cp -a "$LAB" "$work/lab"
+  cp -a "$LAB" "$work/lab-oscap"
+else
+  "$shared/fixtures/rpmlab/make/assemble_root.sh" "$work/lab" sqlite >/dev/null
+  "$shared/fixtures/rpmlab/make/assemble_root.sh" "$work/lab-oscap" sqlite >/dev/null
+fi
+feed=${FEED:-$work/feed.xml}
+if [ -z "${FEED:-}" ]; then
+  rpm --root "$work/lab" --dbpath /var/lib/rpm --define '_db_backend sqlite' -qa \
+    --qf '%{NAME} %{EPOCHNUM}:%{VERSION}-%{RELEASE} %{ARCH} %{SOURCERPM}\n' | LC_ALL=C sort >"$work/lab-packages.txt"
+  "$shared/fixtures/bench/make-feed" "$feed" --packages "$work/lab-packages.txt" --key beba9cc826edad66 2>/dev/null
+fi
 mkdir -p "$work/oscap-home"
 printf '%%_dbpath /var/lib/rpm\n%%_db_backend sqlite\n' >"$work/oscap-home/.rpmmacros"
-measure "scapula --root (145 MiB feed)" $scapula oval eval --root "$work/lab" --results "$work/s2.xml" "$work/feed.xml"
-measure "oscap-chroot (145 MiB feed)" env HOME="$work/oscap-home" oscap-chroot "$work/lab-oscap" oval eval --results "$work/o2.xml" "$work/feed.xml"
+measure "scapula --root (145 MiB feed)" $scapula oval eval --root "$work/lab" --results "$work/s2.xml" "$feed"
+measure "oscap-chroot (145 MiB feed)" env HOME="$work/oscap-home" oscap-chroot "$work/lab-oscap" oval eval --results "$work/o2.xml" "$feed"
 echo
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+for label in "scapula --root (ssg-debian11)" "oscap-chroot (ssg-debian11)" "scapula --root (145 MiB feed)" "oscap-chroot (145 MiB feed)"; do
+  printf '%-44s CPU %s\n' "$label" "$(cpu "$label")"
+done
 for label in "scapula --root (145 MiB feed)" "oscap-chroot (145 MiB feed)"; do
   out="$work/${label// /_}.out"
   printf '%-44s %s true, %s false, %s other\n' "$label" \
