@@ -81,10 +81,12 @@ async function evaluateStateEntity(context: Comparing, entity: Entity): Promise<
     expected = entity.varRef === undefined ? [entity.value ?? ''] : await expectedValues(context, entity);
   }
   if (expected === undefined) return 'error';
+  const fieldValues = entity.datatype === 'record' ? await recordFieldValues(context, entity) : new Map<Entity, string[]>();
+  if (fieldValues === undefined) return 'error';
 
   const perItemEntity: OvalResult[] = [];
   for (const candidate of matching) {
-    perItemEntity.push(compareItemEntity(context, entity, candidate, expected));
+    perItemEntity.push(compareItemEntity(context, entity, candidate, expected, fieldValues));
   }
   return combineByCheck(entity.entityCheck ?? 'all', perItemEntity);
 }
@@ -134,13 +136,31 @@ function entityExistence(claim: ExistenceEnumeration, entities: readonly ItemEnt
   }
 }
 
-function compareItemEntity(context: Comparing, entity: Entity, candidate: ItemEntity, expected: string[]): OvalResult {
+/** Resolves the variables that record fields name (var_ref); undefined when one has no values. */
+async function recordFieldValues(context: Comparing, entity: Entity): Promise<Map<Entity, string[]> | undefined> {
+  const values = new Map<Entity, string[]>();
+  for (const field of entity.fields ?? []) {
+    if (field.varRef === undefined) continue;
+    const resolved = await expectedValues(context, field);
+    if (resolved === undefined) return undefined;
+    values.set(field, resolved);
+  }
+  return values;
+}
+
+function compareItemEntity(
+  context: Comparing,
+  entity: Entity,
+  candidate: ItemEntity,
+  expected: string[],
+  fieldValues: ReadonlyMap<Entity, string[]> = new Map(),
+): OvalResult {
   const status = candidate.status ?? 'exists';
   if (status === 'does not exist') return 'false';
   if (status === 'error') return 'error';
   if (status === 'not collected') return 'unknown';
 
-  if (entity.datatype === 'record') return compareRecord(context, entity, candidate);
+  if (entity.datatype === 'record') return compareRecord(context, entity, candidate, fieldValues);
 
   const actual = candidate.value ?? '';
   const results = expected.map((value) => {
@@ -161,7 +181,7 @@ function compareItemEntity(context: Comparing, entity: Entity, candidate: ItemEn
 }
 
 /** Compares a record field by field: each field of the state's record against the item's fields of that name. */
-function compareRecord(context: Comparing, entity: Entity, candidate: ItemEntity): OvalResult {
+function compareRecord(context: Comparing, entity: Entity, candidate: ItemEntity, fieldValues: ReadonlyMap<Entity, string[]>): OvalResult {
   if (candidate.datatype !== 'record') {
     context.evaluation.logOnce(
       'warn',
@@ -176,7 +196,8 @@ function compareRecord(context: Comparing, entity: Entity, candidate: ItemEntity
       fieldResults.push('false');
       continue;
     }
-    const results = itemFields.map((itemField) => compareItemEntity(context, field, itemField, [field.value ?? '']));
+    const expected = fieldValues.get(field) ?? [field.value ?? ''];
+    const results = itemFields.map((itemField) => compareItemEntity(context, field, itemField, expected));
     fieldResults.push(combineByCheck(field.entityCheck ?? 'all', results));
   }
   if (fieldResults.length === 0) return 'true';

@@ -263,6 +263,31 @@ describe('evaluateOval records and flags', () => {
     expect(results.tests.get('tst:miss')?.result).toBe('false');
   });
 
+  it('record fields compare with variables', async () => {
+    // As upstream test_probes_yamlfilecontent_array.xml: a field names a variable of several values.
+    const recordItem: ProbeItem = {
+      type: 'fake_item',
+      family: 'independent',
+      status: 'exists',
+      entities: [{ name: 'value', datatype: 'record', fields: [{ name: '#', value: '3', datatype: 'int' }] }],
+    };
+    const byVariable = (variableId: string) =>
+      entity('value', undefined, {
+        datatype: 'record',
+        fields: [entity('#', undefined, { datatype: 'int', varRef: variableId, varCheck: 'at least one' })],
+      });
+    const doc = document({
+      tests: [test('tst:in', 'obj:1', { stateRefs: ['ste:in'] }), test('tst:out', 'obj:1', { stateRefs: ['ste:out'] })],
+      objects: [object('obj:1', [entity('name', 'x')])],
+      states: [state('ste:in', [byVariable('var:in')]), state('ste:out', [byVariable('var:out')])],
+      variables: [constant('var:in', ['1', '3'], 'int'), constant('var:out', ['4', '5'], 'int')],
+      definitions: [definition('def:1', criteria('OR', [criterion('tst:in'), criterion('tst:out')]))],
+    });
+    const results = await evaluateOval(doc, { registry: registryWith({ items: [recordItem] }), target: fakeTarget });
+    expect(results.tests.get('tst:in')?.result).toBe('true');
+    expect(results.tests.get('tst:out')?.result).toBe('false');
+  });
+
   it('an incomplete object decides only what more items cannot change', async () => {
     const items = [item({ name: 'a', version: '1' }), item({ name: 'b', version: '2' })];
     const doc = document({
