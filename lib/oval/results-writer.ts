@@ -14,7 +14,7 @@ import { ScapulaError } from '../errors.js';
 import { detectCompression, openDecompressed } from '../io/decompress.js';
 import { fileSource, type ByteSource } from '../io/source.js';
 import { OVAL_COMMON_NS, OVAL_RESULTS_NS, XSI_NS } from '../xml/namespaces.js';
-import { XmlWriter, type Attributes } from '../xml/writer.js';
+import { escapeAttribute, XmlWriter, type Attributes } from '../xml/writer.js';
 import { DIRECTIVE_ELEMENTS, defaultDirectives, directiveFor, type Directives, type ResultDirectives } from './directives.js';
 import type { Component, Criteria, Generator, OvalDefinitions, OvalObject } from './model.js';
 import type { CriteriaResult, CriterionResult, DefinitionResult, ExtendDefinitionResult, OvalResults, TestResult } from './results-model.js';
@@ -246,37 +246,23 @@ function writeCriteria(writer: XmlWriter, definitions: OvalDefinitions, root: Cr
       writer.end('criteria');
       continue;
     }
-    const common: Attributes = [['applicability_check', node.applicabilityCheck === undefined ? undefined : String(node.applicabilityCheck)]];
+    // Attributes in the order oscap writes them: applicability_check first, result last.
+    const check = node.applicabilityCheck === undefined ? '' : ` applicability_check="${node.applicabilityCheck}"`;
+    const negate = node.negate ? ' negate="true"' : '';
+    const result = ` result="${escapeAttribute(node.result)}"`;
     if (node.kind === 'criteria') {
-      writer.start('criteria', [...common, ['operator', node.operator], ['negate', node.negate ? 'true' : undefined], ['result', node.result]]);
+      writer.startMarkup(`<criteria${check} operator="${escapeAttribute(node.operator)}"${negate}${result}>`);
       pending.push('close');
       for (let index = node.children.length - 1; index >= 0; index--) pending.push(node.children[index]!);
-    } else if (node.kind === 'criterion') {
-      writer.start(
-        'criterion',
-        [
-          ...common,
-          ['test_ref', node.testRef],
-          ['version', definitions.tests.get(node.testRef)?.version ?? 0],
-          ['variable_instance', node.variableInstance === 1 ? undefined : node.variableInstance],
-          ['negate', node.negate ? 'true' : undefined],
-          ['result', node.result],
-        ],
-        true,
-      );
+      continue;
+    }
+    const instance = node.variableInstance === 1 ? '' : ` variable_instance="${node.variableInstance}"`;
+    if (node.kind === 'criterion') {
+      const version = definitions.tests.get(node.testRef)?.version ?? 0;
+      writer.startMarkup(`<criterion${check} test_ref="${escapeAttribute(node.testRef)}" version="${version}"${instance}${negate}${result}/>`, true);
     } else {
-      writer.start(
-        'extend_definition',
-        [
-          ...common,
-          ['definition_ref', node.definitionRef],
-          ['version', definitions.definitions.get(node.definitionRef)?.version ?? 0],
-          ['variable_instance', node.variableInstance === 1 ? undefined : node.variableInstance],
-          ['negate', node.negate ? 'true' : undefined],
-          ['result', node.result],
-        ],
-        true,
-      );
+      const version = definitions.definitions.get(node.definitionRef)?.version ?? 0;
+      writer.startMarkup(`<extend_definition${check} definition_ref="${escapeAttribute(node.definitionRef)}" version="${version}"${instance}${negate}${result}/>`, true);
     }
   }
 }
@@ -322,26 +308,24 @@ function notEvaluatedTest(definitions: OvalDefinitions, testId: string): TestRes
 }
 
 function writeTestResult(writer: XmlWriter, result: TestResult): void {
-  const attributes: Attributes = [
-    ['test_id', result.testId],
-    ['version', result.version],
-    ['check_existence', result.checkExistence === 'at_least_one_exists' ? undefined : result.checkExistence],
-    ['check', result.check],
-    ['state_operator', result.stateOperator === 'AND' ? undefined : result.stateOperator],
-    ['variable_instance', result.variableInstance === 1 ? undefined : result.variableInstance],
-    ['result', result.result],
-  ];
+  // Attributes in the order oscap writes them, defaults left out.
+  const existence = result.checkExistence === 'at_least_one_exists' ? '' : ` check_existence="${escapeAttribute(result.checkExistence)}"`;
+  const operator = result.stateOperator === 'AND' ? '' : ` state_operator="${escapeAttribute(result.stateOperator)}"`;
+  const instance = result.variableInstance === 1 ? '' : ` variable_instance="${result.variableInstance}"`;
+  const attributes =
+    ` test_id="${escapeAttribute(result.testId)}" version="${result.version}"${existence}` +
+    ` check="${escapeAttribute(result.check)}"${operator}${instance} result="${escapeAttribute(result.result)}"`;
   // OpenSCAP leaves out items and variables of a test that was not evaluated.
   const evaluated = result.result !== 'not evaluated';
   const items = evaluated ? result.testedItems : [];
   const variables = evaluated ? result.testedVariables : [];
   if (result.messages.length === 0 && items.length === 0 && variables.length === 0) {
-    writer.start('test', attributes, true);
+    writer.startMarkup(`<test${attributes}/>`, true);
     return;
   }
-  writer.start('test', attributes);
+  writer.startMarkup(`<test${attributes}>`);
   writeMessages(writer, result.messages, 'message');
-  for (const item of items) writer.start('tested_item', [['item_id', item.itemId], ['result', item.result]], true);
+  for (const item of items) writer.startMarkup(`<tested_item item_id="${item.itemId}" result="${escapeAttribute(item.result)}"/>`, true);
   for (const variable of variables) writer.element('tested_variable', [['variable_id', variable.variableId]], variable.value);
   writer.end('test');
 }

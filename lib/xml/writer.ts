@@ -93,6 +93,20 @@ export class XmlWriter {
     }
   }
 
+  /**
+   * Writes a start tag, or an empty element when `empty` is set, from markup the caller built with
+   * `escapeAttribute`: `<name a="v">`. Hot loops use it to skip building attribute lists.
+   */
+  startMarkup(markup: string, empty = false): void {
+    this.raw(this.indentation() + markup);
+    if (empty) {
+      this.closedChild = true;
+    } else {
+      this.depth++;
+      this.closedChild = false;
+    }
+  }
+
   end(name: string): void {
     this.depth--;
     this.raw(this.closedChild ? `${this.indentation()}</${name}>` : `</${name}>`);

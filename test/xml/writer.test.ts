@@ -83,3 +83,32 @@ describe('XmlWriter.reusedBytes', () => {
     }
   });
 });
+
+describe('XmlWriter.startMarkup', () => {
+  it('indents and closes like start', async () => {
+    const out = new PassThrough();
+    const chunks: Buffer[] = [];
+    out.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const writer = new XmlWriter(out);
+    writer.start('tests');
+    writer.startMarkup('<test test_id="oval:x:tst:1" result="true">');
+    writer.startMarkup('<tested_item item_id="1" result="true"/>', true);
+    writer.end('test');
+    writer.startMarkup('<test test_id="oval:x:tst:2" result="false"/>', true);
+    writer.end('tests');
+    await writer.flush();
+    out.end();
+    await finished(out);
+    expect(Buffer.concat(chunks).toString()).toBe(
+      [
+        '',
+        '<tests>',
+        '  <test test_id="oval:x:tst:1" result="true">',
+        '    <tested_item item_id="1" result="true"/>',
+        '  </test>',
+        '  <test test_id="oval:x:tst:2" result="false"/>',
+        '</tests>',
+      ].join('\n'),
+    );
+  });
+});
