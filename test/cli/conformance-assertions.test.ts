@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { StepOutput } from '../conformance/assertions.js';
-import { checkAssertion, grepPattern } from '../conformance/assertions.js';
+import { checkAssertion, fromDocumentNode, grepPattern } from '../conformance/assertions.js';
 import { classifyDesignDifference } from '../conformance/design-differences.js';
 import type { ExpectedAssertion } from '../conformance/cases.js';
 
@@ -172,5 +172,12 @@ describe('checkAssertion', () => {
     const status = assertion('exit_code', 'oscap exit status', 2);
     const run = output({ args: ['oval', 'validate', '--schematron', 'defs.xml'], status: 1 });
     expect(classifyDesignDifference(status, checkAssertion(status, run), run).outcome).toBe('not supported');
+  });
+
+  it('anchors relative paths at the document node', () => {
+    expect(fromDocumentNode('oval_results/results')).toBe('/oval_results/results');
+    expect(fromDocumentNode('/oval_results')).toBe('/oval_results');
+    expect(fromDocumentNode('count(/a)')).toBe('count(/a)');
+    expect(checkAssertion(assertion('xpath_count', 'oval_results/results/system/tests/test', 1), output()).outcome).toBe('passed');
   });
 });

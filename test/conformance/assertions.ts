@@ -242,7 +242,7 @@ function firstLine(text: string): string {
 function checkXPathCount(assertion: ExpectedAssertion, output: StepOutput): Verdict {
   const document = loadProducedDocument(output);
   if ('outcome' in document) return document;
-  const count = evaluateXPath(document, `count(${assertion.target})`);
+  const count = evaluateXPath(document, `count(${fromDocumentNode(assertion.target)})`);
   if (typeof count !== 'number') return { outcome: 'not run', detail: `XPath ${assertion.target} could not be evaluated` };
   return count === assertion.expected
     ? { outcome: 'passed' }
@@ -375,6 +375,14 @@ function producedFile(args: string[]): string | undefined {
 function lastOperand(args: string[]): string | undefined {
   const last = args[args.length - 1];
   return last === undefined || last.startsWith('--') ? undefined : last;
+}
+
+/**
+ * Anchors a relative location path ("oval_results/results/...") at the document node, where
+ * upstream's xmllint evaluates it; libxmljs2 evaluates from the root element instead.
+ */
+export function fromDocumentNode(expression: string): string {
+  return /^[A-Za-z_][\w.-]*(:[\w.-]+)?(\/|\[|$)/.test(expression) ? `/${expression}` : expression;
 }
 
 function evaluateXPath(produced: ProducedDocument, expression: string): string | number | boolean | undefined {

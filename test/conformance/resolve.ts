@@ -81,12 +81,16 @@ function resolveArgument(
 /**
  * Chooses the OVAL definitions input of a case: its one XML input, or among several the one
  * named after the case or its script. Templates (".tpl") are never chosen, because the script
- * fills them in.
+ * fills them in. Nor are the definitions of an offline-mode case for a case that is not one:
+ * upstream's shadow case, for one, generates its definitions and lists the offline file only
+ * because the same script runs both.
  */
 export function chooseDefinitionsInput(testCase: ConformanceCase): string | undefined {
+  const offlineCase = /offline/i.test(testCase.id);
   const candidates = testCase.inputs
     .map((input) => input.replace(/\.gz$/, ''))
-    .filter((input) => input.endsWith('.xml'));
+    .filter((input) => input.endsWith('.xml'))
+    .filter((input) => offlineCase || !/offline/i.test(path.basename(input)));
   if (candidates.length === 1) return candidates[0];
 
   const segments = testCase.id.split('/');
