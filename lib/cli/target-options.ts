@@ -13,8 +13,8 @@ export const TARGET_OPTION_SPECS: OptionSpec[] = [
 ];
 
 /**
- * The paths whose files the probes leave out: each --skip-path, then those of the environment
- * variable OSCAP_PROBE_IGNORE_PATHS (colon-separated), which oscap reads for the same purpose.
+ * Returns the paths whose files the probes leave out: each --skip-path, then those of the
+ * environment variable OSCAP_PROBE_IGNORE_PATHS (colon-separated), which oscap reads too.
  */
 export function ignoredPathsFromArgs(args: ParsedArgs, environment: NodeJS.ProcessEnv = process.env): string[] {
   const fromOptions = args.options.get('skip-path') ?? [];

@@ -208,7 +208,7 @@ const FAILURE_MARKERS: ReadonlySet<string> = new Set([
 /**
  * Translates a grep pattern into a multi-line JavaScript RegExp. A pattern with a backslashed
  * operator (`\+`, `\(`, ...) is a basic regular expression, in which the bare characters
- * `( ) { } | + ?` match themselves; any other pattern is read as an extended one.
+ * `( ) { } | + ?` match themselves. Any other pattern is read as an extended one.
  */
 export function grepPattern(pattern: string, flags: string): RegExp | undefined {
   const translated = /\\[+?|(){}]/.test(pattern) ? translateBasicPattern(pattern) : pattern;

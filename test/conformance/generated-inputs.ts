@@ -36,8 +36,9 @@ ${body.states}
 }
 
 /**
- * The variables the upstream generators use: names of capital letters only, other than SHLVL,
- * whose values are letters, digits and slashes (`env | sed -n 's|^\([A-Z]*\)=[a-zA-Z0-9/]\{1,\}$|\1|p'`).
+ * Selects the variables the upstream generators use: names of capital letters only, other than
+ * SHLVL, whose values are letters, digits and slashes. Upstream selects them with
+ * `env | sed -n 's|^\([A-Z]*\)=[a-zA-Z0-9/]\{1,\}$|\1|p'`.
  */
 function simpleVariables(environment: NodeJS.ProcessEnv): Array<[string, string]> {
   return Object.entries(environment).filter(
@@ -69,9 +70,10 @@ function state(id: number, minimumPid: number, name: string, value: string): str
 }
 
 /**
- * test_probes_environmentvariable58.xml.sh: for each variable, one test on an object naming it
- * and one on an object matching every name; then one test per variable but the last on an
- * object naming every other variable. All are true, and so is the definition that ANDs them.
+ * Builds what test_probes_environmentvariable58.xml.sh writes. Each variable gets a test on an
+ * object naming it and a test on an object matching every name. Each variable but the last
+ * also gets a test on an object naming every other variable. All tests are true, and so is
+ * the definition that combines them with AND.
  */
 function environmentvariable58(environment: NodeJS.ProcessEnv): string {
   const variables = simpleVariables(environment);
@@ -102,9 +104,10 @@ ${criteria.join('\n')}
 }
 
 /**
- * test_probes_environmentvariable58-fail.xml.sh: every test is false. The first expects the
- * second variable on an object that excludes it; the others expect each variable on an object
- * matching names with "_", in a process with a pid above the runner's own, and all are ORed.
+ * Builds what test_probes_environmentvariable58-fail.xml.sh writes, where every test is false.
+ * The first test expects the second variable on an object that excludes it. The others expect
+ * each variable on an object matching names with "_", in a process whose pid is above the
+ * runner's own. The definition combines them with OR.
  */
 function environmentvariable58Fail(environment: NodeJS.ProcessEnv): string {
   const variables = simpleVariables(environment);

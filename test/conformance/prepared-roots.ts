@@ -172,8 +172,8 @@ export function hasPreparedRoot(caseId: string): boolean {
 }
 
 /**
- * Builds the root of a case in `root`, once for all the steps of the case; false when the
- * runner has no recipe for the case.
+ * Builds the root of a case in `root`, once for all the steps of the case. Returns false when
+ * the runner has no recipe for the case.
  */
 export function buildPreparedRoot(caseId: string, root: string, scratchTests: string): boolean {
   const build = OFFLINE_ROOTS[caseId] ?? HOST_TMP_ROOTS[caseId] ?? TEMPLATE_INPUTS[caseId]?.build;
