@@ -192,9 +192,10 @@ async function collectWithProbe(evaluation: Evaluation, object: OvalObject): Pro
     return { ...base(object), flag: 'error', messages: [{ level: 'error', text }] };
   }
 
-  let items = maskItemEntities(object, result.items).map((item) => evaluation.addItem(item));
+  let items = maskItemEntities(object, result.items).map((item) => evaluation.numberItem(item));
   const messages: Message[] = [...(result.messages ?? [])];
   items = await applyFilters(evaluation, object.filters, items, messages);
+  for (const item of items) evaluation.keepItem(item);
   const flag = result.flag ?? (items.length > 0 ? 'complete' : 'does not exist');
   evaluation.options.logger?.debug(`${object.id}: the ${object.type} probe returned ${result.items.length} items, ${items.length} after filters (flag ${flag})`);
   return { ...base(object), flag, messages, items };

@@ -7,7 +7,7 @@ import type { Logger, ProbeRegistry } from '../../probes/probe.js';
 import type { Target } from '../../targets/target.js';
 import type { OvalDefinitions } from '../model.js';
 import type { TestResult } from '../results-model.js';
-import type { CollectedObject, Item, ProbeItem, SystemCharacteristics, SystemInfo } from '../syschar.js';
+import type { CollectedObject, Item, ItemEntity, ProbeItem, SystemCharacteristics, SystemInfo } from '../syschar.js';
 
 export interface ExternalVariableValue {
   datatype?: string;
@@ -56,7 +56,8 @@ export class Evaluation {
   readonly tests = new Map<string, TestResult>();
   readonly output: SystemCharacteristics;
   readonly probeCache = new Map<string, unknown>();
-  private readonly itemIds = new Map<string, number>();
+  /** Every numbered item, by the key itemKey builds from its content. */
+  private readonly itemsByKey = new Map<string, Item>();
   private nextItemId = 1;
 
   constructor(
@@ -89,17 +90,50 @@ export class Evaluation {
   }
 
   /**
-   * Numbers a probe's item and stores it, or returns the stored item when an identical one
-   * was collected before (OpenSCAP also reports identical items once).
+   * Numbers a probe's item, or returns the earlier item when an identical one was collected, as
+   * OpenSCAP reports identical items once. keepItem adds the item to the system characteristics.
    */
-  addItem(item: ProbeItem): Item {
-    const key = JSON.stringify([item.type, item.family, item.status, item.entities, item.messages ?? []]);
-    const existing = this.itemIds.get(key);
-    if (existing !== undefined) return this.output.items.get(existing)!;
-    const id = this.nextItemId++;
-    const stored: Item = { id, ...item };
-    this.itemIds.set(key, id);
-    this.output.items.set(id, stored);
-    return stored;
+  numberItem(item: ProbeItem): Item {
+    const key = itemKey(item);
+    const existing = this.itemsByKey.get(key);
+    if (existing !== undefined) return existing;
+    const numbered: Item = { id: this.nextItemId++, ...item };
+    this.itemsByKey.set(key, numbered);
+    return numbered;
   }
+
+  /**
+   * Adds a numbered item to the system characteristics. Items that every filter dropped stay
+   * out, as in OpenSCAP 1.3.7, whose probes drop them before they are numbered.
+   */
+  keepItem(item: Item): void {
+    this.output.items.set(item.id, item);
+  }
+
+  /** Numbers a probe's item and adds it to the system characteristics. */
+  addItem(item: ProbeItem): Item {
+    const numbered = this.numberItem(item);
+    this.keepItem(numbered);
+    return numbered;
+  }
+}
+
+/**
+ * Builds a key that is equal for two items exactly when their type, family, status, entities
+ * and messages are. Values carry their length, so a value cannot imitate a separator.
+ */
+function itemKey(item: ProbeItem): string {
+  let key = `${item.type}\u0000${item.family}\u0000${item.status}`;
+  key = appendEntities(key, item.entities);
+  if (item.messages !== undefined && item.messages.length > 0) key += `\u0000m${JSON.stringify(item.messages)}`;
+  return key;
+}
+
+function appendEntities(key: string, entities: readonly ItemEntity[]): string {
+  for (const entity of entities) {
+    key += `\u0000${entity.name}\u0000${entity.datatype}\u0000${entity.status ?? ''}\u0000${entity.mask === true ? 1 : 0}`;
+    key += entity.value === undefined ? '\u0000-' : `\u0000${entity.value.length}:${entity.value}`;
+    if (entity.fields !== undefined) key = `${appendEntities(`${key}\u0000{`, entity.fields)}\u0000}`;
+  }
+  return key;
 }

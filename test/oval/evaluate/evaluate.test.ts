@@ -347,6 +347,50 @@ describe('evaluateOval collection', () => {
     expect(results.systemCharacteristics.collectedObjects.get('obj:2')?.items.map((i) => i.id)).toEqual([1]);
   });
 
+  it('keeps filtered-out items out of system data', async () => {
+    const filtered = object('obj:f', [entity('name', undefined, { varRef: 'var:ab' })], { filters: [{ action: 'exclude', stateRef: 'ste:bash' }] });
+    const parts = {
+      states: [state('ste:bash', [entity('name', 'bash')])],
+      variables: [constant('var:ab', ['openssl', 'bash'])],
+    };
+    const alone = await run(
+      document({ ...parts, tests: [test('tst:f', 'obj:f')], objects: [filtered], definitions: [definition('def:1', criteria('AND', [criterion('tst:f')]))] }),
+    );
+    expect([...alone.systemCharacteristics.items.keys()]).toEqual([1]);
+    expect(alone.systemCharacteristics.collectedObjects.get('obj:f')?.items.map((i) => i.id)).toEqual([1]);
+
+    // A later object that collects the dropped item again reports it under the number it got first.
+    const both = await run(
+      document({
+        ...parts,
+        tests: [test('tst:f', 'obj:f'), test('tst:b', 'obj:b')],
+        objects: [filtered, object('obj:b', [entity('name', 'bash')])],
+        definitions: [definition('def:1', criteria('AND', [criterion('tst:f'), criterion('tst:b')]))],
+      }),
+    );
+    expect([...both.systemCharacteristics.items.keys()].sort()).toEqual([1, 2]);
+    expect(both.systemCharacteristics.collectedObjects.get('obj:b')?.items.map((i) => i.id)).toEqual([2]);
+  });
+
+  it('numbers items apart by entity boundaries', async () => {
+    const registry = fakeRegistry({
+      split: [
+        item({ name: 'split', version: 'a', release: 'bc' }),
+        item({ name: 'split', version: 'ab', release: 'c' }),
+        // The text a key without value lengths would build for the first item's version and release.
+        item({ name: 'split', version: 'a\u0000release\u0000string\u0000\u00000\u0000bc' }),
+        item({ name: 'split', version: 'a', release: 'bc' }),
+      ],
+    });
+    const doc = document({
+      tests: [test('tst:1', 'obj:1')],
+      objects: [object('obj:1', [entity('name', 'split')])],
+      definitions: [definition('def:1', criteria('AND', [criterion('tst:1')]))],
+    });
+    const results = await evaluateOval(doc, { registry, target: fakeTarget });
+    expect(results.systemCharacteristics.collectedObjects.get('obj:1')?.items.map((i) => i.id)).toEqual([1, 2, 3, 1]);
+  });
+
   it('passes resolved variable values to the probe', async () => {
     const requests: ProbeRequest[] = [];
     const doc = document({
