@@ -8,16 +8,29 @@ import path from 'node:path';
 
 type InputGenerator = (environment: NodeJS.ProcessEnv) => string;
 
+/**
+ * The object type an environment test checks. The deprecated environmentvariable type has no
+ * pid entity; environmentvariable58 names a process, and a nil pid means oscap's own.
+ */
+interface Flavour {
+  type: 'environmentvariable' | 'environmentvariable58';
+  schemaVersion: string;
+  timestamp: string;
+}
+
+const OLD_FLAVOUR: Flavour = { type: 'environmentvariable', schemaVersion: '5.4', timestamp: '2008-03-31T00:00:00-00:00' };
+const FLAVOUR_58: Flavour = { type: 'environmentvariable58', schemaVersion: '5.9', timestamp: '2011-07-13T00:00:00-00:00' };
+
 const INDEPENDENT_NS = 'http://oval.mitre.org/XMLSchema/oval-definitions-5#independent';
 
-function document(body: { definitions: string; tests: string; objects: string; states: string }): string {
+function document(flavour: Flavour, body: { definitions: string; tests: string; objects: string; states: string }): string {
   return `<?xml version="1.0"?>
 <oval_definitions xmlns:oval="http://oval.mitre.org/XMLSchema/oval-common-5" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://oval.mitre.org/XMLSchema/oval-definitions-5">
   <generator>
-    <oval:product_name>environmentvariable58</oval:product_name>
+    <oval:product_name>${flavour.type}</oval:product_name>
     <oval:product_version>1.0</oval:product_version>
-    <oval:schema_version>5.9</oval:schema_version>
-    <oval:timestamp>2011-07-13T00:00:00-00:00</oval:timestamp>
+    <oval:schema_version>${flavour.schemaVersion}</oval:schema_version>
+    <oval:timestamp>${flavour.timestamp}</oval:timestamp>
   </generator>
   <definitions>
 ${body.definitions}
@@ -47,50 +60,52 @@ function simpleVariables(environment: NodeJS.ProcessEnv): Array<[string, string]
   );
 }
 
-function test(id: number, objectId: number, stateId: number, comment: 'true' | 'false'): string {
-  return `    <environmentvariable58_test version="1" id="oval:1:tst:${id}" check="at least one" comment="${comment}" xmlns="${INDEPENDENT_NS}">
+function test(flavour: Flavour, id: number, objectId: number, stateId: number, comment: 'true' | 'false'): string {
+  return `    <${flavour.type}_test version="1" id="oval:1:tst:${id}" check="at least one" comment="${comment}" xmlns="${INDEPENDENT_NS}">
       <object object_ref="oval:1:obj:${objectId}"/>
       <state state_ref="oval:1:ste:${stateId}"/>
-    </environmentvariable58_test>`;
+    </${flavour.type}_test>`;
 }
 
-function object(id: number, name: string, operation = 'equals'): string {
-  return `    <environmentvariable58_object version="1" id="oval:1:obj:${id}" xmlns="${INDEPENDENT_NS}">
-      <pid datatype="int" xsi:nil="true"/>
+function object(flavour: Flavour, id: number, name: string, operation = 'equals'): string {
+  const pid = flavour.type === 'environmentvariable58' ? '\n      <pid datatype="int" xsi:nil="true"/>' : '';
+  return `    <${flavour.type}_object version="1" id="oval:1:obj:${id}" xmlns="${INDEPENDENT_NS}">${pid}
       <name operation="${operation}">${name}</name>
-    </environmentvariable58_object>`;
+    </${flavour.type}_object>`;
 }
 
-function state(id: number, minimumPid: number, name: string, value: string): string {
-  return `    <environmentvariable58_state version="1" id="oval:1:ste:${id}" xmlns="${INDEPENDENT_NS}">
-      <pid operation="greater than" datatype="int">${minimumPid}</pid>
+/** A state on one variable; for environmentvariable58 the process's pid must be above `minimumPid`. */
+function state(flavour: Flavour, id: number, minimumPid: number, name: string, value: string): string {
+  const pid = flavour.type === 'environmentvariable58' ? `\n      <pid operation="greater than" datatype="int">${minimumPid}</pid>` : '';
+  return `    <${flavour.type}_state version="1" id="oval:1:ste:${id}" xmlns="${INDEPENDENT_NS}">${pid}
       <name>${name}</name>
       <value>${value}</value>
-    </environmentvariable58_state>`;
+    </${flavour.type}_state>`;
 }
 
 /**
- * Builds what test_probes_environmentvariable58.xml.sh writes. Each variable gets a test on an
+ * Builds what test_probes_environmentvariable58.xml.sh (or, for the old flavour,
+ * test_probes_environmentvariable.xml.sh) writes. Each variable gets a test on an
  * object naming it and a test on an object matching every name. Each variable but the last
  * also gets a test on an object naming every other variable. All tests are true, and so is
  * the definition that combines them with AND.
  */
-function environmentvariable58(environment: NodeJS.ProcessEnv): string {
+function allTrue(flavour: Flavour, environment: NodeJS.ProcessEnv): string {
   const variables = simpleVariables(environment);
   const count = variables.length;
   const tests: string[] = [];
   const objects: string[] = [];
   const states: string[] = [];
   variables.forEach(([name, value], index) => {
-    tests.push(test(index + 1, index + 1, index + 1, 'true'), test(count + index + 1, count + 1, count + index + 1, 'true'));
-    objects.push(object(index + 1, name));
-    states.push(state(index + 1, 1, name, value), state(count + index + 1, 1, name, value));
+    tests.push(test(flavour, index + 1, index + 1, index + 1, 'true'), test(flavour, count + index + 1, count + 1, count + index + 1, 'true'));
+    objects.push(object(flavour, index + 1, name));
+    states.push(state(flavour, index + 1, 1, name, value), state(flavour, count + index + 1, 1, name, value));
   });
   variables.slice(0, -1).forEach(([name, value], index) => {
-    tests.push(test(2 * count + index + 1, count + 2, 2 * count + index + 1, 'true'));
-    states.push(state(2 * count + index + 1, 1, name, value));
+    tests.push(test(flavour, 2 * count + index + 1, count + 2, 2 * count + index + 1, 'true'));
+    states.push(state(flavour, 2 * count + index + 1, 1, name, value));
   });
-  objects.push(object(count + 1, '.*', 'pattern match'), object(count + 2, variables[count - 1]?.[0] ?? '', 'not equal'));
+  objects.push(object(flavour, count + 1, '.*', 'pattern match'), object(flavour, count + 2, variables[count - 1]?.[0] ?? '', 'not equal'));
 
   const testCount = 3 * count - 1;
   const criteria = Array.from({ length: testCount }, (_, index) => `          <criterion test_ref="oval:1:tst:${index + 1}"/>`);
@@ -100,25 +115,26 @@ function environmentvariable58(environment: NodeJS.ProcessEnv): string {
 ${criteria.join('\n')}
       </criteria>
     </definition>`;
-  return document({ definitions, tests: tests.join('\n'), objects: objects.join('\n'), states: states.join('\n') });
+  return document(flavour, { definitions, tests: tests.join('\n'), objects: objects.join('\n'), states: states.join('\n') });
 }
 
 /**
- * Builds what test_probes_environmentvariable58-fail.xml.sh writes, where every test is false.
+ * Builds what test_probes_environmentvariable58-fail.xml.sh (or the old flavour's -fail
+ * script) writes, where every test is false.
  * The first test expects the second variable on an object that excludes it. The others expect
  * each variable on an object matching names with "_", in a process whose pid is above the
  * runner's own. The definition combines them with OR.
  */
-function environmentvariable58Fail(environment: NodeJS.ProcessEnv): string {
+function allFalse(flavour: Flavour, environment: NodeJS.ProcessEnv): string {
   const variables = simpleVariables(environment);
   const [secondName, secondValue] = variables[1] ?? ['', ''];
-  const tests = [test(1, 1, 1, 'false')];
-  const states = [state(1, 1, secondName, secondValue)];
+  const tests = [test(flavour, 1, 1, 1, 'false')];
+  const states = [state(flavour, 1, 1, secondName, secondValue)];
   variables.forEach(([name, value], index) => {
-    tests.push(test(index + 2, 2, index + 2, 'false'));
-    states.push(state(index + 2, process.pid, name, value));
+    tests.push(test(flavour, index + 2, 2, index + 2, 'false'));
+    states.push(state(flavour, index + 2, process.pid, name, value));
   });
-  const objects = [object(1, secondName, 'not equal'), object(2, '_', 'pattern match')];
+  const objects = [object(flavour, 1, secondName, 'not equal'), object(flavour, 2, '_', 'pattern match')];
 
   const criteria = tests.map((_, index) => `          <criterion test_ref="oval:1:tst:${index + 1}"/>`);
   const definitions = `    <definition class="compliance" version="1" id="oval:1:def:1"> <!-- comment="false" -->
@@ -127,17 +143,25 @@ function environmentvariable58Fail(environment: NodeJS.ProcessEnv): string {
 ${criteria.join('\n')}
       </criteria>
     </definition>`;
-  return document({ definitions, tests: tests.join('\n'), objects: objects.join('\n'), states: states.join('\n') });
+  return document(flavour, { definitions, tests: tests.join('\n'), objects: objects.join('\n'), states: states.join('\n') });
 }
 
 const GENERATED_INPUTS: Record<string, { file: string; generate: InputGenerator }> = {
+  'probes/environmentvariable/test_probes_environmentvariable/test_probes_environmentvariable': {
+    file: 'test_probes_environmentvariable.xml',
+    generate: (environment) => allTrue(OLD_FLAVOUR, environment),
+  },
+  'probes/environmentvariable/test_probes_environmentvariable/test_probes_environmentvariable-fail': {
+    file: 'test_probes_environmentvariable-fail.xml',
+    generate: (environment) => allFalse(OLD_FLAVOUR, environment),
+  },
   'probes/environmentvariable58/test_probes_environmentvariable58/test_probes_environmentvariable58': {
     file: 'test_probes_environmentvariable58.xml',
-    generate: environmentvariable58,
+    generate: (environment) => allTrue(FLAVOUR_58, environment),
   },
   'probes/environmentvariable58/test_probes_environmentvariable58/test_probes_environmentvariable58-fail': {
     file: 'test_probes_environmentvariable58-fail.xml',
-    generate: environmentvariable58Fail,
+    generate: (environment) => allFalse(FLAVOUR_58, environment),
   },
 };
 
