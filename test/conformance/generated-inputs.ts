@@ -10,7 +10,7 @@ type InputGenerator = (environment: NodeJS.ProcessEnv) => string;
 
 /**
  * The object type an environment test checks. The deprecated environmentvariable type has no
- * pid entity; environmentvariable58 names a process, and a nil pid means oscap's own.
+ * pid entity. environmentvariable58 names a process, and a nil pid means oscap's own.
  */
 interface Flavour {
   type: 'environmentvariable' | 'environmentvariable58';
@@ -74,7 +74,7 @@ function object(flavour: Flavour, id: number, name: string, operation = 'equals'
     </${flavour.type}_object>`;
 }
 
-/** A state on one variable; for environmentvariable58 the process's pid must be above `minimumPid`. */
+/** Builds a state on one variable. For environmentvariable58 the process's pid must be above `minimumPid`. */
 function state(flavour: Flavour, id: number, minimumPid: number, name: string, value: string): string {
   const pid = flavour.type === 'environmentvariable58' ? `\n      <pid operation="greater than" datatype="int">${minimumPid}</pid>` : '';
   return `    <${flavour.type}_state version="1" id="oval:1:ste:${id}" xmlns="${INDEPENDENT_NS}">${pid}
