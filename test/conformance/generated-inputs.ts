@@ -146,6 +146,61 @@ ${criteria.join('\n')}
   return document(flavour, { definitions, tests: tests.join('\n'), objects: objects.join('\n'), states: states.join('\n') });
 }
 
+/**
+ * Builds what test_probes_symlink.xml.sh writes for the folder `folder`: one symlink test each
+ * on a normal, a broken, a circular and a chained link, a regular file and a missing path.
+ */
+function symlinkDefinitions(folder: string): string {
+  const unixNs = 'http://oval.mitre.org/XMLSchema/oval-definitions-5#unix';
+  const filepaths = [`${folder}/normal_symlink`, `${folder}/broken_symlink`, '/etc/does_not_exist', `${folder}/some_file`, `${folder}/circular_symlink`, `${folder}/chained_symlink`];
+  const canonicalPaths = new Map([[1, `${folder}/some_file`], [6, `${folder}/other_file`]]);
+
+  const criteria = filepaths.map((_, index) => `        <criterion test_ref="oval:x:tst:${index + 1}" comment="always pass"/>`);
+  const tests = filepaths.map((_, index) => {
+    const number = index + 1;
+    const stateRef = canonicalPaths.has(number) ? `\n      <unix:state state_ref="oval:1:ste:${number}"/>` : '';
+    return `    <unix:symlink_test check="all" check_existence="all_exist" comment="x" id="oval:x:tst:${number}" version="1">
+      <unix:object object_ref="oval:1:obj:${number}"/>${stateRef}
+    </unix:symlink_test>`;
+  });
+  const objects = filepaths.map(
+    (filepath, index) => `    <unix:symlink_object id="oval:1:obj:${index + 1}" version="1">
+      <unix:filepath>${filepath}</unix:filepath>
+    </unix:symlink_object>`,
+  );
+  const states = [...canonicalPaths].map(
+    ([number, canonicalPath]) => `    <unix:symlink_state id="oval:1:ste:${number}" version="1">
+      <unix:filepath>${filepaths[number - 1]}</unix:filepath>
+      <unix:canonical_path>${canonicalPath}</unix:canonical_path>
+    </unix:symlink_state>`,
+  );
+  return `<?xml version="1.0"?>
+<oval_definitions xmlns:unix="${unixNs}" xmlns:oval="http://oval.mitre.org/XMLSchema/oval-common-5" xmlns="http://oval.mitre.org/XMLSchema/oval-definitions-5">
+  <generator>
+    <oval:schema_version>5.11</oval:schema_version>
+    <oval:timestamp>0001-01-01T00:00:00+00:00</oval:timestamp>
+  </generator>
+  <definitions>
+    <definition class="compliance" version="1" id="oval:x:def:1">
+      <metadata><title>x</title><description>x</description><affected family="unix"><platform>x</platform></affected></metadata>
+      <criteria>
+${criteria.join('\n')}
+      </criteria>
+    </definition>
+  </definitions>
+  <tests>
+${tests.join('\n')}
+  </tests>
+  <objects>
+${objects.join('\n')}
+  </objects>
+  <states>
+${states.join('\n')}
+  </states>
+</oval_definitions>
+`;
+}
+
 const GENERATED_INPUTS: Record<string, { file: string; generate: InputGenerator }> = {
   'probes/environmentvariable/test_probes_environmentvariable/test_probes_environmentvariable': {
     file: 'test_probes_environmentvariable.xml',
@@ -154,6 +209,10 @@ const GENERATED_INPUTS: Record<string, { file: string; generate: InputGenerator 
   'probes/environmentvariable/test_probes_environmentvariable/test_probes_environmentvariable-fail': {
     file: 'test_probes_environmentvariable-fail.xml',
     generate: (environment) => allFalse(OLD_FLAVOUR, environment),
+  },
+  'probes/symlink/test_probes_symlink': {
+    file: 'test_probes_symlink.xml',
+    generate: () => symlinkDefinitions('/tmp/test_symlink'),
   },
   'probes/environmentvariable58/test_probes_environmentvariable58/test_probes_environmentvariable58': {
     file: 'test_probes_environmentvariable58.xml',
@@ -167,11 +226,12 @@ const GENERATED_INPUTS: Record<string, { file: string; generate: InputGenerator 
 
 /**
  * Writes the generated definitions of a case into `caseDir`, for the scapula process that will
- * run with `environment`; returns false when the case has none.
+ * run with `environment`. Returns their file name, relative to `caseDir`, or undefined when the
+ * case has none.
  */
-export function writeGeneratedInput(caseId: string, caseDir: string, environment: NodeJS.ProcessEnv): boolean {
+export function writeGeneratedInput(caseId: string, caseDir: string, environment: NodeJS.ProcessEnv): string | undefined {
   const input = GENERATED_INPUTS[caseId];
-  if (input === undefined) return false;
+  if (input === undefined) return undefined;
   writeFileSync(path.join(caseDir, input.file), input.generate(environment));
-  return true;
+  return input.file;
 }

@@ -101,6 +101,18 @@ const HOST_TMP_ROOTS: Record<string, RootBuilder> = {
     chmodSync(path.join(root, 'tmp/foo.txt'), 0o700);
   },
 
+  // Links of every kind (normal, broken, circular, chained) in a temporary folder under /tmp.
+  'probes/symlink/test_probes_symlink': (root) => {
+    const folder = path.join(root, 'tmp/test_symlink');
+    writeInRoot(root, 'tmp/test_symlink/some_file', '');
+    writeInRoot(root, 'tmp/test_symlink/other_file', '');
+    symlinkSync('/tmp/test_symlink/some_file', path.join(folder, 'normal_symlink'));
+    symlinkSync('/tmp/test_symlink/file_to_remove', path.join(folder, 'broken_symlink'));
+    symlinkSync('/tmp/test_symlink/circular_symlink', path.join(folder, 'circular_symlink'));
+    symlinkSync('/tmp/test_symlink/other_file', path.join(folder, 'middle_symlink'));
+    symlinkSync('/tmp/test_symlink/middle_symlink', path.join(folder, 'chained_symlink'));
+  },
+
   'probes/textfilecontent54/test_negative_instance': (root) => {
     writeInRoot(root, 'tmp/test_negative_instance.tmp_file', 'valid_key = valid_value\n'.repeat(3));
   },
