@@ -1,7 +1,7 @@
 /**
  * Runs OpenSCAP's own test cases, as restated one assertion per line in the conformance data's
  * expected.jsonl, with scapula in place of oscap. Every assertion is reported as passed,
- * failed, not run or not yet supported.
+ * failed, not run, differing by design, not supported or not yet supported.
  *
  *   npm run conformance -- [--filter TEXT] [--strict] [--json FILE] [--details] [--keep]
  *
