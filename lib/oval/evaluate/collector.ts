@@ -192,10 +192,12 @@ async function collectWithProbe(evaluation: Evaluation, object: OvalObject): Pro
     return { ...base(object), flag: 'error', messages: [{ level: 'error', text }] };
   }
 
-  let items = maskItemEntities(object, result.items).map((item) => evaluation.numberItem(item));
+  // Filters run before numbering, as in OpenSCAP 1.3.7, whose probes drop filtered-out items
+  // before they get an id. Until then an item's id is 0.
   const messages: Message[] = [...(result.messages ?? [])];
-  items = await applyFilters(evaluation, object.filters, items, messages);
-  for (const item of items) evaluation.keepItem(item);
+  const probeItems = maskItemEntities(object, result.items);
+  const candidates = object.filters.length === 0 ? probeItems : await applyFilters(evaluation, object.filters, probeItems.map(unnumbered), messages);
+  const items = candidates.map((item) => evaluation.addItem(item));
   const flag = result.flag ?? (items.length > 0 ? 'complete' : 'does not exist');
   evaluation.options.logger?.debug(`${object.id}: the ${object.type} probe returned ${result.items.length} items, ${items.length} after filters (flag ${flag})`);
   return { ...base(object), flag, messages, items };
@@ -270,6 +272,11 @@ function maskItemEntities(object: OvalObject, items: ProbeItem[]): ProbeItem[] {
     ...item,
     entities: item.entities.map((entity) => (masked.has(entity.name) ? { ...entity, mask: true } : entity)),
   }));
+}
+
+/** Returns a probe's item with id 0, for filters to compare before the collector numbers it. */
+function unnumbered(item: ProbeItem): Item {
+  return { id: 0, ...item };
 }
 
 /** Keeps (include) or drops (exclude) the items that match each filter's state, in order. */

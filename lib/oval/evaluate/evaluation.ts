@@ -90,30 +90,17 @@ export class Evaluation {
   }
 
   /**
-   * Numbers a probe's item, or returns the earlier item when an identical one was collected, as
-   * OpenSCAP reports identical items once. keepItem adds the item to the system characteristics.
+   * Numbers a probe's item and adds it to the system characteristics, or returns the earlier
+   * item when an identical one was collected, as OpenSCAP reports identical items once.
    */
-  numberItem(item: ProbeItem): Item {
+  addItem(item: ProbeItem | Item): Item {
     const key = itemKey(item);
     const existing = this.itemsByKey.get(key);
     if (existing !== undefined) return existing;
-    const numbered: Item = { id: this.nextItemId++, ...item };
+    const { id: _unused, ...content } = item as Item;
+    const numbered: Item = { id: this.nextItemId++, ...content };
     this.itemsByKey.set(key, numbered);
-    return numbered;
-  }
-
-  /**
-   * Adds a numbered item to the system characteristics. Items that every filter dropped stay
-   * out, as in OpenSCAP 1.3.7, whose probes drop them before they are numbered.
-   */
-  keepItem(item: Item): void {
-    this.output.items.set(item.id, item);
-  }
-
-  /** Numbers a probe's item and adds it to the system characteristics. */
-  addItem(item: ProbeItem): Item {
-    const numbered = this.numberItem(item);
-    this.keepItem(numbered);
+    this.output.items.set(numbered.id, numbered);
     return numbered;
   }
 }
