@@ -1,5 +1,6 @@
 /** The context of every command: the streams to write to and the signal that Ctrl-C aborts. */
 import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 
@@ -15,19 +16,29 @@ export interface CliContext {
 /**
  * Writes a document to `path` with `write`, then waits until the file is flushed, so that a
  * caller reading the file after the command returns reads all of it.
+ *
+ * The document goes to a temporary file beside `path` that replaces `path` only once it is
+ * complete. So a failed run leaves no half-written file, and `--results` may name the input
+ * itself: the writer still reads the old file while the new one is written.
  */
 export async function writeToFile(path: string, write: (out: Writable) => Promise<void>): Promise<void> {
-  const out = createWriteStream(path);
+  const temporary = `${path}.scapula-${process.pid}.tmp`;
+  const out = createWriteStream(temporary, { flags: 'wx' });
   const opened = new Promise<void>((resolve, reject) => {
     out.once('open', () => resolve());
     out.once('error', (error) => reject(new ScapulaError('IO', `cannot write: ${error.message}`, { file: path }, { cause: error })));
   });
   await opened;
-  await write(out);
-  if (!out.writableEnded) out.end();
+
   try {
+    await write(out);
+    if (!out.writableEnded) out.end();
     await finished(out);
+    await rename(temporary, path);
   } catch (error) {
+    out.destroy();
+    await rm(temporary, { force: true });
+    if (error instanceof ScapulaError) throw error;
     throw new ScapulaError('IO', `cannot write: ${(error as Error).message}`, { file: path }, { cause: error });
   }
 }

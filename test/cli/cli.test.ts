@@ -1,11 +1,11 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { main } from '../../lib/cli/main.js';
+import { describeInternalError, main } from '../../lib/cli/main.js';
 
 interface CliRun {
   status: number;
@@ -202,6 +202,24 @@ describe('scapula oval eval', () => {
     expect(text).toContain('oval_system_characteristics');
   });
 
+  it('writes results over its own input', async () => {
+    const same = path.join(work, 'same.xml');
+    writeFileSync(same, SMALL_OVAL);
+    const run = await runCli(['oval', 'eval', '--root', root, '--results', same, same]);
+    expect(run.status).toBe(0);
+    const text = readFileSync(same, 'utf8');
+    expect(text).toContain('<oval_results');
+    expect(text).toMatch(/<definition [^>]*definition_id="oval:x:def:1"[^>]*result="true"/);
+    expect(readdirSync(work).filter((name) => name.includes('.scapula-'))).toEqual([]);
+  });
+
+  it('leaves no results file after an error', async () => {
+    const results = path.join(work, 'failed-results.xml');
+    const run = await runCli(['oval', 'eval', '--root', root, '--results', results, '--id', 'oval:x:def:404', ovalFile]);
+    expect(run.status).toBe(1);
+    expect(existsSync(results)).toBe(false);
+  });
+
   it('writes the input schema versions in both generators', async () => {
     // oscap 1.3.7 copies the definitions' schema_version elements, platform ones included,
     // into the results generator and the system characteristics generator.
@@ -365,3 +383,21 @@ describe('scapula oval validate', () => {
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+describe('internal error report', () => {
+  it('names an import-time SyntaxError', () => {
+    // V8 starts the stack of a module link error with the file and line, not the message.
+    const error = new SyntaxError("The requested module './tree.js' does not provide an export named 'SubtreeBuilder'");
+    error.stack = "file:///scapula/dist/lib/xml/stream.js:11\nimport { SubtreeBuilder } from './tree.js';\n         ^^^^^^^^^^^^^^\n\nSyntaxError: The requested module";
+    const text = describeInternalError(error);
+    expect(text.split('\n')[0]).toBe("SyntaxError: The requested module './tree.js' does not provide an export named 'SubtreeBuilder'");
+    expect(text).toContain('stream.js:11');
+  });
+
+  it('keeps a stack that names the error', () => {
+    const error = new TypeError('x is undefined');
+    expect(describeInternalError(error)).toBe(error.stack);
+    expect(describeInternalError('plain')).toBe('plain');
+  });
+});
+
