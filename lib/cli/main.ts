@@ -129,9 +129,20 @@ function reportError(error: unknown, context: CliContext): number {
     return 1;
   }
   // Anything else is a bug in scapula: show the stack so that it can be reported.
-  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  context.stderr.write(`scapula: internal error: ${detail}\n`);
+  context.stderr.write(`scapula: internal error: ${describeInternalError(error)}\n`);
   return 1;
+}
+
+/**
+ * Formats an unexpected error as its name and message, then its stack. The stack of a
+ * SyntaxError raised while loading a module (a build in dist/ that does not match its
+ * sources) starts with the file and line instead, so the message is put first.
+ */
+export function describeInternalError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const headline = `${error.name}: ${error.message}`;
+  if (error.stack === undefined) return headline;
+  return error.stack.startsWith(headline) ? error.stack : `${headline}\n${error.stack}`;
 }
 
 function isAbortError(error: unknown): boolean {
