@@ -56,7 +56,12 @@ try {
   flush();
   parentPort.postMessage({ done: true });
 } catch (error) {
-  if (error && error.message !== 'cancelled') parentPort.postMessage({ error: String(error && error.message || error) });
+  if (error && error.message !== 'cancelled') {
+    // seek-bzip marks its own format errors with errorCode; any other error means it read past
+    // the end of the input.
+    const detail = error && error.errorCode !== undefined ? String(error.message) : 'unexpected end of data';
+    parentPort.postMessage({ error: detail });
+  }
 }
 `;
 
@@ -99,7 +104,7 @@ export function bzip2Stream(input: Readable, name: string): Readable {
         output.push(null);
         void worker?.terminate();
       } else if (message.error !== undefined) {
-        output.destroy(new ScapulaError('IO', `invalid bzip2 data: ${message.error}`, { file: name }));
+        output.destroy(new ScapulaError('IO', `invalid bzip2 data, the file is truncated or corrupt (${message.error})`, { file: name }));
       }
     });
     worker.on('error', (error) => output.destroy(new ScapulaError('IO', `bzip2 decoding failed: ${error.message}`, { file: name }, { cause: error })));
