@@ -95,6 +95,7 @@ export async function ovalEvalCommand(argv: string[], context: CliContext): Prom
 
     throwIfAborted(context.signal);
     target = await openTargetFromArgs(args, command, context.signal);
+    reportTargetWarnings(target, logger);
     logger.info(`Evaluating ${definitionsFile} against ${target.kind} ${target.source}`);
     const results = await evaluateOval(definitions, {
       registry: createDefaultRegistry(),
@@ -167,6 +168,7 @@ export async function ovalCollectCommand(argv: string[], context: CliContext): P
 
     throwIfAborted(context.signal);
     target = await openTargetFromArgs(args, command, context.signal);
+    reportTargetWarnings(target, logger);
     const collectDefinitions = restrictToObjects(definitions, objectIds.length > 0 ? objectIds : [...definitions.objects.keys()]);
     const results = await evaluateOval(collectDefinitions, {
       registry: createDefaultRegistry(),
@@ -320,4 +322,10 @@ function restrictToObjects(definitions: OvalDefinitions, objectIds: string[]): O
     definitions: new Map(),
     tests: new Map([...definitions.tests].filter(([id]) => testIds.has(id))),
   };
+}
+
+/** Passes on what the target skipped while it was opened (an image's hard link to nothing, say). */
+function reportTargetWarnings(target: Target, logger: { warn(message: string): void }): void {
+  const warnings = (target as Target & { warnings?: readonly string[] }).warnings ?? [];
+  for (const warning of warnings) logger.warn(`${target.source}: ${warning}`);
 }
