@@ -605,7 +605,9 @@ export async function openDirectoryTarget(root: string): Promise<Target> {
   try {
     rootPath = await realpath(root);
   } catch (error) {
-    throw ioError(root, error);
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'the root directory does not exist' : `cannot open the root directory: ${(error as Error).message}`;
+    throw new ScapulaError(code === 'ENOENT' ? 'NOT_FOUND' : 'IO', reason, { file: root }, { cause: error });
   }
 
   const stats = await lstat(rootPath).catch((error: unknown) => {

@@ -59,6 +59,13 @@ async function errorCode(promise: Promise<unknown>): Promise<string> {
 }
 
 describe('directory target paths', () => {
+  it('names a missing root directory', async () => {
+    const missing = join(root, 'no-such-root');
+    const error = await openDirectoryTarget(missing).catch((caught: unknown) => caught);
+    expect(isScapulaError(error, 'NOT_FOUND')).toBe(true);
+    expect((error as Error).message).toBe(`${missing}: the root directory does not exist`);
+  });
+
   it('reads a plain file', async () => {
     const bytes = await target.fs.readFile('/etc/passwd');
     expect(Buffer.from(bytes).toString()).toBe('root:x:0:0:root:/root:/bin/bash\n');
