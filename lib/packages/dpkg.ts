@@ -4,6 +4,7 @@
  * status.d file describes one package, has no Status field, and its name need not be the
  * package name. Also the per-package `info/<package>[:<arch>].md5sums` file lists.
  */
+import { ScapulaError } from '../errors.js';
 import type { FileSystemView } from '../targets/target.js';
 import { field, parseStanzas, type Stanza } from './control.js';
 
@@ -82,8 +83,16 @@ export function isInstalled(pkg: DpkgPackage): boolean {
 function packageFromStanza(stanza: Stanza, file: string): DpkgPackage | null {
   const name = field(stanza, 'Package');
   const version = field(stanza, 'Version');
-  // A stanza without a version describes a package dpkg has seen but never installed.
-  if (name === undefined || name === '' || version === undefined || version === '') return null;
+  // A stanza without a version describes a package dpkg has seen but never installed. One that
+  // claims to be installed without a version is damaged: dpkg itself rejects such a database.
+  if (name === undefined || name === '') return null;
+  if (version === undefined || version === '') {
+    const status = field(stanza, 'Status');
+    if (status !== undefined && INSTALLED_STATES.has(status.split(/\s+/)[2] ?? '')) {
+      throw new ScapulaError('PACKAGE_DB_CORRUPT', `package ${name} is installed but has no Version field`, { file });
+    }
+    return null;
+  }
 
   const sourceField = field(stanza, 'Source');
   const sourceMatch = sourceField === undefined ? null : /^(\S+)(?:\s+\((.+)\))?$/.exec(sourceField);
@@ -120,6 +129,9 @@ export async function readDpkgDatabase(fs: FileSystemView): Promise<DpkgDatabase
   const files: string[] = [];
 
   const status = await fs.stat(DPKG_STATUS);
+  if (status !== null && status.type !== 'file') {
+    throw new ScapulaError('PACKAGE_DB_CORRUPT', `the dpkg status database is a ${status.type}, not a regular file`, { file: DPKG_STATUS });
+  }
   if (status?.type === 'file') {
     packages.push(...parseDpkgStatus(await readText(fs, DPKG_STATUS), DPKG_STATUS));
     files.push(DPKG_STATUS);

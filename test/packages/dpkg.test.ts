@@ -66,6 +66,17 @@ describe('dpkg status', () => {
     );
   });
 
+  it('rejects an installed package without a version', () => {
+    const status = 'Package: x\nStatus: install ok installed\n\nPackage: gone\nStatus: purge ok not-installed\n';
+    expect(() => parseDpkgStatus(status, '/var/lib/dpkg/status')).toThrow('/var/lib/dpkg/status: package x is installed but has no Version field');
+    expect(parseDpkgStatus('Package: gone\nStatus: purge ok not-installed\n', 'status')).toEqual([]);
+  });
+
+  it('rejects a status path that is a directory', async () => {
+    const fs = new MemoryFileSystem({ '/var/lib/dpkg/status/inner': new Uint8Array(0) });
+    await expect(readDpkgDatabase(fs)).rejects.toThrow('/var/lib/dpkg/status: the dpkg status database is a directory, not a regular file');
+  });
+
   it('splits versions at the last hyphen', () => {
     expect(parseDebianVersion('1:2.30-1ubuntu2')).toEqual({ epoch: '1', upstream: '2.30', revision: '1ubuntu2' });
     expect(parseDebianVersion('2.27-3ubuntu1')).toEqual({ epoch: '0', upstream: '2.27', revision: '3ubuntu1' });
