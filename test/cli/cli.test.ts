@@ -213,6 +213,15 @@ describe('scapula oval eval', () => {
     expect(readdirSync(work).filter((name) => name.includes('.scapula-'))).toEqual([]);
   });
 
+  it('warns about a test that names nothing', async () => {
+    const dangling = path.join(work, 'dangling.xml');
+    writeFileSync(dangling, SMALL_OVAL.replace('<criterion test_ref="oval:x:tst:2"/>', '<criterion test_ref="oval:x:tst:404"/>'));
+    const run = await runCli(['oval', 'eval', '--root', root, dangling]);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('Definition oval:x:def:20: error');
+    expect(run.stderr).toContain("W: the criterion refers to the test 'oval:x:tst:404', which is not defined");
+  });
+
   it('leaves no results file after an error', async () => {
     const results = path.join(work, 'failed-results.xml');
     const run = await runCli(['oval', 'eval', '--root', root, '--results', results, '--id', 'oval:x:def:404', ovalFile]);

@@ -130,7 +130,9 @@ export function evaluateDefinition(evaluation: Evaluation, id: string, results: 
       if (extended !== undefined) {
         frame.children.push(extendResult(child, extended.result));
       } else if (target === undefined) {
-        ownerOf(stack).messages.push({ level: 'error', text: `extend_definition refers to the definition '${child.definitionRef}', which is not defined` });
+        const text = `extend_definition refers to the definition '${child.definitionRef}', which is not defined`;
+        ownerOf(stack).messages.push({ level: 'error', text });
+        evaluation.logOnce('warn', text);
         frame.children.push(extendResult(child, 'error'));
       } else if (inProgress.has(target.id)) {
         const text = `Circular dependency in OVAL definition '${target.id}'.`;
@@ -171,7 +173,9 @@ function criterionResult(evaluation: Evaluation, node: CriteriaNode & { kind: 'c
   const test = evaluation.tests.get(node.testRef);
   let result: OvalResult;
   if (test === undefined) {
-    owner.messages.push({ level: 'error', text: `the criterion refers to the test '${node.testRef}', which is not defined` });
+    const text = `the criterion refers to the test '${node.testRef}', which is not defined`;
+    owner.messages.push({ level: 'error', text });
+    evaluation.logOnce('warn', text);
     result = 'error';
   } else {
     result = test.result;

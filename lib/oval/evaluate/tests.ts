@@ -46,13 +46,17 @@ async function computeTest(evaluation: Evaluation, test: Test): Promise<TestResu
   if (test.objectRef === undefined) return emptyResult(test, 'unknown');
 
   if (!evaluation.definitions.objects.has(test.objectRef)) {
-    return emptyResult(test, 'error', [{ level: 'error', text: `the test refers to the object '${test.objectRef}', which is not defined` }]);
+    const text = `the test '${test.id}' refers to the object '${test.objectRef}', which is not defined`;
+    evaluation.logOnce('warn', text);
+    return emptyResult(test, 'error', [{ level: 'error', text }]);
   }
   const states: OvalState[] = [];
   for (const stateRef of test.stateRefs) {
     const state = evaluation.definitions.states.get(stateRef);
     if (state === undefined) {
-      return emptyResult(test, 'error', [{ level: 'error', text: `the test refers to the state '${stateRef}', which is not defined` }]);
+      const text = `the test '${test.id}' refers to the state '${stateRef}', which is not defined`;
+      evaluation.logOnce('warn', text);
+      return emptyResult(test, 'error', [{ level: 'error', text }]);
     }
     states.push(state);
   }
