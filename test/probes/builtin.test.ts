@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
-import { createDefaultRegistry } from '../../lib/probes/builtin.js';
+import { BUILTIN_PROBES, createDefaultRegistry } from '../../lib/probes/builtin.js';
+import { request, context } from './helpers.js';
+import type { Target } from '../../lib/targets/target.js';
 
 describe('default registry', () => {
   it('registers every built-in object type', () => {
@@ -51,5 +53,25 @@ describe('default registry', () => {
 
   it('has a sql57 probe that never queries', () => {
     expect(createDefaultRegistry().get('independent', 'sql57_object')?.objectType).toBe('sql57_object');
+  });
+
+  it('describes probes as their modules do', async () => {
+    const keys = new Set(BUILTIN_PROBES.map((builtin) => `${builtin.family}:${builtin.objectType}`));
+    expect(keys.size).toBe(BUILTIN_PROBES.length);
+    expect(createDefaultRegistry().list().length).toBe(BUILTIN_PROBES.length);
+    for (const builtin of BUILTIN_PROBES) {
+      const loaded = await builtin.load();
+      expect(loaded.family, builtin.objectType).toBe(builtin.family);
+      expect(loaded.objectType, builtin.objectType).toBe(builtin.objectType);
+      expect(loaded.description, builtin.objectType).toEqual(builtin.description);
+    }
+  });
+
+  it('collects through the loaded module', async () => {
+    const probe = createDefaultRegistry().get('independent', 'family_object')!;
+    // The family probe reads nothing from the target.
+    const target = {} as Target;
+    const result = await probe.collect(request('family_object', 'independent', []), context(target));
+    expect(result.items.map((item) => item.entities.map((entity) => entity.value))).toEqual([['unix']]);
   });
 });
