@@ -119,16 +119,85 @@ function convertValue(value: string, datatype: Datatype, variableId: string): st
   return value;
 }
 
-/** Lists every combination of one value from each list, in order (the cartesian product). */
-function combinations(lists: string[][]): string[][] {
+/**
+ * The maximum number of values one variable, component or function may have. OpenSCAP 1.3.7
+ * sets no maximum, so a few nested concat functions could otherwise exhaust memory.
+ */
+export const MAX_VARIABLE_VALUES = 100_000;
+
+/** The maximum length of one computed value, in UTF-16 code units (16 Mi). */
+export const MAX_VALUE_LENGTH = 16 * 1024 * 1024;
+
+/** The maximum total length of all values of one variable or function, in UTF-16 code units (64 Mi). */
+export const MAX_TOTAL_LENGTH = 64 * 1024 * 1024;
+
+/** Raises a VariableError when a list of computed values exceeds the limits above. */
+function checkValueLimits(values: readonly string[], source: string): void {
+  if (values.length > MAX_VARIABLE_VALUES) {
+    throw new VariableError(`${source} has ${values.length} values, more than the maximum of ${MAX_VARIABLE_VALUES}`);
+  }
+  let total = 0;
+  for (const value of values) {
+    if (value.length > MAX_VALUE_LENGTH) {
+      throw new VariableError(`${source} has a value of ${value.length} characters, longer than the maximum of ${MAX_VALUE_LENGTH}`);
+    }
+    total += value.length;
+  }
+  if (total > MAX_TOTAL_LENGTH) {
+    throw new VariableError(`${source} has values of ${total} characters in all, more than the maximum of ${MAX_TOTAL_LENGTH}`);
+  }
+}
+
+/**
+ * Lists every combination of one value from each list, in order (the cartesian product).
+ * Raises a VariableError before building anything when the product has more than
+ * MAX_VARIABLE_VALUES combinations.
+ */
+function combinations(lists: readonly string[][], functionName: string): string[][] {
+  const count = lists.reduce((product, list) => product * list.length, 1);
+  if (count > MAX_VARIABLE_VALUES) {
+    throw new VariableError(`the ${functionName} function would produce ${count} values, more than the maximum of ${MAX_VARIABLE_VALUES}`);
+  }
+
   let result: string[][] = [[]];
   for (const list of lists) {
     const next: string[][] = [];
     for (const prefix of result) for (const value of list) next.push([...prefix, value]);
     result = next;
-    if (result.length > 1_000_000) throw new VariableError('a function over several components would produce more than 1,000,000 values');
   }
   return result;
+}
+
+/**
+ * Concatenates one value from each list in every combination. Raises a VariableError before
+ * building any string when a result would be longer than MAX_VALUE_LENGTH or all results
+ * together longer than MAX_TOTAL_LENGTH.
+ */
+function concatenate(lists: readonly string[][]): string[] {
+  const combined = combinations(lists, 'concat');
+  const counts = lists.map((list) => list.length);
+  let longest = 0;
+  let total = 0;
+  lists.forEach((list, index) => {
+    let listLongest = 0;
+    let listTotal = 0;
+    for (const value of list) {
+      listLongest = Math.max(listLongest, value.length);
+      listTotal += value.length;
+    }
+    // The combination of the longest value of each list is one of the results.
+    longest += listLongest;
+    // Each value of this list appears once with every combination of the other lists.
+    const others = counts.reduce((product, n, other) => (other === index ? product : product * n), 1);
+    total += listTotal * others;
+  });
+  if (longest > MAX_VALUE_LENGTH) {
+    throw new VariableError(`the concat function would produce a value of ${longest} characters, longer than the maximum of ${MAX_VALUE_LENGTH}`);
+  }
+  if (total > MAX_TOTAL_LENGTH) {
+    throw new VariableError(`the concat function would produce ${total} characters in all, more than the maximum of ${MAX_TOTAL_LENGTH}`);
+  }
+  return combined.map((parts) => parts.join(''));
 }
 
 /** What a computation met on its way, beyond the values it returns. */
@@ -139,7 +208,15 @@ interface ComponentTrace {
   warning?: string;
 }
 
+/** Computes the values of a component, within the limits on their number and length. */
 async function componentValues(evaluation: Evaluation, trace: ComponentTrace, component: Component): Promise<string[]> {
+  const values = await evaluateComponent(evaluation, trace, component);
+  const name = component.kind.endsWith('_component') ? `the ${component.kind}` : `the ${component.kind} function`;
+  checkValueLimits(values, name);
+  return values;
+}
+
+async function evaluateComponent(evaluation: Evaluation, trace: ComponentTrace, component: Component): Promise<string[]> {
   switch (component.kind) {
     case 'literal_component':
       return [component.value];
@@ -155,7 +232,7 @@ async function componentValues(evaluation: Evaluation, trace: ComponentTrace, co
     case 'arithmetic': {
       const lists: string[][] = [];
       for (const child of component.components) lists.push(await componentValues(evaluation, trace, child));
-      return combinations(lists).map((operands) => arithmetic(component.operation, operands));
+      return combinations(lists, 'arithmetic').map((operands) => arithmetic(component.operation, operands));
     }
     case 'begin':
       return (await componentValues(evaluation, trace, component.component)).map((value) =>
@@ -168,7 +245,7 @@ async function componentValues(evaluation: Evaluation, trace: ComponentTrace, co
     case 'concat': {
       const lists = [];
       for (const child of component.components) lists.push(await componentValues(evaluation, trace, child));
-      return combinations(lists).map((parts) => parts.join(''));
+      return concatenate(lists);
     }
     case 'count': {
       let count = 0;
@@ -302,5 +379,5 @@ async function timeDifference(evaluation: Evaluation, trace: ComponentTrace, com
     return lists[0]!.map((value) => String(now - parse(component.format2, value)));
   }
   if (lists.length !== 2) throw new VariableError(`the time_difference function takes one or two components, not ${lists.length}`);
-  return combinations(lists).map(([first, second]) => String(parse(component.format1, first!) - parse(component.format2, second!)));
+  return combinations(lists, 'time_difference').map(([first, second]) => String(parse(component.format1, first!) - parse(component.format2, second!)));
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Evaluation } from '../../../lib/oval/evaluate/evaluation.js';
-import { resolveVariable } from '../../../lib/oval/evaluate/variables.js';
+import { MAX_VALUE_LENGTH, MAX_VARIABLE_VALUES, resolveVariable } from '../../../lib/oval/evaluate/variables.js';
 import { globToRegex } from '../../../lib/oval/evaluate/glob.js';
 import { parseDateTime } from '../../../lib/oval/evaluate/datetime.js';
 import type { Component, Variable } from '../../../lib/oval/model.js';
@@ -137,6 +137,62 @@ describe('local variable functions', () => {
   it('int conversion rejects text', async () => {
     const result = await values([local('var:x', { kind: 'concat', components: [literal('abc')] }, 'int')]);
     expect(result.error).toMatch(/cannot be converted to int/);
+  });
+});
+
+describe('variable value limits', () => {
+  /** Builds variables var:0 to var:levels: var:0 has the values `first`, and each next one concatenates the one before with itself. */
+  function selfConcatChain(first: string[], levels: number): Variable[] {
+    const chain: Variable[] = [constant('var:0', first)];
+    for (let k = 1; k <= levels; k++) {
+      chain.push(local(`var:${k}`, { kind: 'concat', components: [ref(`var:${k - 1}`), ref(`var:${k - 1}`)] }));
+    }
+    return chain;
+  }
+
+  it('squaring value counts stops at the maximum', async () => {
+    const chain = selfConcatChain(['a', 'b'], 5);
+    const fourth = await values(chain, 'var:4');
+    expect(fourth.values.length).toBe(65_536);
+    expect(fourth.values[1]).toBe('aaaaaaaaaaaaaaab');
+
+    const started = Date.now();
+    const fifth = await values(chain, 'var:5');
+    expect(fifth.values).toEqual([]);
+    expect(fifth.error).toBe(`the concat function would produce 4294967296 values, more than the maximum of ${MAX_VARIABLE_VALUES}`);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('doubling a value stops at the maximum length', async () => {
+    const chain = selfConcatChain(['ab'], 40);
+    const evaluated = evaluation(chain);
+    const longest = await resolveVariable(evaluated, 'var:23');
+    expect(longest.values.map((value) => value.length)).toEqual([MAX_VALUE_LENGTH]);
+
+    const tooLong = await resolveVariable(evaluated, 'var:24');
+    expect(tooLong.values).toEqual([]);
+    expect(tooLong.error).toBe(`the concat function would produce a value of ${2 * MAX_VALUE_LENGTH} characters, longer than the maximum of ${MAX_VALUE_LENGTH}`);
+    const last = await resolveVariable(evaluated, 'var:40');
+    expect(last.error).toBe(tooLong.error);
+  });
+
+  it('concat limits the total length', async () => {
+    const chain = selfConcatChain(['ab'], 20);
+    const hundred = constant('var:hundred', Array.from({ length: 100 }, (_, index) => String(index)));
+    const result = await values([...chain, hundred, local('var:x', { kind: 'concat', components: [ref('var:20'), ref('var:hundred')] })]);
+    expect(result.values).toEqual([]);
+    expect(result.error).toMatch(/^the concat function would produce 209715390 characters in all, more than the maximum of 67108864$/);
+  });
+
+  it('split limits the value count', async () => {
+    const result = await values([local('var:x', { kind: 'split', delimiter: ',', component: literal(','.repeat(MAX_VARIABLE_VALUES)) })]);
+    expect(result.values).toEqual([]);
+    expect(result.error).toBe(`the split function has ${MAX_VARIABLE_VALUES + 1} values, more than the maximum of ${MAX_VARIABLE_VALUES}`);
+  });
+
+  it('split at the maximum count passes', async () => {
+    const result = await values([local('var:x', { kind: 'split', delimiter: ',', component: literal(','.repeat(MAX_VARIABLE_VALUES - 1)) })]);
+    expect(result.values.length).toBe(MAX_VARIABLE_VALUES);
   });
 });
 
