@@ -28,6 +28,7 @@ import {
   planDockerSave,
   planOciLayout,
   repoTagsByConfigDigest,
+  type DockerManifestEntry,
   type ImagePlan,
   type SelectOptions,
 } from './manifest.js';
@@ -142,14 +143,20 @@ async function planImage(input: string | ByteSource, options: ImageTargetOptions
   const maxBytes = options.maxUncompressedBytes ?? DEFAULT_MAX_UNCOMPRESSED_BYTES;
   const { store, size } = await openArchive(input, resources, maxBytes, options.signal);
   const archive = await indexTarArchive(store, size, options.signal);
-  const dockerManifest = await readDockerManifest(archive);
 
-  if (archive.has('oci-layout') && archive.has('index.json')) {
-    return planOciLayout(archive, select, repoTagsByConfigDigest(dockerManifest?.entries ?? []));
+  // An archive with any image metadata member is an image, never a root file system: a
+  // damaged or unexpected manifest is an error, not a reason to scan the archive's members.
+  if (archive.has('oci-layout') || archive.has('index.json')) {
+    const dockerManifest = archive.has('manifest.json') ? await readDockerManifest(archive) : [];
+    return planOciLayout(archive, select, repoTagsByConfigDigest(dockerManifest));
   }
-  if (dockerManifest !== null) {
-    const repositories = dockerManifest.entries.length === 1 ? await readRepositories(archive) : [];
-    return planDockerSave(archive, dockerManifest.entries, repositories, select);
+  if (archive.has('manifest.json')) {
+    const dockerManifest = await readDockerManifest(archive);
+    const repositories = dockerManifest.length === 1 ? await readRepositories(archive) : [];
+    return planDockerSave(archive, dockerManifest, repositories, select);
+  }
+  if (archive.has('repositories')) {
+    throw new ScapulaError('IMAGE_INVALID', 'the archive has a repositories file but no manifest.json: it is a docker save from Docker before 1.10, which scapula does not read; save the image again with a current docker or podman', { file: archive.name });
   }
   return planRootfs(store, size);
 }
@@ -198,12 +205,10 @@ function countUpTo(maxBytes: number, name: string): (count: number) => void {
   };
 }
 
-async function readDockerManifest(archive: TarArchiveFiles): Promise<{ entries: NonNullable<ReturnType<typeof parseDockerManifest>> } | null> {
-  const region = await archive.find('manifest.json');
-  if (region === null) return null;
+async function readDockerManifest(archive: TarArchiveFiles): Promise<DockerManifestEntry[]> {
+  const region = (await archive.find('manifest.json'))!;
   const { value } = await readJsonRegion(region, 'docker save manifest');
-  const entries = parseDockerManifest(value);
-  return entries === null ? null : { entries };
+  return parseDockerManifest(value, archive.name);
 }
 
 async function readRepositories(archive: ImageFiles): Promise<string[]> {

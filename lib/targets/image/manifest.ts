@@ -109,6 +109,8 @@ function isLittleEndian(): boolean {
 
 /** Plans an OCI image layout (a directory, an OCI archive or a Docker 25+ docker save). */
 export async function planOciLayout(files: ImageFiles, options: SelectOptions, referencesByConfig: Map<string, string[]>): Promise<ImagePlan> {
+  const layoutRegion = await requireFile(files, 'oci-layout', 'the OCI layout file');
+  checkOciLayoutFile((await readJsonRegion(layoutRegion, 'OCI layout file')).value, files.name);
   const indexRegion = await requireFile(files, 'index.json', 'the image index');
   const { value: index, bytes: indexBytes } = await readJsonRegion(indexRegion, 'image index');
 
@@ -173,17 +175,52 @@ export interface DockerManifestEntry {
   repoTags: string[];
 }
 
-/** Parses docker save's manifest.json, or returns null when the value is not one. */
-export function parseDockerManifest(value: unknown): DockerManifestEntry[] | null {
-  if (!Array.isArray(value) || value.length === 0) return null;
+/**
+ * Parses docker save's manifest.json, an array with one entry per image:
+ *
+ *   [{"Config": "<hex>.json", "RepoTags": ["debian:12"], "Layers": ["<id>/layer.tar", ...]}]
+ *
+ * Throws IMAGE_INVALID, naming the entry and field, for any other shape.
+ */
+export function parseDockerManifest(value: unknown, archive: string): DockerManifestEntry[] {
+  const invalid = (reason: string) => new ScapulaError('IMAGE_INVALID', `manifest.json is not a docker save manifest: ${reason}`, { file: archive });
+  if (!Array.isArray(value)) throw invalid(`expected an array of image entries, found ${describeJson(value)}`);
+  if (value.length === 0) throw invalid('it lists no image');
+
   const entries: DockerManifestEntry[] = [];
-  for (const item of value) {
-    if (!isRecord(item) || typeof item.Config !== 'string' || !Array.isArray(item.Layers)) return null;
-    if (!item.Layers.every((layer: unknown) => typeof layer === 'string')) return null;
+  for (const [position, item] of value.entries()) {
+    const where = `entry ${position + 1}`;
+    if (!isRecord(item)) throw invalid(`${where} is ${describeJson(item)}, expected an object`);
+    if (typeof item.Config !== 'string') throw invalid(`${where} "Config" is ${describeJson(item.Config)}, expected a file name`);
+    if (!Array.isArray(item.Layers)) throw invalid(`${where} "Layers" is ${describeJson(item.Layers)}, expected an array of file names`);
+    const badLayer = item.Layers.findIndex((layer: unknown) => typeof layer !== 'string');
+    if (badLayer >= 0) throw invalid(`${where} "Layers" item ${badLayer + 1} is ${describeJson(item.Layers[badLayer])}, expected a file name`);
     const repoTags = Array.isArray(item.RepoTags) ? item.RepoTags.filter((tag: unknown): tag is string => typeof tag === 'string') : [];
     entries.push({ config: item.Config, layers: item.Layers as string[], repoTags });
   }
   return entries;
+}
+
+/**
+ * Checks the oci-layout file, {"imageLayoutVersion": "1.0.0"}. The OCI image layout
+ * specification has only version 1.0.0; a later 1.x is read the same way.
+ */
+export function checkOciLayoutFile(value: unknown, archive: string): void {
+  const version = isRecord(value) ? value.imageLayoutVersion : undefined;
+  if (typeof version !== 'string' || !/^1\.\d+\.\d+$/.test(version)) {
+    const found = isRecord(value) ? `"imageLayoutVersion" ${describeJson(version)}` : describeJson(value);
+    throw new ScapulaError('IMAGE_INVALID', `oci-layout is not an OCI image layout file: expected {"imageLayoutVersion": "1.0.0"}, found ${found}`, { file: archive });
+  }
+}
+
+/** Describes a JSON value for a message by its type, quoting it only when it is short. */
+function describeJson(value: unknown): string {
+  if (value === undefined) return 'missing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return value.length === 0 ? 'an empty array' : 'an array';
+  if (typeof value === 'object') return 'an object';
+  const text = JSON.stringify(value);
+  return text.length <= 40 ? `the ${typeof value} ${text}` : `a ${typeof value}`;
 }
 
 /** Reads the `repositories` file of docker save ({"name": {"tag": "id"}}) as "name:tag" references. */

@@ -1,0 +1,117 @@
+/** Tests how openImageTarget distinguishes image archives from rootfs tars, and its layer limits. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+import { ScapulaError } from '../../../lib/errors.js';
+import { openImageTarget, type ImageTarget } from '../../../lib/targets/image/index.js';
+import { BASE_ENTRIES, buildImage, buildTar, packLayout, type EntrySpec } from './build.js';
+
+let workDir: string;
+let counter = 0;
+const opened: ImageTarget[] = [];
+
+beforeAll(() => {
+  workDir = mkdtempSync(join(tmpdir(), 'scapula-image-target-'));
+});
+
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((target) => target.close()));
+});
+
+afterAll(() => {
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+async function open(bytes: Buffer): Promise<ImageTarget> {
+  const path = join(workDir, `archive-${counter++}.tar`);
+  writeFileSync(path, bytes);
+  const target = await openImageTarget(path, { tempDir: workDir });
+  opened.push(target);
+  return target;
+}
+
+async function failure(bytes: Buffer): Promise<ScapulaError> {
+  try {
+    await open(bytes);
+  } catch (error) {
+    if (error instanceof ScapulaError) return error;
+    throw error;
+  }
+  throw new Error('expected the archive to be rejected');
+}
+
+/** Builds a docker save-like tar: the given manifest.json text beside one classic layer of zero bytes. */
+function archiveWithManifest(manifest: string): Promise<Buffer> {
+  return buildTar([
+    { name: 'manifest.json', content: manifest },
+    { name: 'abc/', type: 'directory' },
+    { name: 'abc/layer.tar', content: new Uint8Array(1024) },
+  ]);
+}
+
+describe('image metadata members make an image, never a rootfs', () => {
+  const shapes: [string, string, string][] = [
+    ['null', 'null', 'expected an array of image entries, found null'],
+    ['an empty array', '[]', 'it lists no image'],
+    ['null Layers', '[{"Config":"x","Layers":null}]', 'entry 1 "Layers" is null, expected an array of file names'],
+    ['a numeric Config', '[{"Config":7,"Layers":{"a":1}}]', 'entry 1 "Config" is the number 7, expected a file name'],
+    ['no Config', '[{"Layers":["abc/layer.tar"]}]', 'entry 1 "Config" is missing, expected a file name'],
+    ['a numeric layer name', '[{"Config":"x","Layers":["abc/layer.tar",5]}]', 'entry 1 "Layers" item 2 is the number 5, expected a file name'],
+    ['100,000 nested arrays', '['.repeat(100_000) + ']'.repeat(100_000), 'entry 1 is an array, expected an object'],
+  ];
+  for (const [label, manifest, reason] of shapes) {
+    it(`manifest.json with ${label} is IMAGE_INVALID`, async () => {
+      const error = await failure(await archiveWithManifest(manifest));
+      expect(error.code).toBe('IMAGE_INVALID');
+      expect(error.file).toBe(join(workDir, `archive-${counter - 1}.tar`));
+      expect(error.message).toContain(`manifest.json is not a docker save manifest: ${reason}`);
+    });
+  }
+
+  it('index.json without oci-layout is IMAGE_INVALID', async () => {
+    const { files } = await buildImage({ layers: [{ entries: BASE_ENTRIES }] });
+    files.delete('oci-layout');
+    const error = await failure(await packLayout(files));
+    expect(error.code).toBe('IMAGE_INVALID');
+    expect(error.message).toContain('the OCI layout file oci-layout is missing from the image');
+  });
+
+  it('oci-layout without index.json is IMAGE_INVALID', async () => {
+    const error = await failure(await buildTar([{ name: 'oci-layout', content: '{"imageLayoutVersion":"1.0.0"}' }, ...BASE_ENTRIES]));
+    expect(error.code).toBe('IMAGE_INVALID');
+    expect(error.message).toContain('the image index index.json is missing from the image');
+  });
+
+  it('oci-layout with another version is IMAGE_INVALID', async () => {
+    const { files } = await buildImage({ layers: [{ entries: BASE_ENTRIES }] });
+    files.set('oci-layout', Buffer.from('{"imageLayoutVersion":"2.0.0"}'));
+    const error = await failure(await packLayout(files));
+    expect(error.code).toBe('IMAGE_INVALID');
+    expect(error.message).toContain('oci-layout is not an OCI image layout file: expected {"imageLayoutVersion": "1.0.0"}, found "imageLayoutVersion" the string "2.0.0"');
+  });
+
+  it('invalid manifest.json beside OCI layout', async () => {
+    const { files } = await buildImage({ layers: [{ entries: BASE_ENTRIES }] });
+    files.set('manifest.json', Buffer.from('{}'));
+    const error = await failure(await packLayout(files));
+    expect(error.code).toBe('IMAGE_INVALID');
+    expect(error.message).toContain('manifest.json is not a docker save manifest: expected an array of image entries, found an object');
+  });
+
+  it('repositories without manifest.json is IMAGE_INVALID', async () => {
+    const error = await failure(await buildTar([{ name: 'repositories', content: '{"debian":{"12":"abc"}}' }, ...BASE_ENTRIES]));
+    expect(error.code).toBe('IMAGE_INVALID');
+    expect(error.message).toContain('a docker save from Docker before 1.10');
+  });
+
+  it('nested metadata names keep a rootfs', async () => {
+    const entries: EntrySpec[] = [...BASE_ENTRIES, { name: 'srv/', type: 'directory' }, { name: 'srv/manifest.json', content: 'null' }, { name: 'srv/index.json', content: '[]' }];
+    const target = await open(await buildTar(entries));
+    expect(target.image.layerDigests).toEqual([]);
+    expect((await target.fs.readFile('/srv/manifest.json')).toString()).toBe('null');
+    expect((await target.facts()).osName).toBe('Test Linux');
+  });
+});
