@@ -6,7 +6,7 @@
  * external entity, is rejected with XML_FORBIDDEN before it is read further. Entity references
  * other than the five predefined ones are malformed. Input that is not UTF-8 (or ASCII) is rejected.
  */
-import { SaxesParser, type SaxesTagNS } from 'saxes';
+import { SaxesParser, type SaxesStartTagNS, type SaxesTagNS } from 'saxes';
 
 import { ScapulaError } from '../errors.js';
 import { openDecompressed } from '../io/decompress.js';
@@ -14,6 +14,14 @@ import { fileSource, type ByteSource } from '../io/source.js';
 import { XSI_NS } from './namespaces.js';
 
 const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
+const XML_NS = 'http://www.w3.org/XML/1998/namespace';
+
+/**
+ * Maximum element depth, counting the root as 1. Ten thousand nested OVAL criteria inside a
+ * definition are about 10,005 levels deep, so this leaves room for them and stops hostile
+ * nesting long before it costs much memory.
+ */
+export const MAX_ELEMENT_DEPTH = 20_000;
 
 export interface StartTag {
   /** Local name of the element. */
@@ -105,7 +113,8 @@ export async function streamXml(source: ByteSource | string, handler: XmlEventHa
  * is read from `parser.xmlDecl` when the root opens, and a DOCTYPE is caught by scanning the text.
  */
 class StreamReader {
-  private readonly parser: SaxesParser;
+  private readonly parser: ScopedSaxesParser;
+  private readonly namespaces = new NamespaceScopes();
   private readonly recent: ChunkRecord[] = [];
   private recentCharacters = 0;
   private charBase = 0;
@@ -122,10 +131,10 @@ class StreamReader {
     private readonly file: string,
     private readonly handler: XmlEventHandler,
   ) {
-    this.parser = new SaxesParser({ xmlns: true, position: true });
-    this.parser.on('opentagstart', (tag) => this.onOpenTagStart(tag.name));
-    this.parser.on('opentag', (tag) => this.onOpenTag(tag as SaxesTagNS));
-    this.parser.on('closetag', (tag) => this.onCloseTag(tag.isSelfClosing));
+    this.parser = new ScopedSaxesParser({ xmlns: true, position: true, namespaces: this.namespaces });
+    this.parser.on('opentagstart', (tag) => this.onOpenTagStart(tag));
+    this.parser.on('opentag', (tag) => this.onOpenTag(tag));
+    this.parser.on('closetag', (tag) => this.onCloseTag(tag));
     this.parser.on('text', (text) => this.onText(text));
     this.parser.on('cdata', (text) => this.onText(text));
   }
@@ -171,7 +180,9 @@ class StreamReader {
     return new ScapulaError('XML_MALFORMED', `malformed XML: ${reason}`, { file: this.file, line: this.parser.line, column: this.parser.column + 1 }, { cause: error });
   }
 
-  private onOpenTagStart(name: string): void {
+  private onOpenTagStart(tag: SaxesStartTagNS): void {
+    const name = tag.name;
+    this.namespaces.current = tag.ns;
     this.tagLine = this.parser.line;
     // The parser position is just past the name and the character that ended it.
     this.tagColumn = Math.max(1, this.parser.column - name.length - 1);
@@ -183,17 +194,26 @@ class StreamReader {
   }
 
   private onOpenTag(tag: SaxesTagNS): void {
+    if (this.depth >= MAX_ELEMENT_DEPTH) {
+      throw new ScapulaError('LIMIT', `elements are nested deeper than the maximum of ${MAX_ELEMENT_DEPTH} levels`, {
+        file: this.file,
+        line: this.tagLine,
+        column: this.tagColumn,
+      });
+    }
     this.handler.openElement(toStartTag(tag, this.tagLine, this.tagColumn), this.depth);
     if (tag.isSelfClosing) {
       this.handler.closeElement(this.depth);
       if (this.depth === 0) this.rootEnd = this.byteOffsetAt(this.parser.position);
     } else {
+      this.namespaces.enter(tag.ns);
       this.depth++;
     }
   }
 
-  private onCloseTag(selfClosing: boolean): void {
-    if (selfClosing) return;
+  private onCloseTag(tag: SaxesTagNS): void {
+    if (tag.isSelfClosing) return;
+    this.namespaces.leave(tag.ns);
     this.depth--;
     this.handler.closeElement(this.depth);
     if (this.depth === 0) this.rootEnd = this.byteOffsetAt(this.parser.position);
@@ -240,6 +260,59 @@ class StreamReader {
       line: this.parser.line,
       column: this.parser.column + 1,
     });
+  }
+}
+
+/**
+ * The namespace declarations in scope, one stack of URIs per prefix, so that a prefix resolves
+ * in constant time at any depth. saxes 6 resolves a prefix by walking its element stack from the
+ * innermost element outwards, and OVAL documents declare their namespaces on the root, so each
+ * element cost time in proportion to its depth: 20,000 nested elements took seconds.
+ */
+class NamespaceScopes {
+  /** Declarations of the element whose start tag is being read; saxes fills it as it reads attributes. */
+  current: Record<string, string> = {};
+  private readonly uris = new Map<string, string[]>();
+
+  /** Brings the declarations of an element that has opened into scope. */
+  enter(declarations: Record<string, string>): void {
+    for (const prefix in declarations) {
+      const stack = this.uris.get(prefix);
+      if (stack === undefined) this.uris.set(prefix, [declarations[prefix]!]);
+      else stack.push(declarations[prefix]!);
+    }
+  }
+
+  /** Takes the declarations of an element that has closed out of scope. */
+  leave(declarations: Record<string, string>): void {
+    for (const prefix in declarations) this.uris.get(prefix)?.pop();
+  }
+
+  resolve(prefix: string): string | undefined {
+    const own = this.current[prefix];
+    if (own !== undefined) return own;
+    const stack = this.uris.get(prefix);
+    if (stack !== undefined && stack.length > 0) return stack[stack.length - 1];
+    if (prefix === 'xml') return XML_NS;
+    if (prefix === 'xmlns') return XMLNS_NS;
+    return undefined;
+  }
+}
+
+interface ScopedOptions {
+  xmlns: true;
+  position: true;
+  namespaces: NamespaceScopes;
+}
+
+/**
+ * A saxes parser that resolves prefixes through NamespaceScopes. The scopes travel in the
+ * options object, because a new field on the parser would slow V8's access to all its fields
+ * (see StreamReader).
+ */
+class ScopedSaxesParser extends SaxesParser<ScopedOptions> {
+  override resolve(prefix: string): string | undefined {
+    return (this.opt as ScopedOptions).namespaces.resolve(prefix);
   }
 }
 

@@ -446,6 +446,27 @@ describe('parseOvalDefinitions options and rules', () => {
 });
 
 describe('parseOvalDefinitions on hostile or broken input', () => {
+  it('skips a deeply nested description quickly', async () => {
+    const depth = 19_990;
+    const text = documentOf(
+      `<definitions><definition id="oval:t:def:1" version="1" class="compliance"><metadata><title>deep</title>` +
+        `<description>${'<a>'.repeat(depth)}${'</a>'.repeat(depth)}</description></metadata>` +
+        '<criteria><criterion test_ref="oval:t:tst:1"/></criteria></definition></definitions>',
+    );
+    const started = performance.now();
+    const document = await parseText(text);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(document.definitions.get('oval:t:def:1')!.metadata.title).toBe('deep');
+  });
+
+  it('rejects nesting beyond the depth limit', async () => {
+    const text = documentOf(`<definitions>${'<criteria>'.repeat(50_000)}${'</criteria>'.repeat(50_000)}</definitions>`);
+    const error = await errorOf(parseText(text));
+    expect(error.code).toBe('LIMIT');
+    expect(error.file).toBe('test.xml');
+    expect(error.line).toBe(2);
+  });
+
   it('rejects a DOCTYPE', async () => {
     const text = `<?xml version="1.0"?>\n<!DOCTYPE oval_definitions [<!ENTITY x "y">]>\n${ROOT_OPEN}</oval_definitions>`;
     const error = await errorOf(parseText(text));

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+
+import { isScapulaError, type ScapulaError } from '../../lib/errors.js';
+import { bufferSource } from '../../lib/io/source.js';
+import { MAX_ELEMENT_DEPTH, streamXml, type StartTag, type XmlEventHandler } from '../../lib/xml/stream.js';
+
+/** Records every start tag and the deepest level reached. */
+class Recorder implements XmlEventHandler {
+  readonly tags: StartTag[] = [];
+  maxDepth = -1;
+
+  openElement(tag: StartTag, depth: number): void {
+    this.tags.push(tag);
+    this.maxDepth = Math.max(this.maxDepth, depth);
+  }
+
+  text(): void {}
+
+  closeElement(): void {}
+}
+
+async function record(name: string, bytes: Buffer | string): Promise<Recorder> {
+  const recorder = new Recorder();
+  await streamXml(bufferSource(name, typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes), recorder);
+  return recorder;
+}
+
+async function errorOf(promise: Promise<unknown>): Promise<ScapulaError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (isScapulaError(error)) return error;
+    throw error;
+  }
+  throw new Error('expected the parse to fail');
+}
+
+function nested(depth: number): string {
+  return `<?xml version="1.0"?>\n<r xmlns="urn:root" xmlns:p="urn:p">${'<a>'.repeat(depth - 1)}${'</a>'.repeat(depth - 1)}</r>`;
+}
+
+describe('streamXml namespaces', () => {
+  it('resolves redeclared and restored prefixes', async () => {
+    const text =
+      '<r xmlns="urn:one" xmlns:p="urn:p1">' +
+      '<a xmlns="urn:two"><p:b xmlns:p="urn:p2"><c/></p:b><p:d/></a>' +
+      '<e xml:lang="en" p:x="1"/><f xmlns=""/></r>';
+    const recorder = await record('ns.xml', text);
+    const names = recorder.tags.map((tag) => `${tag.local} ${tag.uri}`);
+    expect(names).toEqual(['r urn:one', 'a urn:two', 'b urn:p2', 'c urn:two', 'd urn:p1', 'e urn:one', 'f ']);
+    expect(recorder.tags[5]!.attributes).toEqual({ '{http://www.w3.org/XML/1998/namespace}lang': 'en', '{urn:p1}x': '1' });
+    expect(recorder.tags[2]!.namespaceDeclarations).toEqual({ p: 'urn:p2' });
+  });
+
+  it('rejects a prefix bound only in a closed element', async () => {
+    const error = await errorOf(record('unbound.xml', '<r><a xmlns:p="urn:p"/><p:b/></r>'));
+    expect(error.code).toBe('XML_MALFORMED');
+    expect(error.message).toContain('unbound namespace prefix');
+  });
+});
+
+describe('streamXml nesting', () => {
+  it('reads the maximum depth in linear time', async () => {
+    // Before prefixes were resolved through per-prefix stacks, 20,000 levels took 2.7 s here
+    // and 2,000 levels 0.08 s; now both take well under 0.1 s.
+    const started = performance.now();
+    const recorder = await record('deep.xml', nested(MAX_ELEMENT_DEPTH));
+    const elapsed = performance.now() - started;
+    expect(recorder.maxDepth).toBe(MAX_ELEMENT_DEPTH - 1);
+    expect(recorder.tags.at(-1)!.uri).toBe('urn:root');
+    expect(elapsed).toBeLessThan(1000);
+  });
+
+  it('rejects one level beyond the maximum', async () => {
+    const text = nested(MAX_ELEMENT_DEPTH + 1);
+    const error = await errorOf(record('deep.xml', text));
+    expect(error.code).toBe('LIMIT');
+    expect(error.file).toBe('deep.xml');
+    expect(error.line).toBe(2);
+    expect(error.column).toBe(text.split('\n')[1]!.indexOf('<a>') + 1 + 3 * (MAX_ELEMENT_DEPTH - 1));
+    expect(error.message).toContain(`deeper than the maximum of ${MAX_ELEMENT_DEPTH} levels`);
+  });
+
+  it('stops hostile nesting quickly', async () => {
+    const started = performance.now();
+    const error = await errorOf(record('hostile.xml', nested(200_000)));
+    expect(error.code).toBe('LIMIT');
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+});
