@@ -3,7 +3,9 @@
  * them and runs them with RE2, which matches in linear time, so no pattern can stall an
  * evaluation. Patterns that need backtracking (backreferences, lookaround, atomic groups,
  * possessive quantifiers) run with JavaScript's RegExp inside node:vm under a time limit:
- * a run that exceeds it raises a REGEX error for that one comparison.
+ * a run that exceeds it raises a REGEX error for that one comparison. A search for every match
+ * in one subject (execAll) has the same time limit with either engine, and a maximum number of
+ * matched and captured strings, so a pattern with many groups cannot exhaust memory.
  *
  * Perl semantics kept by the translation:
  * - `.` excludes only "\n" unless (?s) or the singleline option is on.
@@ -30,8 +32,8 @@ export interface PatternOptions {
   /** `.` matches "\n" too (Perl's /s). */
   singleline?: boolean;
   /**
-   * Time limit in milliseconds for one run of a backtracking pattern: one test or exec, or one
-   * execAll over the whole subject (default 2000).
+   * Time limit in milliseconds for one execAll over a whole subject, and for one test or exec of
+   * a backtracking pattern (default 2000). RE2's single test and exec run in linear time.
    */
   timeoutMs?: number;
 }
@@ -98,7 +100,7 @@ function buildPattern(pattern: string, options: PatternOptions): CompiledPattern
   const translation = translatePattern(pattern, options);
   if (!translation.needsBacktracking) {
     try {
-      return new Re2Pattern(pattern, translation);
+      return new Re2Pattern(pattern, translation, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     } catch (error) {
       // RE2 rejects some valid Perl patterns (a repeat count over 1000); the backtracking
       // engine still runs them, under its time limit.
@@ -121,12 +123,15 @@ class Re2Pattern implements CompiledPattern {
   private readonly regex: RE2;
   /** The JavaScript translation, sticky, to check a match at the end of a subject that ends in "\n". */
   private readonly endCheck: RegExp | undefined;
+  private readonly timeoutMs: number;
 
   constructor(
     readonly pattern: string,
     translation: Translation,
+    timeoutMs: number,
   ) {
     this.regex = new RE2(translation.re2, 'gu');
+    this.timeoutMs = timeoutMs;
     this.groupCount = translation.groupCount;
     if (translation.multilineCaret && translation.jsProblem === undefined) this.endCheck = new RegExp(translation.js, 'uy');
   }
@@ -152,7 +157,7 @@ class Re2Pattern implements CompiledPattern {
   }
 
   execAll(subject: string): PatternMatch[] {
-    return collectAll(this, subject);
+    return collectAll(this, subject, this.timeoutMs);
   }
 }
 
@@ -180,6 +185,17 @@ const runAllScript = new vm.Script(`
 
 /** The most matches execAll returns; a subject with more is an error, not an unbounded list. */
 export const MAX_MATCHES = 1_000_000;
+
+/**
+ * The maximum number of strings execAll returns for one subject, counting each match's text and
+ * each of its capture groups. A pattern with 300 groups can thus match at most 6,644 times in one subject.
+ */
+export const MAX_CAPTURED_STRINGS = 2_000_000;
+
+/** Returns how many matches execAll may return for a pattern with `groupCount` capture groups. */
+export function maxMatchesFor(groupCount: number): number {
+  return Math.min(MAX_MATCHES, Math.floor(MAX_CAPTURED_STRINGS / (groupCount + 1)));
+}
 
 class BacktrackingPattern implements CompiledPattern {
   readonly engine = 'backtracking' as const;
@@ -210,7 +226,7 @@ class BacktrackingPattern implements CompiledPattern {
 
   execAll(subject: string): PatternMatch[] {
     const matches = this.run(runAllScript, subject, 0) as RegExpExecArray[];
-    if (matches.length > MAX_MATCHES) throw tooManyMatches(this.pattern);
+    if (matches.length > maxMatchesFor(this.groupCount)) throw tooManyMatches(this);
     return matches.map((match) => this.toMatch(match));
   }
 
@@ -220,7 +236,7 @@ class BacktrackingPattern implements CompiledPattern {
     sandbox.__regex = this.regex;
     sandbox.__subject = subject;
     sandbox.__start = start;
-    sandbox.__maxMatches = MAX_MATCHES;
+    sandbox.__maxMatches = maxMatchesFor(this.groupCount);
     try {
       script.runInContext(sandbox, { timeout: this.timeoutMs });
       return sandbox.__result;
@@ -244,18 +260,39 @@ class BacktrackingPattern implements CompiledPattern {
   }
 }
 
-function tooManyMatches(pattern: string): ScapulaError {
-  return new ScapulaError('REGEX', `the regular expression ${JSON.stringify(pattern)} matches more than ${MAX_MATCHES} times in one subject`);
+/** Quotes a pattern for a message, shortened to its first 200 characters. */
+function quotePattern(pattern: string): string {
+  if (pattern.length <= 200) return JSON.stringify(pattern);
+  return `${JSON.stringify(pattern.slice(0, 200))}... (${pattern.length} characters)`;
 }
 
-function collectAll(pattern: CompiledPattern, subject: string): PatternMatch[] {
+function tooManyMatches(pattern: CompiledPattern): ScapulaError {
+  const limit = maxMatchesFor(pattern.groupCount);
+  const groups = pattern.groupCount === 1 ? '1 capture group' : `${pattern.groupCount} capture groups`;
+  return new ScapulaError(
+    'REGEX',
+    `the regular expression ${quotePattern(pattern.pattern)} with ${groups} matches more than ${limit} times in one subject`,
+  );
+}
+
+function collectAll(pattern: CompiledPattern, subject: string, timeoutMs: number): PatternMatch[] {
+  const limit = maxMatchesFor(pattern.groupCount);
+  const deadline = performance.now() + timeoutMs;
   const matches: PatternMatch[] = [];
   let start = 0;
   while (start <= subject.length) {
     const match = pattern.exec(subject, start);
     if (match === null) break;
     matches.push(match);
-    if (matches.length > MAX_MATCHES) throw tooManyMatches(pattern.pattern);
+    if (matches.length > limit) throw tooManyMatches(pattern);
+    // One exec of a pattern with a thousand groups can take milliseconds, so the clock is read
+    // after every match.
+    if (performance.now() > deadline) {
+      throw new ScapulaError(
+        'REGEX',
+        `the regular expression ${quotePattern(pattern.pattern)} timed out after ${timeoutMs} ms and ${matches.length} matches on a subject of ${subject.length} characters`,
+      );
+    }
     // An empty match moves on by one code point so the loop always advances.
     if (match.end > match.index) start = match.end;
     else start = match.end + ((subject.codePointAt(match.end) ?? 0) > 0xffff ? 2 : 1);

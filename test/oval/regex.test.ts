@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compilePattern, escapeRegex } from '../../lib/oval/regex.js';
+import { compilePattern, escapeRegex, maxMatchesFor } from '../../lib/oval/regex.js';
 import { isScapulaError } from '../../lib/errors.js';
 
 function matches(pattern: string, subject: string): boolean {
@@ -173,6 +173,73 @@ describe('compilePattern exec', () => {
     expect(pattern.engine).toBe('backtracking');
     expect(pattern.execAll('a1b2c3').map((match) => match.captures[0])).toEqual(['a', 'b', 'c']);
     expect(pattern.execAll('a1b2c3').map((match) => match.index)).toEqual([0, 2, 4]);
+  });
+});
+
+describe('compilePattern execAll limits', () => {
+  const nested = (depth: number): string => '('.repeat(depth) + 'a' + ')'.repeat(depth);
+
+  function execAllError(pattern: ReturnType<typeof compilePattern>, subject: string): unknown {
+    try {
+      pattern.execAll(subject);
+    } catch (error) {
+      return error;
+    }
+    return undefined;
+  }
+
+  it('maxMatchesFor divides by group count', () => {
+    expect(maxMatchesFor(0)).toBe(1_000_000);
+    expect(maxMatchesFor(1)).toBe(1_000_000);
+    expect(maxMatchesFor(3)).toBe(500_000);
+    expect(maxMatchesFor(300)).toBe(6_644);
+  });
+
+  it('nested groups stop at the match limit', () => {
+    const pattern = compilePattern(nested(100), { multiline: true, timeoutMs: 60_000 });
+    expect(pattern.engine).toBe('re2');
+    expect(pattern.groupCount).toBe(100);
+    expect(maxMatchesFor(100)).toBe(19_801);
+    expect(pattern.execAll('a'.repeat(19_801)).length).toBe(19_801);
+
+    const caught = execAllError(pattern, 'a'.repeat(100_000));
+    expect(isScapulaError(caught, 'REGEX')).toBe(true);
+    expect((caught as Error).message).toMatch(/ with 100 capture groups matches more than 19801 times in one subject$/);
+    expect((caught as Error).message).toMatch(/\.\.\. \(201 characters\) with/);
+  });
+
+  it('deeply nested groups stop in time', () => {
+    // Each match of 300 nested groups costs RE2 about a millisecond, so the time limit ends
+    // the search before the match limit of 6,644 is reached.
+    const pattern = compilePattern(nested(300), { multiline: true });
+    const started = Date.now();
+    const caught = execAllError(pattern, 'a'.repeat(100_000));
+    expect(isScapulaError(caught, 'REGEX')).toBe(true);
+    expect((caught as Error).message).toMatch(/ (timed out after 2000 ms and \d+ matches on a subject of 100000 characters|matches more than 6644 times in one subject)$/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('backtracking execAll keeps the match limit', () => {
+    const pattern = compilePattern(`${nested(300)}(?=a)`, { timeoutMs: 60_000 });
+    expect(pattern.engine).toBe('backtracking');
+    const caught = execAllError(pattern, 'a'.repeat(10_000));
+    expect(isScapulaError(caught, 'REGEX')).toBe(true);
+    expect((caught as Error).message).toMatch(/matches more than 6644 times in one subject$/);
+  });
+
+  it('re2 execAll times out over the whole subject', () => {
+    const pattern = compilePattern('a', { timeoutMs: 1 });
+    expect(pattern.engine).toBe('re2');
+    const caught = execAllError(pattern, 'a'.repeat(500_000));
+    expect(isScapulaError(caught, 'REGEX')).toBe(true);
+    expect((caught as Error).message).toMatch(/^the regular expression "a" timed out after 1 ms and \d+ matches on a subject of 500000 characters$/);
+  });
+
+  it('execAll within the limits returns every match', () => {
+    const pattern = compilePattern('(a)', { timeoutMs: 60_000 });
+    const all = pattern.execAll('ab'.repeat(100_000));
+    expect(all.length).toBe(100_000);
+    expect(all[99_999]).toEqual({ index: 199_998, end: 199_999, text: 'a', captures: ['a'] });
   });
 });
 

@@ -120,8 +120,8 @@ function convertValue(value: string, datatype: Datatype, variableId: string): st
 }
 
 /**
- * The maximum number of values one variable, component or function may have. OpenSCAP 1.3.7
- * sets no maximum, so a few nested concat functions could otherwise exhaust memory.
+ * The maximum number of values one variable, component or function may have. The OVAL
+ * specification sets none, but a few nested concat functions could otherwise exhaust memory.
  */
 export const MAX_VARIABLE_VALUES = 100_000;
 

@@ -177,6 +177,29 @@ describe('textfilecontent54 probe', () => {
     expect(result.messages?.[0].text).toContain('Permit(Root');
   });
 
+  it('flags nested groups on a long line as error', async () => {
+    const longLine = await makeTempRoot((path) => writeFileSync(join(path, 'long.txt'), 'a'.repeat(100_000)));
+    try {
+      const pattern = '('.repeat(300) + 'a' + ')'.repeat(300);
+      const started = Date.now();
+      const result = await run(
+        textfilecontent54Probe,
+        longLine.target,
+        request('textfilecontent54_object', 'independent', [
+          { name: 'filepath', value: '/long.txt' },
+          { name: 'pattern', value: pattern, operation: 'pattern match' },
+          instanceAtLeastOne,
+        ]),
+      );
+      expect(result.flag).toBe('error');
+      expect(result.items).toHaveLength(0);
+      expect(result.messages?.[0].text).toMatch(/timed out after 2000 ms and \d+ matches on a subject of 100000 characters|matches more than 6644 times/);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      longLine.remove();
+    }
+  });
+
   it('finds files by a filepath pattern', async () => {
     const result = await run(
       textfilecontent54Probe,
