@@ -19,7 +19,7 @@ import { FileStore, SourceStore, type RandomAccessStore } from '../tree/content.
 import { FileTree } from '../tree/tree.js';
 import { TreeFileSystemView } from '../tree/view.js';
 import { LayoutDirectoryFiles, indexTarArchive, readJsonRegion, type ImageFiles, type TarArchiveFiles } from './files.js';
-import { applyLayer, hashingTransform, type LayerReadOptions } from './layer.js';
+import { applyLayer, hashingTransform, replayLayer, type LayerReadOptions, type RecordedEntry } from './layer.js';
 import {
   machinePlatform,
   parseDockerManifest,
@@ -30,6 +30,7 @@ import {
   repoTagsByConfigDigest,
   type DockerManifestEntry,
   type ImagePlan,
+  type LayerPlan,
   type SelectOptions,
 } from './manifest.js';
 import { TempFolder } from './temp.js';
@@ -235,11 +236,31 @@ async function mergeLayers(tree: FileTree, plan: ImagePlan, options: ImageTarget
     uncompressedBytes: { value: 0, maxBytes: options.maxUncompressedBytes ?? DEFAULT_MAX_UNCOMPRESSED_BYTES },
   };
 
+  // A layer listed twice (the empty layer of several build steps) is applied each time in its
+  // place, but read, decompressed and verified only the first time.
+  const listings = new Map<string, number>();
+  for (const layerPlan of plan.layers) listings.set(blobKey(layerPlan), (listings.get(blobKey(layerPlan)) ?? 0) + 1);
+  const recorded = new Map<string, RecordedEntry[]>();
+
   for (const [layer, layerPlan] of plan.layers.entries()) {
+    const key = blobKey(layerPlan);
+    const entries = recorded.get(key);
+    if (entries !== undefined) {
+      replayLayer(tree, layer, layerPlan, entries, readOptions);
+      continue;
+    }
+
+    const record = listings.get(key)! > 1 ? [] : undefined;
     const spoolPath = async () => (await resources.tempFolder()).file(`layer-${layer + 1}.data`);
-    const spool = await applyLayer(tree, layer, layerPlan, readOptions, spoolPath);
+    const spool = await applyLayer(tree, layer, layerPlan, readOptions, spoolPath, record);
     if (spool !== null) resources.track(spool);
+    if (record !== undefined) recorded.set(key, record);
   }
+}
+
+/** Returns a key that is equal for two layers exactly when they name the same bytes with the same digests. */
+function blobKey(layer: LayerPlan): string {
+  return `${layer.region.offset}:${layer.region.size}:${layer.digest}:${layer.diffId}`;
 }
 
 class ImageTargetImpl implements ImageTarget {

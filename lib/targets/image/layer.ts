@@ -15,7 +15,7 @@ import * as tar from 'tar-stream';
 import { ScapulaError } from '../../errors.js';
 import { decompressStream, detectCompression, type Compression } from '../../io/decompress.js';
 import { FileStore } from '../tree/content.js';
-import type { FileTree } from '../tree/tree.js';
+import type { ContentLocation, FileTree } from '../tree/tree.js';
 import { LayerApplier, type LayerEntry } from './apply.js';
 import type { LayerPlan } from './manifest.js';
 
@@ -39,12 +39,26 @@ type TarHeader = Omit<tar.Header, 'type' | 'pax'> & { type: string | null; byteO
 /** A tar entry's data stream (a streamx Readable). */
 type EntryStream = AsyncIterable<Buffer> & { resume(): unknown };
 
+/** One entry of a layer as it was read, with where its content is when it is a regular file. */
+export interface RecordedEntry {
+  entry: LayerEntry;
+  content?: ContentLocation;
+}
+
 /**
  * Streams one layer, verifies it and applies its entries to `tree`. For a compressed layer,
  * copies the file contents to a spool file at the path `spoolPath` returns, and returns the
- * spool's store, which the caller closes. Returns null for an uncompressed layer.
+ * spool's store, which the caller closes. Returns null for an uncompressed layer. When
+ * `record` is given, appends each entry to it, so that `replayLayer` can apply the layer again.
  */
-export async function applyLayer(tree: FileTree, layer: number, plan: LayerPlan, options: LayerReadOptions, spoolPath: () => Promise<string>): Promise<FileStore | null> {
+export async function applyLayer(
+  tree: FileTree,
+  layer: number,
+  plan: LayerPlan,
+  options: LayerReadOptions,
+  spoolPath: () => Promise<string>,
+  record?: RecordedEntry[],
+): Promise<FileStore | null> {
   const { region } = plan;
   const layerName = describeLayer(layer, plan);
   const compression = detectCompression(await region.store.read(region.offset, Math.min(8, region.size)));
@@ -65,12 +79,10 @@ export async function applyLayer(tree: FileTree, layer: number, plan: LayerPlan,
     };
     await readTar(region.store.stream(region.offset, region.size), compression, layerName, blobHash, tarHash, tarSize, countBytes, async (header, entry) => {
       options.signal?.throwIfAborted();
-      options.entryCount.value++;
-      if (options.entryCount.value > options.entryCount.maxEntries) {
-        throw new ScapulaError('LIMIT', `the image has more than ${options.entryCount.maxEntries} tar entries (the maxEntries option)`, { file: region.store.name });
-      }
+      countEntry(options, region.store.name);
 
-      const node = applier.apply(toLayerEntry(header, layerName, options.warnings));
+      const layerEntry = toLayerEntry(header, layerName, options.warnings);
+      const node = applier.apply(layerEntry);
       // tar-stream reads no data for a directory entry, whatever its size field contains.
       endOfLastEntry = header.byteOffset + (header.type === 'directory' ? 0 : roundUpToBlock(header.size ?? 0));
       if (node === null) {
@@ -82,6 +94,7 @@ export async function applyLayer(tree: FileTree, layer: number, plan: LayerPlan,
         node.content = { store: spool.store, offset: spool.offset };
         for await (const chunk of entry) await spool.write(chunk);
       }
+      record?.push(node === null ? { entry: layerEntry } : { entry: layerEntry, content: node.content });
     });
     await spool?.finish();
   } catch (error) {
@@ -97,6 +110,29 @@ export async function applyLayer(tree: FileTree, layer: number, plan: LayerPlan,
   if (blobHash !== null) checkHash(blobHash, plan.digest!, `${layerName} blob`, region.store.name);
   if (tarHash !== null) checkHash(tarHash, plan.diffId!, `${layerName} uncompressed tar (diff_id)`, region.store.name);
   return spool?.store ?? null;
+}
+
+/**
+ * Applies a layer again from the entries `applyLayer` recorded, reading nothing: a layer that an
+ * image lists twice is decompressed and verified once.
+ */
+export function replayLayer(tree: FileTree, layer: number, plan: LayerPlan, recorded: readonly RecordedEntry[], options: LayerReadOptions): void {
+  const applier = new LayerApplier(tree, describeLayer(layer, plan), options.warnings);
+  for (const { entry, content } of recorded) {
+    options.signal?.throwIfAborted();
+    countEntry(options, plan.region.store.name);
+    const node = applier.apply(entry);
+    if (node !== null) node.content = content;
+  }
+  applier.finish();
+}
+
+/** Counts one tar entry against the image's entry limit. */
+function countEntry(options: LayerReadOptions, archive: string): void {
+  options.entryCount.value++;
+  if (options.entryCount.value > options.entryCount.maxEntries) {
+    throw new ScapulaError('LIMIT', `the image has more than ${options.entryCount.maxEntries} tar entries (the maxEntries option)`, { file: archive });
+  }
 }
 
 /** A spool file being written, with the store that reads it back. */

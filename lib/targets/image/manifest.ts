@@ -13,6 +13,12 @@ import { readJsonRegion, type FileRegion, type ImageFiles } from './files.js';
 /** The maximum depth of nested image indexes. Real images nest one or two levels. */
 const MAX_INDEX_DEPTH = 8;
 
+/**
+ * The maximum number of layers in an image: 127, the most lower directories that Docker's
+ * graph drivers stack. moby's layer store allows 125, keeping two for a container's own layers.
+ */
+export const MAX_LAYERS = 127;
+
 const DIGEST_PATTERN = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 
 export interface Platform {
@@ -147,6 +153,7 @@ export async function planDockerSave(files: ImageFiles, manifestEntries: DockerM
   );
   const { entry, config, configBytes } = chosen;
 
+  checkLayerCount(entry.layers.length, `manifest.json entry ${entry.config}`, files.name);
   const configDigest = configDigestFromName(entry.config);
   if (options.verify && configDigest !== undefined) verifyDigest(configBytes, configDigest, entry.config, files.name);
 
@@ -361,6 +368,7 @@ async function planFromManifest(files: ImageFiles, manifest: unknown, manifestDi
   if (!isRecord(manifest) || !Array.isArray(manifest.layers)) {
     throw new ScapulaError('IMAGE_INVALID', `image manifest ${manifestDigest} has no "layers" array`, { file: files.name });
   }
+  checkLayerCount(manifest.layers.length, `image manifest ${manifestDigest}`, files.name);
   const configDescriptor = parseDescriptor(manifest.config, `manifest ${manifestDigest} config`, files.name);
   const configRegion = await requireFile(files, blobName(configDescriptor.digest), 'the image config');
   const { value: configValue } = await readJsonBlob(configRegion, configDescriptor, 'image config', verify);
@@ -391,6 +399,13 @@ async function planFromManifest(files: ImageFiles, manifest: unknown, manifestDi
       layerDigests: layers.map((layer) => layer.digest!),
     }),
   };
+}
+
+/** Rejects an image with more layers than Docker can stack, before any layer is read. */
+function checkLayerCount(count: number, where: string, archive: string): void {
+  if (count > MAX_LAYERS) {
+    throw new ScapulaError('IMAGE_INVALID', `${where} lists ${count} layers, more than the ${MAX_LAYERS} that Docker allows in an image`, { file: archive });
+  }
 }
 
 function metadataOf(config: ImageConfig, known: Pick<ImageMetadata, 'references' | 'layerDigests'> & Partial<ImageMetadata>): ImageMetadata {
