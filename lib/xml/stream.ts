@@ -12,6 +12,7 @@ import { ScapulaError } from '../errors.js';
 import { openDecompressed } from '../io/decompress.js';
 import { fileSource, type ByteSource } from '../io/source.js';
 import { XSI_NS } from './namespaces.js';
+import { findInvalidUtf8 } from './utf8.js';
 
 const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
 const XML_NS = 'http://www.w3.org/XML/1998/namespace';
@@ -80,21 +81,33 @@ const KEPT_CHARACTERS = 4096;
  */
 export async function streamXml(source: ByteSource | string, handler: XmlEventHandler): Promise<StreamResult> {
   const byteSource = toByteSource(source);
-  const { stream } = await openDecompressed(byteSource);
-  const reader = new StreamReader(byteSource.name, handler);
+  const { stream, compression } = await openDecompressed(byteSource);
+  const reader = new StreamReader(byteSource.name, handler, compression !== 'none');
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  // The last bytes read, which hold any sequence the decoder has not finished yet.
+  let lastBytes: Uint8Array = new Uint8Array(0);
+  let bytesRead = 0;
 
   try {
     for await (const chunk of stream) {
+      const bytes = chunk as Buffer;
       let text: string;
       try {
-        text = decoder.decode(chunk as Buffer, { stream: true });
+        text = decoder.decode(bytes, { stream: true });
       } catch (error) {
-        throw reader.invalidUtf8(error);
+        const unfinished = lastBytes.subarray(lastBytes.length - (bytesRead - reader.bytesFed));
+        throw reader.invalidUtf8(Buffer.concat([unfinished, bytes]), error);
       }
+      bytesRead += bytes.length;
+      lastBytes = Buffer.concat([lastBytes, bytes.subarray(-3)]).subarray(-3);
       if (text.length > 0) reader.feed(text);
     }
-    const rest = decoder.decode();
+    let rest: string;
+    try {
+      rest = decoder.decode();
+    } catch (error) {
+      throw reader.invalidUtf8(lastBytes.subarray(lastBytes.length - (bytesRead - reader.bytesFed)), error);
+    }
     if (rest.length > 0) reader.feed(rest);
     reader.close();
   } catch (error) {
@@ -130,6 +143,7 @@ class StreamReader {
   constructor(
     private readonly file: string,
     private readonly handler: XmlEventHandler,
+    private readonly compressed: boolean,
   ) {
     this.parser = new ScopedSaxesParser({ xmlns: true, position: true, namespaces: this.namespaces });
     this.parser.on('opentagstart', (tag) => this.onOpenTagStart(tag));
@@ -168,8 +182,25 @@ class StreamReader {
     return { file: this.file, rootStart: this.rootStart, rootEnd: this.rootEnd };
   }
 
-  invalidUtf8(error: unknown): ScapulaError {
-    return new ScapulaError('XML_MALFORMED', `invalid UTF-8 near byte ${this.byteBase}`, { file: this.file, line: this.parser.line }, { cause: error });
+  /** Bytes of the (decompressed) input whose text has been fed to the parser. */
+  get bytesFed(): number {
+    return this.byteBase;
+  }
+
+  /**
+   * Feeds the well-formed start of `pending`, the bytes not yet fed, and returns the error for
+   * the ill-formed sequence after it, placed at its line, column and byte offset.
+   */
+  invalidUtf8(pending: Uint8Array, error: unknown): ScapulaError {
+    const valid = findInvalidUtf8(pending);
+    if (valid > 0) this.feed(new TextDecoder('utf-8', { ignoreBOM: true }).decode(pending.subarray(0, valid)));
+    const data = this.compressed ? ' of the decompressed data' : '';
+    return new ScapulaError(
+      'XML_MALFORMED',
+      `invalid UTF-8 at byte ${this.byteBase}${data}; the document must be encoded in UTF-8`,
+      { file: this.file, line: this.parser.line, column: this.parser.column + 1 },
+      { cause: error },
+    );
   }
 
   asXmlError(error: unknown): ScapulaError {

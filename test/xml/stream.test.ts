@@ -1,7 +1,11 @@
+import { execFileSync } from 'node:child_process';
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+
 import { describe, expect, it } from 'vitest';
 
 import { isScapulaError, type ScapulaError } from '../../lib/errors.js';
-import { bufferSource } from '../../lib/io/source.js';
+import { bufferSource, type ByteSource } from '../../lib/io/source.js';
 import { MAX_ELEMENT_DEPTH, streamXml, type StartTag, type XmlEventHandler } from '../../lib/xml/stream.js';
 
 /** Records every start tag and the deepest level reached. */
@@ -23,6 +27,18 @@ async function record(name: string, bytes: Buffer | string): Promise<Recorder> {
   const recorder = new Recorder();
   await streamXml(bufferSource(name, typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes), recorder);
   return recorder;
+}
+
+/** Returns a source that streams `bytes` in pieces of `size` bytes, splitting tags and characters. */
+function chunkedSource(name: string, bytes: Buffer, size: number): ByteSource {
+  return {
+    ...bufferSource(name, bytes),
+    stream(offset = 0) {
+      const pieces: Buffer[] = [];
+      for (let start = offset; start < bytes.length; start += size) pieces.push(bytes.subarray(start, start + size));
+      return Readable.from(pieces);
+    },
+  };
 }
 
 async function errorOf(promise: Promise<unknown>): Promise<ScapulaError> {
@@ -86,5 +102,47 @@ describe('streamXml nesting', () => {
     const error = await errorOf(record('hostile.xml', nested(200_000)));
     expect(error.code).toBe('LIMIT');
     expect(performance.now() - started).toBeLessThan(2000);
+  });
+});
+
+describe('streamXml encoding errors', () => {
+  // Line 5 holds a comment of 120,000 characters, then an ill-formed sequence (C3 followed by "(").
+  const head = '<?xml version="1.0"?>\n<r>\n<a/>\n<b>\n<!--' + 'x'.repeat(120_000) + 'é-->';
+  const bad = Buffer.concat([Buffer.from(head), Buffer.from([0xc3, 0x28]), Buffer.from('</b></r>\n')]);
+  const badByte = Buffer.byteLength(head);
+  const badColumn = head.length - head.lastIndexOf('\n');
+
+  it('places invalid UTF-8 at its line and byte', async () => {
+    const error = await errorOf(record('u.xml', bad));
+    expect(error.code).toBe('XML_MALFORMED');
+    expect(error.line).toBe(5);
+    expect(error.column).toBe(badColumn);
+    expect(error.message).toBe(`u.xml:5:${badColumn}: invalid UTF-8 at byte ${badByte}; the document must be encoded in UTF-8`);
+  });
+
+  it('places invalid UTF-8 across small chunks', async () => {
+    const recorder = new Recorder();
+    const error = await errorOf(streamXml(chunkedSource('u.xml', bad, 7), recorder));
+    expect(error.line).toBe(5);
+    expect(error.column).toBe(badColumn);
+    expect(error.message).toContain(`invalid UTF-8 at byte ${badByte};`);
+  });
+
+  it('places invalid UTF-8 in bzip2 and gzip input', async () => {
+    const compressed = { 'u.xml.bz2': execFileSync('bzip2', ['-c'], { input: bad }), 'u.xml.gz': gzipSync(bad) };
+    for (const [name, bytes] of Object.entries(compressed)) {
+      const error = await errorOf(record(name, bytes));
+      expect(error.line).toBe(5);
+      expect(error.message).toContain(`invalid UTF-8 at byte ${badByte} of the decompressed data`);
+    }
+  });
+
+  it('places a sequence cut off by the end', async () => {
+    const cut = Buffer.concat([Buffer.from('<r>\n'), Buffer.from('é'), Buffer.from([0xe2, 0x82])]);
+    const error = await errorOf(streamXml(chunkedSource('cut.xml', cut, 2), new Recorder()));
+    expect(error.code).toBe('XML_MALFORMED');
+    expect(error.line).toBe(2);
+    expect(error.column).toBe(2);
+    expect(error.message).toContain('invalid UTF-8 at byte 6;');
   });
 });
