@@ -154,15 +154,7 @@ class StreamReader {
   }
 
   feed(text: string): void {
-    if (!this.sawRoot) {
-      // A DOCTYPE can only come before the root. Looking for it here, before the parser buffers
-      // it, means that a huge internal subset is never read. The last characters of the previous
-      // chunk are kept so that a declaration split between two chunks is found too.
-      const window = this.tail + text;
-      if (/<!DOCTYPE/i.test(window)) throw this.forbidden('a DOCTYPE declaration');
-      if (/<!ENTITY/i.test(window)) throw this.forbidden('an entity declaration');
-      this.tail = window.slice(-16);
-    }
+    if (!this.sawRoot) this.checkProlog(text);
     this.recent.push({ charBase: this.charBase, byteBase: this.byteBase, text });
     this.recentCharacters += text.length;
     while (this.recent.length > 1 && this.recentCharacters - this.recent[0]!.text.length - text.length >= KEPT_CHARACTERS) {
@@ -171,6 +163,36 @@ class StreamReader {
     this.charBase += text.length;
     this.byteBase += Buffer.byteLength(text, 'utf8');
     this.parser.write(text);
+  }
+
+  /**
+   * Rejects a DOCTYPE or entity declaration before the parser buffers it, so that a huge internal
+   * subset is never read. The last characters of the previous chunk are kept so that a
+   * declaration split between two chunks is found too.
+   */
+  private checkProlog(text: string): void {
+    const window = this.tail + text;
+    const match = /<!(DOCTYPE|ENTITY)/i.exec(window);
+    if (match !== null) {
+      const what = match[1]!.toUpperCase() === 'DOCTYPE' ? 'a DOCTYPE declaration' : 'an entity declaration';
+      throw this.forbidden(what, this.placeInWindow(window, match.index));
+    }
+    this.tail = window.slice(-16);
+  }
+
+  /**
+   * Returns the line and column of `index` in `window`, whose first `this.tail.length`
+   * characters the parser has read already and the rest not yet.
+   */
+  private placeInWindow(window: string, index: number): { line: number; column: number } {
+    const unread = index - this.tail.length;
+    // A match that starts in the tail has no line break between its start and the parser's position.
+    if (unread < 0) return { line: this.parser.line, column: Math.max(1, this.parser.column + 1 + unread) };
+    const before = window.slice(this.tail.length, index);
+    const lineBreaks = before.match(/\r\n|\r|\n/g);
+    if (lineBreaks === null) return { line: this.parser.line, column: this.parser.column + 1 + unread };
+    const lastBreak = Math.max(before.lastIndexOf('\n'), before.lastIndexOf('\r'));
+    return { line: this.parser.line + lineBreaks.length, column: before.length - lastBreak };
   }
 
   close(): void {
@@ -285,11 +307,10 @@ class StreamReader {
     return undefined;
   }
 
-  private forbidden(what: string): ScapulaError {
+  private forbidden(what: string, place: { line: number; column: number }): ScapulaError {
     return new ScapulaError('XML_FORBIDDEN', `${what} is not allowed in SCAP content; remove the DOCTYPE (no entities are expanded or fetched)`, {
       file: this.file,
-      line: this.parser.line,
-      column: this.parser.column + 1,
+      ...place,
     });
   }
 }

@@ -146,3 +146,23 @@ describe('streamXml encoding errors', () => {
     expect(error.message).toContain('invalid UTF-8 at byte 6;');
   });
 });
+
+describe('streamXml DOCTYPE', () => {
+  const text = '<?xml version="1.0"?>\n<!-- one\ntwo\nthree -->\n  <!DOCTYPE r [<!ENTITY x "y">]>\n<r>&x;</r>';
+
+  it('places a DOCTYPE after a comment', async () => {
+    const error = await errorOf(record('d.xml', text));
+    expect(error.code).toBe('XML_FORBIDDEN');
+    expect(error.line).toBe(5);
+    expect(error.column).toBe(3);
+  });
+
+  it('places a DOCTYPE split between chunks', async () => {
+    for (const size of [1, 3, 5, 64]) {
+      const error = await errorOf(streamXml(chunkedSource('d.xml', Buffer.from(text), size), new Recorder()));
+      expect(error.code).toBe('XML_FORBIDDEN');
+      expect(error.line).toBe(5);
+      expect(error.column).toBe(3);
+    }
+  });
+});

@@ -2,6 +2,7 @@
  * The OVAL evaluator: evaluates the definitions of an OVAL document against a target through
  * probes, or against recorded system characteristics (analyse mode), and returns the results.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { OvalDefinitions } from '../model.js';
 import type { DefinitionResult, OvalResults } from '../results-model.js';
 import type { SystemInfo } from '../syschar.js';
@@ -25,7 +26,10 @@ export async function evaluateOval(definitions: OvalDefinitions, options: Evalua
   const testIds = definitions.definitions.size === 0 ? [...definitions.tests.keys()] : needed.tests;
 
   // Tests first, one at a time, so probes run in a predictable order and each object once.
-  for (const testId of testIds) await evaluateTest(evaluation, testId);
+  for (const [index, testId] of testIds.entries()) {
+    if (index % TESTS_PER_TURN === TESTS_PER_TURN - 1) await yieldToSignals(evaluation);
+    await evaluateTest(evaluation, testId);
+  }
 
   const computed = new Map<string, DefinitionResult>();
   const results = new Map<string, DefinitionResult>();
@@ -35,6 +39,18 @@ export async function evaluateOval(definitions: OvalDefinitions, options: Evalua
   }
 
   return { definitions: results, tests: evaluation.tests, systemCharacteristics: evaluation.output };
+}
+
+/**
+ * How many tests run between two turns of the event loop. Probes that read cached data resolve
+ * without one, and SIGINT and SIGTERM handlers run only on a turn of the event loop.
+ */
+const TESTS_PER_TURN = 1000;
+
+/** Lets pending timers and signal handlers run, then stops if they aborted the evaluation. */
+async function yieldToSignals(evaluation: Evaluation): Promise<void> {
+  await nextTurn();
+  evaluation.checkAborted();
 }
 
 async function systemInfo(options: EvaluateOptions): Promise<SystemInfo> {

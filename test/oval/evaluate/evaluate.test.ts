@@ -687,6 +687,26 @@ describe('evaluateOval criteria', () => {
   });
 });
 
+describe('evaluateOval event loop', () => {
+  it('abort during many tests stops', async () => {
+    // The fake probe resolves without a turn of the event loop, as probes over cached data do.
+    const tests = Array.from({ length: 5_000 }, (_, index) => test(`tst:${index}`, `obj:${index}`));
+    const objects = Array.from({ length: 5_000 }, (_, index) => object(`obj:${index}`, [entity('name', 'bash')]));
+    const doc = document({ tests, objects });
+    const controller = new AbortController();
+    setImmediate(() => controller.abort());
+    await expect(run(doc, [], { signal: controller.signal })).rejects.toThrow(/cancelled/);
+  });
+
+  it('many tests without abort finish', async () => {
+    const tests = Array.from({ length: 2_500 }, (_, index) => test(`tst:${index}`, `obj:${index}`));
+    const objects = Array.from({ length: 2_500 }, (_, index) => object(`obj:${index}`, [entity('name', 'bash')]));
+    const results = await run(document({ tests, objects }));
+    expect(results.tests.size).toBe(2_500);
+    expect(results.tests.get('tst:2499')?.result).toBe('true');
+  });
+});
+
 describe('evaluateOval analyse mode', () => {
   it('reads collected objects instead of probing', async () => {
     const systemCharacteristics: SystemCharacteristics = {
