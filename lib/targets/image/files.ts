@@ -3,7 +3,8 @@
  * `<id>/layer.tar` files, each found as a byte range of a host file. A tar archive is indexed
  * once, so a blob is read in place at its offset in the archive.
  */
-import { realpath, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { lstat, realpath, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
@@ -23,16 +24,17 @@ export interface FileRegion {
 export interface ImageFiles {
   /** The archive or directory, for messages. */
   readonly name: string;
-  /** Finds a regular file by its relative name ("blobs/sha256/…"), or returns null. */
+  /** Finds a regular file by its relative name ("blobs/sha256/…"), or returns null. Throws IMAGE_INVALID when the name is another kind of file. */
   find(name: string): Promise<FileRegion | null>;
 }
 
 /** The size limit for an image's JSON documents (index, manifest, config), which are a few KB. */
 export const MAX_JSON_BYTES = 4 * 1024 * 1024;
 
-/** Indexes the regular files of an uncompressed tar archive by name, with `./` and `/` prefixes stripped. */
+/** Indexes the members of an uncompressed tar archive by name, with `./` and `/` prefixes stripped. */
 export async function indexTarArchive(store: RandomAccessStore, size: number, signal?: AbortSignal): Promise<TarArchiveFiles> {
   const entries = new Map<string, { offset: number; size: number }>();
+  const otherTypes = new Map<string, string>();
   const extract = tar.extract();
   const piping = pipeline(store.stream(0, size), extract);
   piping.catch(() => {});
@@ -43,6 +45,8 @@ export async function indexTarArchive(store: RandomAccessStore, size: number, si
       const header = entry.header as tar.Header & { byteOffset: number };
       if (header.type === 'file' || header.type === 'contiguous-file') {
         entries.set(normalizeArchiveName(header.name), { offset: header.byteOffset, size: header.size ?? 0 });
+      } else {
+        otherTypes.set(normalizeArchiveName(header.name), header.type ?? 'unknown');
       }
       entry.resume();
     }
@@ -53,28 +57,48 @@ export async function indexTarArchive(store: RandomAccessStore, size: number, si
     if (signal?.aborted) throw new ScapulaError('INTERRUPTED', 'opening the image was cancelled', { file: store.name });
     throw new ScapulaError('IMAGE_INVALID', `not a readable tar archive: ${(error as Error).message}`, { file: store.name }, { cause: error });
   }
-  return new TarArchiveFiles(store, entries);
+  for (const name of entries.keys()) otherTypes.delete(name);
+  return new TarArchiveFiles(store, entries, otherTypes);
 }
+
+const TAR_TYPE_NAMES: Record<string, string> = {
+  directory: 'a directory',
+  symlink: 'a symbolic link',
+  link: 'a hard link',
+  fifo: 'a FIFO',
+  'character-device': 'a character device',
+  'block-device': 'a block device',
+};
 
 export class TarArchiveFiles implements ImageFiles {
   readonly name: string;
   private readonly store: RandomAccessStore;
   private readonly entries: Map<string, { offset: number; size: number }>;
+  /** The tar types of the members that are not regular files, such as "directory" or "symlink". */
+  private readonly otherTypes: Map<string, string>;
 
-  constructor(store: RandomAccessStore, entries: Map<string, { offset: number; size: number }>) {
+  constructor(store: RandomAccessStore, entries: Map<string, { offset: number; size: number }>, otherTypes = new Map<string, string>()) {
     this.name = store.name;
     this.store = store;
     this.entries = entries;
+    this.otherTypes = otherTypes;
   }
 
+  /** Finds a regular file, returns null when no member has the name, and throws IMAGE_INVALID for a member of another type. */
   async find(name: string): Promise<FileRegion | null> {
-    const entry = this.entries.get(normalizeArchiveName(name));
-    if (entry === undefined) return null;
-    return { name, store: this.store, offset: entry.offset, size: entry.size };
+    const normalized = normalizeArchiveName(name);
+    const entry = this.entries.get(normalized);
+    if (entry !== undefined) return { name, store: this.store, offset: entry.offset, size: entry.size };
+
+    const type = this.otherTypes.get(normalized);
+    if (type === undefined) return null;
+    throw new ScapulaError('IMAGE_INVALID', `${normalized} is not a regular file (it is ${TAR_TYPE_NAMES[type] ?? `of tar type ${type}`})`, { file: this.name });
   }
 
+  /** Tests whether the archive has a member of any type with this name. */
   has(name: string): boolean {
-    return this.entries.has(normalizeArchiveName(name));
+    const normalized = normalizeArchiveName(name);
+    return this.entries.has(normalized) || this.otherTypes.has(normalized);
   }
 }
 
@@ -87,22 +111,39 @@ export class LayoutDirectoryFiles implements ImageFiles {
     this.name = directory;
   }
 
+  /**
+   * Finds a regular file of the layout, or returns null when nothing has that name. Throws
+   * IMAGE_INVALID when the name is something else: a directory, a FIFO, a link that leaves the
+   * layout, a dangling link or a link loop.
+   */
   async find(name: string): Promise<FileRegion | null> {
     const components = normalizeArchiveName(name).split('/');
     if (components.some((component) => component === '..' || component === '')) return null;
 
+    const shownName = components.join('/');
     let path = join(this.name, ...components);
     let size: number;
+    try {
+      await lstat(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
+      throw this.invalid(shownName, `cannot be read: ${(error as Error).message}`, error);
+    }
+
     try {
       // A file of the layout may be a link (shared blob stores use them), but only to a file inside the layout.
       const layoutRoot = await realpath(this.name);
       path = await realpath(path);
-      if (!path.startsWith(layoutRoot + sep)) return null;
+      if (!path.startsWith(layoutRoot + sep)) throw this.invalid(shownName, 'points outside the layout, so it is not read');
       const stats = await stat(path);
-      if (!stats.isFile()) return null;
+      if (!stats.isFile()) throw this.invalid(shownName, `is not a regular file (it is ${describeFileType(stats)})`);
       size = stats.size;
-    } catch {
-      return null;
+    } catch (error) {
+      if (error instanceof ScapulaError) throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw this.invalid(shownName, 'is a symbolic link to a missing file', error);
+      if (code === 'ELOOP') throw this.invalid(shownName, 'is a symbolic link loop', error);
+      throw this.invalid(shownName, `cannot be read: ${(error as Error).message}`, error);
     }
 
     const store = new FileStore(path, `${this.name}/${components.join('/')}`);
@@ -113,6 +154,20 @@ export class LayoutDirectoryFiles implements ImageFiles {
   async close(): Promise<void> {
     await Promise.all(this.stores.map((store) => store.close()));
   }
+
+  private invalid(name: string, reason: string, cause?: unknown): ScapulaError {
+    return new ScapulaError('IMAGE_INVALID', `${name} ${reason}`, { file: this.name }, { cause });
+  }
+}
+
+/** Names the kind of a file that is not a regular file, for messages. */
+function describeFileType(stats: Stats): string {
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isFIFO()) return 'a FIFO';
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  return 'another kind of file';
 }
 
 /** Strips "./" and "/" prefixes and a trailing "/" from an archive member name. */

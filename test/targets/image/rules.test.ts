@@ -400,7 +400,7 @@ describe('inputs and contents', () => {
     symlinkSync(outside, layerPath);
     const error = await failure(openImageTarget(directory, { tempDir: tempParent }));
     expect(error.code).toBe('IMAGE_INVALID');
-    expect(error.message).toContain('is missing from the image');
+    expect(error.message).toContain('points outside the layout');
 
     // A link that stays inside the layout is followed.
     renameSync(outside, join(directory, 'blobs', 'shared-layer'));
