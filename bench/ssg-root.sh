@@ -9,6 +9,8 @@
 # Usage: bench/ssg-root.sh [RUNS] [OVAL_FILE...]   (default: 5 runs of ssg-debian11-oval.xml)
 # With BASELINE=DIR, also times DIR/bin/scapula.js (a built older checkout) in each run.
 # With IMAGE=1, also times scapula --image on the docker save archive of the same root.
+# With EMPTY=1, also times scapula (and the baseline) on an OVAL document with no definitions,
+# which measures start-up: loading modules, reading the root's facts, writing the results.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -31,6 +33,13 @@ mkdir "$work/build/bin"
 cp bin/scapula.js "$work/build/bin/scapula.js"
 cp package.json "$work/build/package.json"
 ln -s "$repo/node_modules" "$work/build/node_modules"
+
+cat >"$work/empty.xml" <<'XML'
+<?xml version="1.0" encoding="UTF-8"?>
+<oval_definitions xmlns="http://oval.mitre.org/XMLSchema/oval-definitions-5" xmlns:oval="http://oval.mitre.org/XMLSchema/oval-common-5">
+  <generator><oval:schema_version>5.11.2</oval:schema_version><oval:timestamp>2026-01-01T00:00:00</oval:timestamp></generator>
+</oval_definitions>
+XML
 
 mkdir "$work/root"
 tar -xzf "$shared/fixtures/images/bookworm/bookworm-rootfs.tar.gz" -C "$work/root"
@@ -67,6 +76,12 @@ for content in "${contents[@]}"; do
     if [ -n "${IMAGE:-}" ]; then
       time_run "scapula --image" node "$work/build/bin/scapula.js" oval eval --image "$image" --results "$work/i.xml" "$content"
     fi
+    if [ -n "${EMPTY:-}" ]; then
+      time_run "scapula empty" node "$work/build/bin/scapula.js" oval eval --root "$work/root" --results "$work/e.xml" "$work/empty.xml"
+      if [ -n "${BASELINE:-}" ]; then
+        time_run "baseline empty" node "$BASELINE/bin/scapula.js" oval eval --root "$work/root" --results "$work/e.xml" "$work/empty.xml"
+      fi
+    fi
     rm -rf "$work/copy"
     cp -a "$work/root" "$work/copy"
     time_run "oscap-chroot" oscap-chroot "$work/copy" oval eval --results "$work/o.xml" "$content"
@@ -75,12 +90,12 @@ for content in "${contents[@]}"; do
   column_median() { awk -F'|' -v l="$1" -v c="$2" '$1 == l { print $c }' "$work/table" | median; }
   oscap_wall=$(column_median oscap-chroot 2)
   oscap_cpu=$(column_median oscap-chroot 3)
-  for label in "scapula --root" "baseline --root" "scapula --image" "oscap-chroot"; do
+  for label in "scapula --root" "baseline --root" "scapula --image" "scapula empty" "baseline empty" "oscap-chroot"; do
     grep -q "^$label|" "$work/table" || continue
     wall=$(column_median "$label" 2)
     cpu=$(column_median "$label" 3)
     rss=$(column_median "$label" 4)
-    printf '  %-20s wall %6.2f s (%.2f)  cpu %6.2f s (%.2f)  %4d MiB\n' "$label" \
+    printf '  %-20s wall %6.2f s (%.2f)  cpu %6.2f s (%.2f)  %4.0f MiB\n' "$label" \
       "$wall" "$(echo "$wall / $oscap_wall" | bc -l)" "$cpu" "$(echo "$cpu / $oscap_cpu" | bc -l)" "$rss"
   done
 done
