@@ -200,6 +200,24 @@ function concatenate(lists: readonly string[][]): string[] {
   return combined.map((parts) => parts.join(''));
 }
 
+/**
+ * Splits each value at every `delimiter`. Counts the parts first, so a value with millions of
+ * delimiters raises a VariableError before millions of strings are built.
+ */
+function split(values: readonly string[], delimiter: string): string[] {
+  let count = 0;
+  for (const value of values) {
+    count += 1;
+    for (let at = value.indexOf(delimiter); at !== -1; at = value.indexOf(delimiter, at + delimiter.length)) {
+      count += 1;
+      if (count > MAX_VARIABLE_VALUES) {
+        throw new VariableError(`the split function would produce more than the maximum of ${MAX_VARIABLE_VALUES} values`);
+      }
+    }
+  }
+  return values.flatMap((value) => value.split(delimiter));
+}
+
 /** What a computation met on its way, beyond the values it returns. */
 interface ComponentTrace {
   /** An object_component read an object that does not exist (directly or through a variable). */
@@ -260,7 +278,7 @@ async function evaluateComponent(evaluation: Evaluation, trace: ComponentTrace, 
       return regexCapture(component.pattern, await componentValues(evaluation, trace, component.component));
     case 'split': {
       if (component.delimiter === '') throw new VariableError('the split function has an empty delimiter');
-      return (await componentValues(evaluation, trace, component.component)).flatMap((value) => value.split(component.delimiter));
+      return split(await componentValues(evaluation, trace, component.component), component.delimiter);
     }
     case 'substring':
       return (await componentValues(evaluation, trace, component.component)).map((value) => substring(value, component.start, component.length));

@@ -187,7 +187,19 @@ describe('variable value limits', () => {
   it('split limits the value count', async () => {
     const result = await values([local('var:x', { kind: 'split', delimiter: ',', component: literal(','.repeat(MAX_VARIABLE_VALUES)) })]);
     expect(result.values).toEqual([]);
-    expect(result.error).toBe(`the split function has ${MAX_VARIABLE_VALUES + 1} values, more than the maximum of ${MAX_VARIABLE_VALUES}`);
+    expect(result.error).toBe(`the split function would produce more than the maximum of ${MAX_VARIABLE_VALUES} values`);
+  });
+
+  it('split counts parts over every value', async () => {
+    const halves = constant('var:halves', [','.repeat(MAX_VARIABLE_VALUES / 2 - 1), ','.repeat(MAX_VARIABLE_VALUES / 2)]);
+    const result = await values([halves, local('var:x', { kind: 'split', delimiter: ',', component: ref('var:halves') })]);
+    expect(result.values).toEqual([]);
+    expect(result.error).toBe(`the split function would produce more than the maximum of ${MAX_VARIABLE_VALUES} values`);
+  });
+
+  it('split with a long delimiter counts parts', async () => {
+    const result = await values([local('var:x', { kind: 'split', delimiter: '::', component: literal('a::::b:::c') })]);
+    expect(result.values).toEqual(['a', '', 'b', ':c']);
   });
 
   it('split at the maximum count passes', async () => {
