@@ -24,6 +24,13 @@ const XML_NS = 'http://www.w3.org/XML/1998/namespace';
  */
 export const MAX_ELEMENT_DEPTH = 20_000;
 
+/**
+ * Maximum length in characters of a text node, and of any stretch of input between two
+ * element boundaries (whitespace, a comment, an attribute value). SCAP text nodes are at most
+ * a few megabytes, while V8 cannot build a string much longer than 2^29 characters.
+ */
+export const MAX_TEXT_CHARACTERS = 64 * 1024 * 1024;
+
 export interface StartTag {
   /** Local name of the element. */
   local: string;
@@ -133,6 +140,8 @@ class StreamReader {
   private charBase = 0;
   private byteBase = 0;
   private depth = 0;
+  /** Character offset of the last element boundary or text event. */
+  private markupEnd = 0;
   private sawRoot = false;
   private tail = '';
   private tagLine = 1;
@@ -155,6 +164,14 @@ class StreamReader {
 
   feed(text: string): void {
     if (!this.sawRoot) this.checkProlog(text);
+    if (this.charBase + text.length - this.markupEnd > MAX_TEXT_CHARACTERS) {
+      // saxes would gather the whole stretch into one string, so stop before it reaches V8's limit.
+      throw new ScapulaError('LIMIT', `a text node, comment, attribute value or run of whitespace is longer than the maximum of ${MAX_TEXT_CHARACTERS} characters`, {
+        file: this.file,
+        line: this.parser.line,
+        column: this.parser.column + 1,
+      });
+    }
     this.recent.push({ charBase: this.charBase, byteBase: this.byteBase, text });
     this.recentCharacters += text.length;
     while (this.recent.length > 1 && this.recentCharacters - this.recent[0]!.text.length - text.length >= KEPT_CHARACTERS) {
@@ -226,7 +243,18 @@ class StreamReader {
   }
 
   asXmlError(error: unknown): ScapulaError {
-    if (error instanceof ScapulaError) return error;
+    if (error instanceof ScapulaError) {
+      // Handlers such as SubtreeBuilder know the place of a fault but not the file.
+      if (error.file !== undefined || error.line === undefined) return error;
+      return new ScapulaError(error.code, error.message, { file: this.file, line: error.line, column: error.column }, { cause: error });
+    }
+    if (error instanceof RangeError && error.message === 'Invalid string length') {
+      return new ScapulaError('LIMIT', 'a text node or attribute value is too long to be held in memory', {
+        file: this.file,
+        line: this.parser.line,
+        column: this.parser.column + 1,
+      });
+    }
     const message = error instanceof Error ? error.message : String(error);
     // saxes starts its messages with "line:column: " (and the file name when it has one).
     const reason = message.replace(/^.*?\d+:\d+: /, '');
@@ -236,6 +264,7 @@ class StreamReader {
   private onOpenTagStart(tag: SaxesStartTagNS): void {
     const name = tag.name;
     this.namespaces.current = tag.ns;
+    this.markupEnd = this.parser.position;
     this.tagLine = this.parser.line;
     // The parser position is just past the name and the character that ended it.
     this.tagColumn = Math.max(1, this.parser.column - name.length - 1);
@@ -247,6 +276,7 @@ class StreamReader {
   }
 
   private onOpenTag(tag: SaxesTagNS): void {
+    this.markupEnd = this.parser.position;
     if (this.depth >= MAX_ELEMENT_DEPTH) {
       throw new ScapulaError('LIMIT', `elements are nested deeper than the maximum of ${MAX_ELEMENT_DEPTH} levels`, {
         file: this.file,
@@ -266,6 +296,7 @@ class StreamReader {
 
   private onCloseTag(tag: SaxesTagNS): void {
     if (tag.isSelfClosing) return;
+    this.markupEnd = this.parser.position;
     this.namespaces.leave(tag.ns);
     this.depth--;
     this.handler.closeElement(this.depth);
@@ -273,6 +304,7 @@ class StreamReader {
   }
 
   private onText(text: string): void {
+    this.markupEnd = this.parser.position;
     if (this.depth > 0) this.handler.text(text, this.depth - 1);
   }
 

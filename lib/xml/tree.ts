@@ -3,7 +3,8 @@
  * object, state or variable), converted to the model and dropped. Building is iterative, so a
  * deeply nested element cannot overflow the call stack.
  */
-import type { StartTag } from './stream.js';
+import { ScapulaError } from '../errors.js';
+import { MAX_TEXT_CHARACTERS, type StartTag } from './stream.js';
 
 export interface XmlNode {
   name: string;
@@ -53,7 +54,15 @@ export class SubtreeBuilder {
   text(text: string): void {
     if (this.skippedDepth > 0) return;
     const node = this.stack[this.stack.length - 1]!;
-    if (node.children.length === 0) node.text += text;
+    if (node.children.length > 0) return;
+    // Comments can split one text node into many pieces, none of them over the limit alone.
+    if (node.text.length + text.length > MAX_TEXT_CHARACTERS) {
+      throw new ScapulaError('LIMIT', `the text of element ${node.name} is longer than the maximum of ${MAX_TEXT_CHARACTERS} characters`, {
+        line: node.line,
+        column: node.column,
+      });
+    }
+    node.text += text;
   }
 
   /** Ends the current element; returns the whole tree when its top element ends. */

@@ -4,9 +4,9 @@ import { gzipSync } from 'node:zlib';
 
 import { describe, expect, it } from 'vitest';
 
-import { isScapulaError, type ScapulaError } from '../../lib/errors.js';
+import { isScapulaError, ScapulaError } from '../../lib/errors.js';
 import { bufferSource, type ByteSource } from '../../lib/io/source.js';
-import { MAX_ELEMENT_DEPTH, streamXml, type StartTag, type XmlEventHandler } from '../../lib/xml/stream.js';
+import { MAX_ELEMENT_DEPTH, MAX_TEXT_CHARACTERS, streamXml, type StartTag, type XmlEventHandler } from '../../lib/xml/stream.js';
 
 /** Records every start tag and the deepest level reached. */
 class Recorder implements XmlEventHandler {
@@ -164,5 +164,42 @@ describe('streamXml DOCTYPE', () => {
       expect(error.line).toBe(5);
       expect(error.column).toBe(3);
     }
+  });
+});
+
+describe('streamXml text limit', () => {
+  it('rejects whitespace beyond the maximum', async () => {
+    const megabyte = Buffer.alloc(1024 * 1024, ' ');
+    const pieces = MAX_TEXT_CHARACTERS / megabyte.length + 1;
+    const source: ByteSource = {
+      ...bufferSource('space.xml', Buffer.from('<r>\n')),
+      stream() {
+        return Readable.from((function* () {
+          yield Buffer.from('<r>\n<a/>');
+          for (let index = 0; index < pieces; index++) yield megabyte;
+          yield Buffer.from('</r>');
+        })());
+      },
+    };
+    const error = await errorOf(streamXml(source, new Recorder()));
+    expect(error.code).toBe('LIMIT');
+    expect(error.file).toBe('space.xml');
+    expect(error.line).toBe(2);
+    expect(error.message).toContain(`longer than the maximum of ${MAX_TEXT_CHARACTERS} characters`);
+  });
+});
+
+describe('streamXml handler errors', () => {
+  it('adds the file to a handler error with a place', async () => {
+    const handler: XmlEventHandler = {
+      openElement(tag) {
+        if (tag.local === 'b') throw new ScapulaError('LIMIT', 'too much', { line: tag.line, column: tag.column });
+      },
+      text() {},
+      closeElement() {},
+    };
+    const error = await errorOf(streamXml(bufferSource('h.xml', Buffer.from('<r>\n  <b/></r>')), handler));
+    expect(error.code).toBe('LIMIT');
+    expect(error.message).toBe('h.xml:2:3: too much');
   });
 });
