@@ -59,7 +59,8 @@ async function collect(request: ProbeRequest, context: ProbeContext): Promise<Pr
     }
 
     for (const pattern of patterns) {
-      items.push(...matchItems(file, pattern.source, pattern.matchAll(content.text), instanceEntity));
+      // A loop, not push(...items): spreading more than about 150,000 arguments overflows the stack.
+      for (const item of matchItems(file, pattern.source, pattern.matchAll(content.text), instanceEntity)) items.push(item);
     }
   }
   return { items, messages };

@@ -200,6 +200,26 @@ describe('textfilecontent54 probe', () => {
     }
   });
 
+  it('collects 200,000 matches in one file', async () => {
+    const manyLines = await makeTempRoot((path) => writeFileSync(join(path, 'many.txt'), 'x\n'.repeat(200_000)));
+    try {
+      const result = await run(
+        textfilecontent54Probe,
+        manyLines.target,
+        request('textfilecontent54_object', 'independent', [
+          { name: 'filepath', value: '/many.txt' },
+          { name: 'pattern', value: '^x$', operation: 'pattern match' },
+          instanceAtLeastOne,
+        ]),
+      );
+      expect(result.flag ?? 'complete').toBe('complete');
+      expect(result.items).toHaveLength(200_000);
+      expect(value(result.items[199_999], 'instance')).toBe('200000');
+    } finally {
+      manyLines.remove();
+    }
+  });
+
   it('finds files by a filepath pattern', async () => {
     const result = await run(
       textfilecontent54Probe,
