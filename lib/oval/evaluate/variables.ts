@@ -286,7 +286,11 @@ async function evaluateComponent(evaluation: Evaluation, trace: ComponentTrace, 
       return timeDifference(evaluation, trace, component);
     case 'unique': {
       const values: string[] = [];
-      for (const child of component.components) values.push(...(await componentValues(evaluation, trace, child)));
+      for (const child of component.components) {
+        // A loop, not push(...values): a component may have up to MAX_VARIABLE_VALUES values,
+        // and spreading that many arguments can overflow the stack.
+        for (const value of await componentValues(evaluation, trace, child)) values.push(value);
+      }
       return [...new Set(values)];
     }
   }

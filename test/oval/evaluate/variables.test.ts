@@ -197,6 +197,13 @@ describe('variable value limits', () => {
     expect(result.error).toBe(`the split function would produce more than the maximum of ${MAX_VARIABLE_VALUES} values`);
   });
 
+  it('unique over the maximum value count', async () => {
+    const many = local('var:many', { kind: 'split', delimiter: ',', component: literal(Array.from({ length: MAX_VARIABLE_VALUES }, (_, index) => index).join(',')) });
+    const result = await values([many, local('var:x', { kind: 'unique', components: [ref('var:many'), ref('var:many')] })]);
+    expect(result.values.length).toBe(MAX_VARIABLE_VALUES);
+    expect(result.values[MAX_VARIABLE_VALUES - 1]).toBe(String(MAX_VARIABLE_VALUES - 1));
+  });
+
   it('split with a long delimiter counts parts', async () => {
     const result = await values([local('var:x', { kind: 'split', delimiter: '::', component: literal('a::::b:::c') })]);
     expect(result.values).toEqual(['a', '', 'b', ':c']);
