@@ -121,7 +121,7 @@ export async function planOciLayout(files: ImageFiles, options: SelectOptions, r
   const { value: index, bytes: indexBytes } = await readJsonRegion(indexRegion, 'image index');
 
   const candidates: ManifestCandidate[] = [];
-  await collectManifests(files, index, 'index.json', [], 0, candidates, options.verify);
+  await collectManifests(files, index, 'index.json', [], 0, candidates, new Set(), options.verify);
   await fillPlatformsFromConfigs(files, candidates);
 
   const chosen = selectCandidate(candidates, options, files.name);
@@ -137,11 +137,18 @@ export async function planOciLayout(files: ImageFiles, options: SelectOptions, r
 
 /** Plans a docker save archive through its manifest.json (the layout before Docker 25). */
 export async function planDockerSave(files: ImageFiles, manifestEntries: DockerManifestEntry[], repositories: string[], options: SelectOptions): Promise<ImagePlan> {
+  // Entries that share a config (two tags of one image) read it once.
+  const configs = new Map<string, { config: ImageConfig; configBytes: Uint8Array }>();
   const candidates: { entry: DockerManifestEntry; config: ImageConfig; configBytes: Uint8Array }[] = [];
   for (const entry of manifestEntries) {
-    const configRegion = await requireFile(files, entry.config, 'the image config');
-    const { value, bytes } = await readJsonRegion(configRegion, 'image config');
-    candidates.push({ entry, config: parseConfig(value, entry.config), configBytes: bytes });
+    let known = configs.get(entry.config);
+    if (known === undefined) {
+      const configRegion = await requireFile(files, entry.config, 'the image config');
+      const { value, bytes } = await readJsonRegion(configRegion, 'image config');
+      known = { config: parseConfig(value, entry.config), configBytes: bytes };
+      configs.set(entry.config, known);
+    }
+    candidates.push({ entry, ...known });
   }
 
   const chosen = choosePlatform(
@@ -251,8 +258,21 @@ export function repoTagsByConfigDigest(entries: DockerManifestEntry[]): Map<stri
   return tags;
 }
 
-/** Walks an index and its nested indexes, collecting every image manifest it names. */
-async function collectManifests(files: ImageFiles, index: unknown, where: string, references: string[], depth: number, candidates: ManifestCandidate[], verify: boolean): Promise<void> {
+/**
+ * Walks an index and its nested indexes, collecting every image manifest it names. A nested
+ * index listed again is walked only once (`walked` holds the digests of those already walked),
+ * so repeated descriptors cannot multiply the work.
+ */
+async function collectManifests(
+  files: ImageFiles,
+  index: unknown,
+  where: string,
+  references: string[],
+  depth: number,
+  candidates: ManifestCandidate[],
+  walked: Set<string>,
+  verify: boolean,
+): Promise<void> {
   if (depth > MAX_INDEX_DEPTH) {
     throw new ScapulaError('IMAGE_INVALID', `image indexes nest more than ${MAX_INDEX_DEPTH} levels deep at ${where}`, { file: files.name });
   }
@@ -264,17 +284,23 @@ async function collectManifests(files: ImageFiles, index: unknown, where: string
     const descriptor = parseDescriptor(raw, `${where} manifests[${position}]`, files.name);
     const descriptorReferences = [...references, ...referencesOf(descriptor.annotations)];
     if (isAttestation(descriptor)) continue;
+    if (walked.has(descriptor.digest)) continue;
+
+    // Two tags of one image (docker save a:1 a:2) list the same manifest twice.
+    const known = candidates.find((candidate) => candidate.descriptor.digest === descriptor.digest);
+    if (known !== undefined) {
+      known.references.push(...descriptorReferences);
+      continue;
+    }
 
     const region = await files.find(blobName(descriptor.digest));
     if (region !== null && (await isIndex(region, descriptor))) {
+      walked.add(descriptor.digest);
       const { value } = await readJsonBlob(region, descriptor, 'image index', verify);
-      await collectManifests(files, value, descriptor.digest, descriptorReferences, depth + 1, candidates, verify);
+      await collectManifests(files, value, descriptor.digest, descriptorReferences, depth + 1, candidates, walked, verify);
       continue;
     }
-    // Two tags of one image (docker save a:1 a:2) list the same manifest twice.
-    const known = candidates.find((candidate) => candidate.descriptor.digest === descriptor.digest);
-    if (known !== undefined) known.references.push(...descriptorReferences);
-    else candidates.push({ descriptor, platform: descriptor.platform, references: descriptorReferences, present: region !== null });
+    candidates.push({ descriptor, platform: descriptor.platform, references: descriptorReferences, present: region !== null });
   }
 }
 
