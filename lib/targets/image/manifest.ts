@@ -362,14 +362,20 @@ function choosePlatform<T>(
     const platform = platformOf(candidate);
     return platform !== undefined && platformMatches(platform, requested);
   });
-  const available = [...candidates.map(describe), ...absent].join(', ');
+  const available = listSome([...candidates.map(describe), ...absent], ', ');
   if (matching.length === 0) {
     throw new ScapulaError('IMAGE_INVALID', `no image for platform ${formatPlatform(requested)} in the archive; available: ${available}`, { file: archive });
   }
   if (matching.length > 1) {
-    throw new ScapulaError('IMAGE_INVALID', `the archive contains ${matching.length} images for platform ${formatPlatform(requested)} (${matching.map(identify).join('; ')}); save one image per archive`, { file: archive });
+    throw new ScapulaError('IMAGE_INVALID', `the archive contains ${matching.length} images for platform ${formatPlatform(requested)} (${listSome(matching.map(identify), '; ')}); save one image per archive`, { file: archive });
   }
   return matching[0];
+}
+
+/** Joins at most the first 10 items for a message, and says how many more there are. */
+function listSome(items: string[], separator: string): string {
+  const shown = items.slice(0, 10).join(separator);
+  return items.length > 10 ? `${shown}${separator}and ${items.length - 10} more` : shown;
 }
 
 function describePlatform(platform: Platform | undefined): string {

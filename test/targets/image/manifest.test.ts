@@ -69,6 +69,8 @@ describe('repeated descriptors', () => {
     expect(error).toBeInstanceOf(ScapulaError);
     expect((error as ScapulaError).code).toBe('IMAGE_INVALID');
     expect((error as ScapulaError).message).toContain('the archive contains 20000 images for platform linux/amd64');
+    expect((error as ScapulaError).message).toContain('; and 19990 more); save one image per archive');
+    expect((error as ScapulaError).message.length).toBeLessThan(2000);
     expect(Date.now() - started).toBeLessThan(5000);
   });
 });
