@@ -27,7 +27,7 @@ export const MAX_ELEMENT_DEPTH = 20_000;
 /**
  * Maximum length in characters of a text node, and of any stretch of input between two
  * element boundaries (whitespace, a comment, an attribute value). SCAP text nodes are at most
- * a few megabytes, while V8 cannot build a string much longer than 2^29 characters.
+ * a few megabytes, while V8 in Node 20 cannot build a string longer than about 2^29 characters.
  */
 export const MAX_TEXT_CHARACTERS = 64 * 1024 * 1024;
 

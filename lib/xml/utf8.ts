@@ -1,13 +1,13 @@
 /**
- * Finds where UTF-8 input goes wrong, to report the place of a decoding failure. TextDecoder
- * only says that a chunk is invalid, not where.
+ * Finds the first ill-formed UTF-8 sequence, to report the place of a decoding failure, because
+ * TextDecoder reports only that a chunk is invalid, not where.
  */
 
 /**
- * Returns the offset of the first byte of the first ill-formed sequence in `bytes`, using the
- * well-formed byte sequences of Unicode 15 table 3-7 (no overlong forms, no surrogates, nothing
- * above U+10FFFF). A sequence cut off by the end of `bytes` counts as ill-formed. Returns
- * `bytes.length` when all of `bytes` is well-formed.
+ * Returns the offset of the first byte of the first ill-formed sequence in `bytes`: a byte that
+ * cannot start a sequence, an overlong form, a surrogate or a code point above U+10FFFF, the
+ * same rules TextDecoder applies. A sequence cut off by the end of `bytes` counts as ill-formed.
+ * Returns `bytes.length` when all of `bytes` is well-formed.
  */
 export function findInvalidUtf8(bytes: Uint8Array): number {
   let index = 0;

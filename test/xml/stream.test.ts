@@ -77,8 +77,8 @@ describe('streamXml namespaces', () => {
 
 describe('streamXml nesting', () => {
   it('reads the maximum depth in linear time', async () => {
-    // Before prefixes were resolved through per-prefix stacks, 20,000 levels took 2.7 s here
-    // and 2,000 levels 0.08 s; now both take well under 0.1 s.
+    // When saxes resolved each prefix by walking its element stack, 20,000 levels took 2.5 s
+    // on a loaded 2-core machine. With one stack per prefix they take under 0.1 s there.
     const started = performance.now();
     const recorder = await record('deep.xml', nested(MAX_ELEMENT_DEPTH));
     const elapsed = performance.now() - started;
@@ -106,7 +106,7 @@ describe('streamXml nesting', () => {
 });
 
 describe('streamXml encoding errors', () => {
-  // Line 5 holds a comment of 120,000 characters, then an ill-formed sequence (C3 followed by "(").
+  // Line 5 contains a comment of 120,000 characters, then an ill-formed sequence (C3 followed by "(").
   const head = '<?xml version="1.0"?>\n<r>\n<a/>\n<b>\n<!--' + 'x'.repeat(120_000) + 'é-->';
   const bad = Buffer.concat([Buffer.from(head), Buffer.from([0xc3, 0x28]), Buffer.from('</b></r>\n')]);
   const badByte = Buffer.byteLength(head);
