@@ -147,7 +147,11 @@ async function planImage(input: string | ByteSource, options: ImageTargetOptions
 
   // An archive with any image metadata member is an image, never a root file system: a
   // damaged or unexpected manifest is an error, not a reason to scan the archive's members.
-  if (archive.has('oci-layout') || archive.has('index.json')) {
+  if (archive.has('oci-layout') !== archive.has('index.json')) {
+    const [present, missing] = archive.has('oci-layout') ? ['oci-layout', 'index.json'] : ['index.json', 'oci-layout'];
+    throw new ScapulaError('IMAGE_INVALID', `the archive has ${present} but no ${missing}, so it is an incomplete OCI image layout; if it is a root file system tar, unpack it and scan the folder as a directory target`, { file: archive.name });
+  }
+  if (archive.has('oci-layout')) {
     const dockerManifest = archive.has('manifest.json') ? await readDockerManifest(archive) : [];
     return planOciLayout(archive, select, repoTagsByConfigDigest(dockerManifest));
   }

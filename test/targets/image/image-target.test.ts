@@ -90,13 +90,13 @@ describe('image metadata members make an image, never a rootfs', () => {
     files.delete('oci-layout');
     const error = await failure(await packLayout(files));
     expect(error.code).toBe('IMAGE_INVALID');
-    expect(error.message).toContain('the OCI layout file oci-layout is missing from the image');
+    expect(error.message).toContain('the archive has index.json but no oci-layout, so it is an incomplete OCI image layout');
   });
 
   it('oci-layout without index.json is IMAGE_INVALID', async () => {
     const error = await failure(await buildTar([{ name: 'oci-layout', content: '{"imageLayoutVersion":"1.0.0"}' }, ...BASE_ENTRIES]));
     expect(error.code).toBe('IMAGE_INVALID');
-    expect(error.message).toContain('the image index index.json is missing from the image');
+    expect(error.message).toContain('the archive has oci-layout but no index.json, so it is an incomplete OCI image layout');
   });
 
   it('oci-layout with another version is IMAGE_INVALID', async () => {
