@@ -3,7 +3,9 @@
  * oscap (`bash NAME.xml.sh > NAME.xml`). The runner builds the same documents here, from the
  * same facts, and writes them into the case folder under the name the command reads.
  */
+import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 type InputGenerator = (environment: NodeJS.ProcessEnv) => string;
@@ -22,6 +24,7 @@ const OLD_FLAVOUR: Flavour = { type: 'environmentvariable', schemaVersion: '5.4'
 const FLAVOUR_58: Flavour = { type: 'environmentvariable58', schemaVersion: '5.9', timestamp: '2011-07-13T00:00:00-00:00' };
 
 const INDEPENDENT_NS = 'http://oval.mitre.org/XMLSchema/oval-definitions-5#independent';
+const UNIX_NS = 'http://oval.mitre.org/XMLSchema/oval-definitions-5#unix';
 
 function document(flavour: Flavour, body: { definitions: string; tests: string; objects: string; states: string }): string {
   return `<?xml version="1.0"?>
@@ -201,6 +204,348 @@ ${states.join('\n')}
 `;
 }
 
+/**
+ * Builds what test_offline_mode_symlink.xml.sh writes when given an empty folder name. Its twelve
+ * symlink tests name links at the top of the offline root (normal, broken, circular, chained,
+ * relative, with ".." or "." in the target), a regular file, missing paths and /etc/passwd.
+ */
+function offlineSymlinkDefinitions(): string {
+  const unixNs = 'http://oval.mitre.org/XMLSchema/oval-definitions-5#unix';
+  const filepaths = [
+    '/normal_symlink', '/broken_symlink', '/etc/does_not_exist', '/some_file', '/circular_symlink', '/chained_symlink',
+    '/etc/passwd', '/normal_symlink_relative', '/broken_symlink_relative', '/path_traversal_symlink', '/symlink_with_dot_in_path', '/tmp/symlinktest',
+  ];
+  const canonicalPaths = new Map([[1, '/some_file'], [6, '/other_file'], [7, '/etc/shadow'], [10, '/file_in_root'], [11, '/some_file']]);
+  const criteria = filepaths.map((_, index) => `        <criterion test_ref="oval:x:tst:${index + 1}"/>`);
+  const tests = filepaths.map((_, index) => {
+    const number = index + 1;
+    const stateRef = canonicalPaths.has(number) ? `\n      <unix:state state_ref="oval:1:ste:${number}"/>` : '';
+    return `    <unix:symlink_test check="all" check_existence="all_exist" comment="x" id="oval:x:tst:${number}" version="1">
+      <unix:object object_ref="oval:1:obj:${number}"/>${stateRef}
+    </unix:symlink_test>`;
+  });
+  const objects = filepaths.map(
+    (filepath, index) => `    <unix:symlink_object id="oval:1:obj:${index + 1}" version="1">
+      <unix:filepath>${filepath}</unix:filepath>
+    </unix:symlink_object>`,
+  );
+  const states = [...canonicalPaths].map(
+    ([number, canonicalPath]) => `    <unix:symlink_state id="oval:1:ste:${number}" version="1">
+      <unix:filepath>${number === 7 ? '/etc/passwd' : filepaths[number - 1]}</unix:filepath>
+      <unix:canonical_path>${canonicalPath}</unix:canonical_path>
+    </unix:symlink_state>`,
+  );
+  return `<?xml version="1.0"?>
+<oval_definitions xmlns:unix="${unixNs}" xmlns:oval="http://oval.mitre.org/XMLSchema/oval-common-5" xmlns="http://oval.mitre.org/XMLSchema/oval-definitions-5">
+  <generator>
+    <oval:schema_version>5.11</oval:schema_version>
+    <oval:timestamp>0001-01-01T00:00:00+00:00</oval:timestamp>
+  </generator>
+  <definitions>
+    <definition class="compliance" version="1" id="oval:x:def:1">
+      <metadata><title>x</title><description>x</description><affected family="unix"><platform>x</platform></affected></metadata>
+      <criteria>
+${criteria.join('\n')}
+      </criteria>
+    </definition>
+  </definitions>
+  <tests>
+${tests.join('\n')}
+  </tests>
+  <objects>
+${objects.join('\n')}
+  </objects>
+  <states>
+${states.join('\n')}
+  </states>
+</oval_definitions>
+`;
+}
+
+function escapeXml(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+}
+
+const CHECKS = ['all', 'at least one', 'none satisfy', 'only one'] as const;
+const EXISTENCES = ['all_exist', 'at_least_one_exists', 'any_exist', 'none_exist', 'only_one_exists'] as const;
+
+interface MatrixOptions {
+  /** Test element name (`uname_test`, `filehash58_test`) and its namespace. */
+  element: string;
+  namespace: string;
+  /** Whether object 2 names a missing file and gets its own stateless tests, as in the filehash scripts. */
+  missingObject: boolean;
+  /** States of the any_exist tests with check="all". Upstream's uname script names state 3 twice there. */
+  anyExistAllStates: number[];
+}
+
+/**
+ * Builds the tests the uname and filehash generators share. Object 1 yields one item, which
+ * satisfies state 1 only. The tests cross the check_existence values, the check values and the
+ * three states, in upstream's order. Each carries comment="true|false", the result the item
+ * gives. Upstream's none_exist block among the tests with states names no state.
+ */
+function existenceMatrixTests(options: MatrixOptions): string[] {
+  const tests: string[] = [];
+  const addTest = (objectId: number, existence: string | undefined, check: string, state: number | undefined, truth: boolean): void => {
+    const id = tests.length + 1;
+    const existenceAttribute = existence === undefined ? '' : ` check_existence="${existence}"`;
+    const stateRef = state === undefined ? '' : `\n      <state state_ref="oval:1:ste:${state}"/>`;
+    tests.push(`    <${options.element} version="1" id="oval:1:tst:${id}"${existenceAttribute} check="${check}" comment="${truth}" xmlns="${options.namespace}">
+      <object object_ref="oval:1:obj:${objectId}"/>${stateRef}
+    </${options.element}>`);
+  };
+  // With a state, "none satisfy" holds for states 2 and 3, every other check for state 1.
+  const withStates = (existence: string | undefined): void => {
+    for (const check of CHECKS) {
+      const states = existence === 'any_exist' && check === 'all' ? options.anyExistAllStates : [1, 2, 3];
+      states.forEach((state, index) => addTest(1, existence, check, state, (index === 0) !== (check === 'none satisfy')));
+    }
+  };
+
+  for (const check of CHECKS) addTest(1, undefined, check, undefined, true);
+  if (options.missingObject) for (const check of CHECKS) addTest(2, undefined, check, undefined, false);
+  for (const existence of EXISTENCES) for (const check of CHECKS) addTest(1, existence, check, undefined, existence !== 'none_exist');
+  if (options.missingObject) {
+    for (const existence of EXISTENCES) {
+      for (const check of CHECKS) addTest(2, existence, check, undefined, existence === 'any_exist' || existence === 'none_exist');
+    }
+  }
+  withStates(undefined);
+  withStates('all_exist');
+  withStates('any_exist');
+  withStates('at_least_one_exists');
+  for (const check of CHECKS) for (let count = 0; count < 3; count += 1) addTest(1, 'none_exist', check, undefined, false);
+  withStates('only_one_exists');
+  return tests;
+}
+
+/**
+ * Builds the definitions both generators share: definition 1 combines every test with AND,
+ * definitions 2 to 13 combine the pairs (first, second), (first, first) and (second, third)
+ * with AND, OR, XOR and ONE. The first test of a pair is true, the others false.
+ */
+function matrixDefinitions(testCount: number, first: number, second: number, third: number): string[] {
+  const definition = (id: number, truth: boolean, operator: string, refs: number[]): string =>
+    `    <definition class="compliance" version="1" id="oval:1:def:${id}">  <!-- comment="${truth}" -->
+      <metadata><title></title><description></description></metadata>
+      <criteria>
+        <criteria operator="${operator}">
+${refs.map((ref) => `          <criterion test_ref="oval:1:tst:${ref}"/>`).join('\n')}
+        </criteria>
+      </criteria>
+    </definition>`;
+  const definitions = [definition(1, false, 'AND', Array.from({ length: testCount }, (_, index) => index + 1))];
+  const pairs = [[first, second], [first, first], [second, third]];
+  const truths: Record<string, boolean[]> = { AND: [false, true, false], OR: [true, true, false], XOR: [true, false, false], ONE: [true, false, false] };
+  for (const [operator, values] of Object.entries(truths)) {
+    values.forEach((truth, index) => definitions.push(definition(definitions.length + 1, truth, operator, pairs[index] ?? [])));
+  }
+  return definitions;
+}
+
+function matrixDocument(
+  product: string,
+  schemaVersion: string,
+  timestamp: string,
+  parts: { definitions: string[]; tests: string[]; objects: string; states: string; variables?: string },
+): string {
+  const variables = parts.variables === undefined ? '' : `  <variables>\n${parts.variables}\n  </variables>\n`;
+  return `<?xml version="1.0"?>
+<oval_definitions xmlns:oval="http://oval.mitre.org/XMLSchema/oval-common-5" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://oval.mitre.org/XMLSchema/oval-definitions-5">
+  <generator>
+    <oval:product_name>${product}</oval:product_name>
+    <oval:product_version>1.0</oval:product_version>
+    <oval:schema_version>${schemaVersion}</oval:schema_version>
+    <oval:timestamp>${timestamp}</oval:timestamp>
+  </generator>
+  <definitions>
+${parts.definitions.join('\n')}
+  </definitions>
+  <tests>
+${parts.tests.join('\n')}
+  </tests>
+  <objects>
+${parts.objects}
+  </objects>
+  <states>
+${parts.states}
+  </states>
+${variables}</oval_definitions>
+`;
+}
+
+/**
+ * Builds what test_probes_uname.xml.sh writes, from the values `uname` gives on this host
+ * (Node's os module reads the same uname system call). One object, three states: every field
+ * equal to the host's (state 1), every field prefixed with "X" (state 2), and a mix (state 3).
+ * Definitions 2 to 13 combine tests 25 to 27.
+ */
+function unameDefinitions(): string {
+  const machine = escapeXml(os.machine());
+  const fields = {
+    machine,
+    node: escapeXml(os.hostname()),
+    os: escapeXml(os.type()),
+    release: escapeXml(os.release()),
+    version: escapeXml(os.version().replace(/[ \t]+$/, '')),
+  };
+  const stateXml = (id: number, prefix: { machine: string; node: string; rest: string }): string =>
+    `    <uname_state version="1" id="oval:1:ste:${id}" xmlns="${UNIX_NS}">
+      <machine_class>${prefix.machine}${fields.machine}</machine_class>
+      <node_name>${prefix.node}${fields.node}</node_name>
+      <os_name>${prefix.rest}${fields.os}</os_name>
+      <os_release>${prefix.rest}${fields.release}</os_release>
+      <os_version>${prefix.rest}${fields.version}</os_version>
+      <processor_type>${prefix.machine}${fields.machine}</processor_type>
+    </uname_state>`;
+  const states = [
+    stateXml(1, { machine: '', node: '', rest: '' }),
+    stateXml(2, { machine: 'X', node: 'X', rest: 'X' }),
+    stateXml(3, { machine: 'X', node: 'X', rest: '' }),
+  ];
+  const tests = existenceMatrixTests({ element: 'uname_test', namespace: UNIX_NS, missingObject: false, anyExistAllStates: [1, 3, 3] });
+  return matrixDocument('uname', '5.4', '2008-03-31T00:00:00-00:00', {
+    definitions: matrixDefinitions(tests.length, 25, 26, 27),
+    tests,
+    objects: `    <uname_object version="1" id="oval:1:obj:1" xmlns="${UNIX_NS}"/>`,
+    states: states.join('\n'),
+  });
+}
+
+/** Text of the file the filehash generators write into /tmp before printing their definitions. */
+export const FILEHASH_TEXT = 'Test Probes: FILEHASH test\n';
+
+function digest(algorithm: string): string {
+  return createHash(algorithm).update(FILEHASH_TEXT).digest('hex');
+}
+
+/**
+ * Builds what test_probes_filehash.xml.sh writes: the existence and check matrix on
+ * /tmp/test_probes_filehash.tmp (object 1) and a missing file (object 2), with states
+ * carrying the file's md5 and sha1, wrong ones, and a wrong md5 beside the right sha1.
+ */
+function filehashDefinitions(): string {
+  const tests = existenceMatrixTests({ element: 'filehash_test', namespace: INDEPENDENT_NS, missingObject: true, anyExistAllStates: [1, 2, 3] });
+  const object = (id: number, filename: string): string => `    <filehash_object version="1" id="oval:1:obj:${id}" xmlns="${INDEPENDENT_NS}">
+      <path>/tmp</path>
+      <filename>${filename}</filename>
+    </filehash_object>`;
+  const state = (id: number, md5: string, sha1: string): string => `    <filehash_state version="1" id="oval:1:ste:${id}" xmlns="${INDEPENDENT_NS}">
+      <path>/tmp</path>
+      <filename>test_probes_filehash.tmp</filename>
+      <md5>${md5}</md5>
+      <sha1>${sha1}</sha1>
+    </filehash_state>`;
+  return matrixDocument('filehash', '5.4', '2008-03-31T00:00:00-00:00', {
+    definitions: matrixDefinitions(tests.length, 1, 5, 5),
+    tests,
+    objects: [object(1, 'test_probes_filehash.tmp'), object(2, 'test_probes_filehash.invalid')].join('\n'),
+    states: [state(1, digest('md5'), digest('sha1')), state(2, 'incorrect-md5', 'incorrect-sha1'), state(3, 'incorrect-md5', digest('sha1'))].join('\n'),
+  });
+}
+
+interface Filehash58Flavour {
+  schemaVersion: string;
+  /** The hash_type of the objects and of states 1 and 2, and the algorithm of state 1's hash. */
+  hashType: string;
+  algorithm: string;
+  /** State 2's wrong hash. */
+  wrongHash: string;
+  /** The hash types and hashes of state 3, given as variables: one right pair among wrong ones. */
+  mixedTypes: string[];
+  mixedHashes: string[];
+  /** Objects and variables upstream defines without using them: an object on each file (listed after the used one), then variables 2 and 3. */
+  extraObjects: string[];
+  extraVariables: string[];
+}
+
+/**
+ * Builds what test_probes_filehash58_old_algos.xml.sh and _new_algos.xml.sh write: the
+ * filehash matrix for the filehash58 object, whose hash_type picks the algorithm.
+ */
+function filehash58Definitions(flavour: Filehash58Flavour): string {
+  const tests = existenceMatrixTests({ element: 'filehash58_test', namespace: INDEPENDENT_NS, missingObject: true, anyExistAllStates: [1, 2, 3] });
+  const object = (id: number, filename: string, hashType: string): string => `    <filehash58_object version="1" id="oval:1:obj:${id}" xmlns="${INDEPENDENT_NS}">
+      <path>/tmp</path>
+      <filename>${filename}</filename>
+      <hash_type>${hashType}</hash_type>
+    </filehash58_object>`;
+  const variable = (id: number, values: string[]): string => `    <constant_variable id="oval:1:var:${id}" version="1" comment="several hash algorithms in one variable" datatype="string">
+${values.map((value) => `      <value>${value}</value>`).join('\n')}
+    </constant_variable>`;
+  const states = `    <filehash58_state version="1" id="oval:1:ste:1" xmlns="${INDEPENDENT_NS}">
+      <filepath>/tmp/test_probes_filehash58.tmp</filepath>
+      <path>/tmp</path>
+      <filename>test_probes_filehash58.tmp</filename>
+      <hash_type>${flavour.hashType}</hash_type>
+      <hash>${digest(flavour.algorithm)}</hash>
+    </filehash58_state>
+    <filehash58_state version="1" id="oval:1:ste:2" xmlns="${INDEPENDENT_NS}">
+      <path>/tmp</path>
+      <filename>test_probes_filehash58.tmp</filename>
+      <hash_type>${flavour.hashType}</hash_type>
+      <hash>${flavour.wrongHash}</hash>
+    </filehash58_state>
+    <filehash58_state version="1" id="oval:1:ste:3" xmlns="${INDEPENDENT_NS}">
+      <path>/tmp</path>
+      <filename>test_probes_filehash58.tmp</filename>
+      <hash_type var_ref="oval:1:var:1" var_check="at least one"/>
+      <hash var_ref="oval:1:var:4" var_check="at least one"/>
+    </filehash58_state>`;
+  return matrixDocument('filehash58', flavour.schemaVersion, '2011-07-14T00:00:00-00:00', {
+    definitions: matrixDefinitions(tests.length, 1, 5, 5),
+    tests,
+    objects: [
+      object(1, 'test_probes_filehash58.tmp', flavour.hashType),
+      ...flavour.extraObjects.slice(0, 1),
+      object(2, 'test_probes_filehash58.invalid', flavour.hashType),
+      ...flavour.extraObjects.slice(1),
+    ].join('\n'),
+    states,
+    variables: [variable(1, flavour.mixedTypes), ...flavour.extraVariables, variable(4, flavour.mixedHashes)].join('\n'),
+  });
+}
+
+/** Builds the old_algos document: MD5 objects and states. State 3 pairs MD5 and SHA-1 with a wrong md5 and the right sha1. */
+function filehash58OldAlgos(): string {
+  const extraObject = (id: number, filename: string): string => `    <filehash58_object version="1" id="oval:1:obj:${id}" xmlns="${INDEPENDENT_NS}">
+      <path>/tmp</path>
+      <filename>${filename}</filename>
+      <hash_type>SHA-1</hash_type>
+    </filehash58_object>`;
+  const extraVariable = (id: number, values: string[]): string => `    <constant_variable id="oval:1:var:${id}" version="1" comment="several hash algorithms in one variable" datatype="string">
+${values.map((value) => `      <value>${value}</value>`).join('\n')}
+    </constant_variable>`;
+  return filehash58Definitions({
+    schemaVersion: '5.8',
+    hashType: 'MD5',
+    algorithm: 'md5',
+    wrongHash: 'incorrect-md5',
+    mixedTypes: ['MD5', 'SHA-1'],
+    mixedHashes: ['incorrect-md5', digest('sha1')],
+    extraObjects: [extraObject(11, 'test_probes_filehash58.tmp'), extraObject(21, 'test_probes_filehash58.invalid')],
+    extraVariables: [extraVariable(2, [digest('md5'), digest('sha1')]), extraVariable(3, ['incorrect-md5', 'incorrect-sha1'])],
+  });
+}
+
+/**
+ * Builds the new_algos document: SHA-512 objects and states, with a fixed wrong SHA-512 hash.
+ * State 3 pairs SHA-256 and SHA-512 with the right sha256 and a fixed wrong sha512.
+ */
+function filehash58NewAlgos(): string {
+  return filehash58Definitions({
+    schemaVersion: '5.11',
+    hashType: 'SHA-512',
+    algorithm: 'sha512',
+    wrongHash: 'ce66ae981bfdcb0a5b63e296792662caf3e9c0414d1053593876f38fc1afdaffb89fdbe016a21e7357209fbaa611644307d589780cca97c04df0052bc903af22',
+    mixedTypes: ['SHA-256', 'SHA-512'],
+    mixedHashes: [digest('sha256'), '0bdf537d823dfb9194c25f2a444ac38fc177fc3ed2160acf7c15e3a07ccc600a8303e2a0e8ce50659395e0ab02910404e2134997b105794a167387de45f24768'],
+    extraObjects: [],
+    extraVariables: [],
+  });
+}
+
 const GENERATED_INPUTS: Record<string, { file: string; generate: InputGenerator }> = {
   'probes/environmentvariable/test_probes_environmentvariable/test_probes_environmentvariable': {
     file: 'test_probes_environmentvariable.xml',
@@ -213,6 +558,26 @@ const GENERATED_INPUTS: Record<string, { file: string; generate: InputGenerator 
   'probes/symlink/test_probes_symlink': {
     file: 'test_probes_symlink.xml',
     generate: () => symlinkDefinitions('/tmp/test_symlink'),
+  },
+  'probes/symlink/test_offline_mode_symlink/test_offline_mode_symlink': {
+    file: 'test_offline_mode_symlink.xml',
+    generate: offlineSymlinkDefinitions,
+  },
+  'probes/filehash/test_probes_filehash/test_probes_filehash': {
+    file: 'test_probes_filehash.xml',
+    generate: filehashDefinitions,
+  },
+  'probes/filehash58/test_probes_filehash58/test_probes_filehash58_old_algos': {
+    file: 'test_probes_filehash58_old_algos.xml',
+    generate: filehash58OldAlgos,
+  },
+  'probes/filehash58/test_probes_filehash58/test_probes_filehash58_new_algos': {
+    file: 'test_probes_filehash58_new_algos.xml',
+    generate: filehash58NewAlgos,
+  },
+  'probes/uname/test_probes_uname/test_probes_uname': {
+    file: 'test_probes_uname.xml',
+    generate: unameDefinitions,
   },
   'probes/environmentvariable58/test_probes_environmentvariable58/test_probes_environmentvariable58': {
     file: 'test_probes_environmentvariable58.xml',

@@ -7,6 +7,7 @@
  */
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { FILEHASH_TEXT } from './generated-inputs.js';
 
 type RootBuilder = (root: string, scratchTests: string) => void;
 
@@ -48,6 +49,26 @@ const OFFLINE_ROOTS: Record<string, RootBuilder> = {
 
   'probes/password/test_probes_password_offline/test_probes_password_offline': (root) => {
     writeInRoot(root, 'etc/passwd', 'root:x:0:0:root:/root:/bin/bash\n');
+  },
+
+  // Links of every kind, absolute ones read from the root: test_offline_mode_symlink.sh builds
+  // them in its temporary root folder. The link that exists only on the host (/tmp/symlinktest)
+  // stays out, so the object naming it finds nothing, as upstream expects.
+  'probes/symlink/test_offline_mode_symlink/test_offline_mode_symlink': (root) => {
+    for (const file of ['some_file', 'other_file', 'file_in_root', 'etc/shadow']) writeInRoot(root, file, '');
+    const links: Array<[string, string]> = [
+      ['/some_file', 'normal_symlink'],
+      ['some_file', 'normal_symlink_relative'],
+      ['/file_to_remove', 'broken_symlink'],
+      ['file_to_remove', 'broken_symlink_relative'],
+      ['/circular_symlink', 'circular_symlink'],
+      ['/other_file', 'middle_symlink'],
+      ['/middle_symlink', 'chained_symlink'],
+      ['/etc/shadow', 'etc/passwd'],
+      ['../../../../../file_in_root', 'path_traversal_symlink'],
+      ['./some_file', 'symlink_with_dot_in_path'],
+    ];
+    for (const [target, link] of links) symlinkSync(target, path.join(root, link));
   },
 
   // Upstream links the root's /etc to the host's /etc. A link would point outside the root, and
@@ -111,6 +132,17 @@ const HOST_TMP_ROOTS: Record<string, RootBuilder> = {
     symlinkSync('/tmp/test_symlink/circular_symlink', path.join(folder, 'circular_symlink'));
     symlinkSync('/tmp/test_symlink/other_file', path.join(folder, 'middle_symlink'));
     symlinkSync('/tmp/test_symlink/middle_symlink', path.join(folder, 'chained_symlink'));
+  },
+
+  // The filehash generators write this file into /tmp before printing definitions on its hashes.
+  'probes/filehash/test_probes_filehash/test_probes_filehash': (root) => {
+    writeInRoot(root, 'tmp/test_probes_filehash.tmp', FILEHASH_TEXT);
+  },
+  'probes/filehash58/test_probes_filehash58/test_probes_filehash58_old_algos': (root) => {
+    writeInRoot(root, 'tmp/test_probes_filehash58.tmp', FILEHASH_TEXT);
+  },
+  'probes/filehash58/test_probes_filehash58/test_probes_filehash58_new_algos': (root) => {
+    writeInRoot(root, 'tmp/test_probes_filehash58.tmp', FILEHASH_TEXT);
   },
 
   'probes/textfilecontent54/test_negative_instance': (root) => {
