@@ -154,11 +154,32 @@ ${criteria.join('\n')}
  * on a normal, a broken, a circular and a chained link, a regular file and a missing path.
  */
 function symlinkDefinitions(folder: string): string {
-  const unixNs = 'http://oval.mitre.org/XMLSchema/oval-definitions-5#unix';
   const filepaths = [`${folder}/normal_symlink`, `${folder}/broken_symlink`, '/etc/does_not_exist', `${folder}/some_file`, `${folder}/circular_symlink`, `${folder}/chained_symlink`];
   const canonicalPaths = new Map([[1, `${folder}/some_file`], [6, `${folder}/other_file`]]);
+  return symlinkDocument(filepaths, canonicalPaths, ' comment="always pass"');
+}
 
-  const criteria = filepaths.map((_, index) => `        <criterion test_ref="oval:x:tst:${index + 1}" comment="always pass"/>`);
+/**
+ * Builds what test_offline_mode_symlink.xml.sh writes when given an empty folder name. Its twelve
+ * symlink tests name links at the top of the offline root (normal, broken, circular, chained,
+ * relative, with ".." or "." in the target), a regular file, missing paths and /etc/passwd.
+ */
+function offlineSymlinkDefinitions(): string {
+  const filepaths = [
+    '/normal_symlink', '/broken_symlink', '/etc/does_not_exist', '/some_file', '/circular_symlink', '/chained_symlink',
+    '/etc/passwd', '/normal_symlink_relative', '/broken_symlink_relative', '/path_traversal_symlink', '/symlink_with_dot_in_path', '/tmp/symlinktest',
+  ];
+  const canonicalPaths = new Map([[1, '/some_file'], [6, '/other_file'], [7, '/etc/shadow'], [10, '/file_in_root'], [11, '/some_file']]);
+  return symlinkDocument(filepaths, canonicalPaths, '');
+}
+
+/**
+ * Writes one symlink test per path, numbered from 1, with a state on canonical_path for the
+ * test numbers in `canonicalPaths`; `criterionAttributes` is appended to every criterion.
+ */
+function symlinkDocument(filepaths: string[], canonicalPaths: Map<number, string>, criterionAttributes: string): string {
+  const unixNs = 'http://oval.mitre.org/XMLSchema/oval-definitions-5#unix';
+  const criteria = filepaths.map((_, index) => `        <criterion test_ref="oval:x:tst:${index + 1}"${criterionAttributes}/>`);
   const tests = filepaths.map((_, index) => {
     const number = index + 1;
     const stateRef = canonicalPaths.has(number) ? `\n      <unix:state state_ref="oval:1:ste:${number}"/>` : '';
@@ -174,64 +195,6 @@ function symlinkDefinitions(folder: string): string {
   const states = [...canonicalPaths].map(
     ([number, canonicalPath]) => `    <unix:symlink_state id="oval:1:ste:${number}" version="1">
       <unix:filepath>${filepaths[number - 1]}</unix:filepath>
-      <unix:canonical_path>${canonicalPath}</unix:canonical_path>
-    </unix:symlink_state>`,
-  );
-  return `<?xml version="1.0"?>
-<oval_definitions xmlns:unix="${unixNs}" xmlns:oval="http://oval.mitre.org/XMLSchema/oval-common-5" xmlns="http://oval.mitre.org/XMLSchema/oval-definitions-5">
-  <generator>
-    <oval:schema_version>5.11</oval:schema_version>
-    <oval:timestamp>0001-01-01T00:00:00+00:00</oval:timestamp>
-  </generator>
-  <definitions>
-    <definition class="compliance" version="1" id="oval:x:def:1">
-      <metadata><title>x</title><description>x</description><affected family="unix"><platform>x</platform></affected></metadata>
-      <criteria>
-${criteria.join('\n')}
-      </criteria>
-    </definition>
-  </definitions>
-  <tests>
-${tests.join('\n')}
-  </tests>
-  <objects>
-${objects.join('\n')}
-  </objects>
-  <states>
-${states.join('\n')}
-  </states>
-</oval_definitions>
-`;
-}
-
-/**
- * Builds what test_offline_mode_symlink.xml.sh writes when given an empty folder name. Its twelve
- * symlink tests name links at the top of the offline root (normal, broken, circular, chained,
- * relative, with ".." or "." in the target), a regular file, missing paths and /etc/passwd.
- */
-function offlineSymlinkDefinitions(): string {
-  const unixNs = 'http://oval.mitre.org/XMLSchema/oval-definitions-5#unix';
-  const filepaths = [
-    '/normal_symlink', '/broken_symlink', '/etc/does_not_exist', '/some_file', '/circular_symlink', '/chained_symlink',
-    '/etc/passwd', '/normal_symlink_relative', '/broken_symlink_relative', '/path_traversal_symlink', '/symlink_with_dot_in_path', '/tmp/symlinktest',
-  ];
-  const canonicalPaths = new Map([[1, '/some_file'], [6, '/other_file'], [7, '/etc/shadow'], [10, '/file_in_root'], [11, '/some_file']]);
-  const criteria = filepaths.map((_, index) => `        <criterion test_ref="oval:x:tst:${index + 1}"/>`);
-  const tests = filepaths.map((_, index) => {
-    const number = index + 1;
-    const stateRef = canonicalPaths.has(number) ? `\n      <unix:state state_ref="oval:1:ste:${number}"/>` : '';
-    return `    <unix:symlink_test check="all" check_existence="all_exist" comment="x" id="oval:x:tst:${number}" version="1">
-      <unix:object object_ref="oval:1:obj:${number}"/>${stateRef}
-    </unix:symlink_test>`;
-  });
-  const objects = filepaths.map(
-    (filepath, index) => `    <unix:symlink_object id="oval:1:obj:${index + 1}" version="1">
-      <unix:filepath>${filepath}</unix:filepath>
-    </unix:symlink_object>`,
-  );
-  const states = [...canonicalPaths].map(
-    ([number, canonicalPath]) => `    <unix:symlink_state id="oval:1:ste:${number}" version="1">
-      <unix:filepath>${number === 7 ? '/etc/passwd' : filepaths[number - 1]}</unix:filepath>
       <unix:canonical_path>${canonicalPath}</unix:canonical_path>
     </unix:symlink_state>`,
   );
