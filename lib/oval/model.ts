@@ -309,7 +309,7 @@ export interface LocalVariable extends VariableBase {
 
 export type Variable = ConstantVariable | ExternalVariable | LocalVariable;
 
-/** Where the oval_definitions element sits in its source, so results can copy it through. */
+/** The place of the oval_definitions element in its source, so results can copy it through. */
 export interface SourceSpan {
   /** Byte offset of `<` of the oval_definitions start tag in the decompressed source. */
   start: number;

@@ -62,7 +62,7 @@ export interface ProbeContext {
   ignoredPaths?: readonly string[];
 }
 
-/** What a probe does on each kind of target, for `scapula info --probes`. */
+/** A probe's behaviour on each kind of target, for `scapula info --probes`. */
 export interface ProbeDescription {
   summary: string;
   onImage: string;

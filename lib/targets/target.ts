@@ -114,7 +114,7 @@ export type TargetKind = 'directory' | 'host' | 'image';
 
 export interface Target {
   readonly kind: TargetKind;
-  /** What the target was opened from, for messages and results: a path or "/". */
+  /** The source the target was opened from, for messages and results: a path or "/". */
   readonly source: string;
   readonly fs: FileSystemView;
   /**

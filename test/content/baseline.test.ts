@@ -36,7 +36,7 @@ describe('container baseline', () => {
   it('finds the planted faults of layer 2', async () => {
     const results = await evaluateBaseline(path.join(bookworm, 'bookworm-docker-save.tar'));
     // toor is a second UID-0 account with an empty password; sudoers.d grants NOPASSWD;
-    // profile.d/scapula-env.sh is 0666; root/.ssh holds a private key; a .deb is left in the apt
+    // profile.d/scapula-env.sh is 0666; root/.ssh contains a private key; a .deb is left in the apt
     // cache; srv/dropbox is 0777 without the sticky bit. /etc/shadow stays 0640.
     expect(results).toEqual({ '1': 'false', '2': 'false', '3': 'false', '4': 'false', '5': 'true', '6': 'false', '7': 'false', '8': 'false' });
   });

@@ -179,7 +179,7 @@ async function collectWithProbe(evaluation: Evaluation, object: OvalObject): Pro
         ignoredPaths: evaluation.options.ignoredPaths,
         variableValues: (variableId) => {
           const values = evaluation.variables.get(variableId);
-          // An empty list, unlike undefined, tells the probe the variable exists but has no values.
+          // An empty list, unlike undefined, means the variable exists but has no values.
           if (values === undefined || values.error !== undefined || values.doesNotExist) return undefined;
           return values.values;
         },

@@ -260,7 +260,7 @@ export function repoTagsByConfigDigest(entries: DockerManifestEntry[]): Map<stri
 
 /**
  * Walks an index and its nested indexes, collecting every image manifest it names. A nested
- * index listed again is walked only once (`walked` holds the digests of those already walked),
+ * index listed again is walked only once (`walked` contains the digests of those already walked),
  * so repeated descriptors cannot multiply the work.
  */
 async function collectManifests(
@@ -372,7 +372,7 @@ function choosePlatform<T>(
   return matching[0];
 }
 
-/** Joins at most the first 10 items for a message, and says how many more there are. */
+/** Joins at most the first 10 items for a message and adds how many more there are. */
 function listSome(items: string[], separator: string): string {
   const shown = items.slice(0, 10).join(separator);
   return items.length > 10 ? `${shown}${separator}and ${items.length - 10} more` : shown;
