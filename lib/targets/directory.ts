@@ -10,6 +10,7 @@ import { basename, join } from 'node:path';
 
 import { ScapulaError, type ErrorCode } from '../errors.js';
 import { osNameAndVersion, readElfArchitecture, readHostName, readOsRelease } from './os-release.js';
+import { hostXattrSupport } from './xattr.js';
 import type {
   DirEntry,
   FileStat,
@@ -215,12 +216,16 @@ export class RootedFileSystemView implements FileSystemView {
   }
 
   /**
-   * Raises UNSUPPORTED for an existing path, because Node.js has no extended attribute API:
-   * an empty map would claim that the file has none.
+   * Reads the attributes of the resolved host path with llistxattr and lgetxattr (see
+   * xattr.ts), so a final link is read itself and never followed. Raises UNSUPPORTED for an
+   * existing path when the optional xattr package is missing, because an empty map would claim
+   * that the file has none.
    */
   async xattrs(path: string): Promise<Map<string, Uint8Array>> {
-    await this.resolveExisting(path, false);
-    throw errorWithoutStack('UNSUPPORTED', `cannot read the extended attributes of ${path}: reading them from a host directory is not supported`);
+    const resolved = await this.resolveExisting(path, false);
+    const support = hostXattrSupport();
+    if (!support.available) throw errorWithoutStack('UNSUPPORTED', `cannot read the extended attributes of ${path}: ${support.reason}`);
+    return support.read(path, resolved.hostPath);
   }
 
   /** Resolves `path` and throws NOT_FOUND when it does not exist. */

@@ -33,8 +33,8 @@ export const selinuxSecurityContextProbe = defineProbe({
   family: 'linux',
   description: {
     summary: 'SELinux contexts of files (security.selinux) and of processes.',
-    onImage: 'Reads the security.selinux attribute that the image layers carry; process objects are not collected.',
-    onHost: 'Reads /proc/<pid>/attr/current for processes; file contexts are not collected because Node.js cannot read extended attributes of host files.',
+    onImage: 'Reads the security.selinux attribute that the image layers carry, or of a directory root\'s files as on the host; process objects are not collected.',
+    onHost: 'Reads /proc/<pid>/attr/current for processes, and the security.selinux attribute of files through the optional @napi-rs/xattr package (without it, file objects are not collected).',
   },
   collect: collectSecurityContexts,
 });

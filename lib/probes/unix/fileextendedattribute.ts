@@ -1,7 +1,7 @@
 /**
  * fileextendedattribute_object: the extended attributes of files, one item per file and
- * attribute name. Targets that cannot read extended attributes (a host directory, as
- * Node.js has no API for them) flag the object "not collected".
+ * attribute name. A target that cannot read extended attributes flags the object "not
+ * collected": a directory root or the live host without the optional @napi-rs/xattr package.
  */
 import { ScapulaError, isScapulaError } from '../../errors.js';
 import type { ProbeItem } from '../../oval/syschar.js';
@@ -49,8 +49,8 @@ export const fileextendedattributeProbe = defineProbe({
   family: 'unix',
   description: {
     summary: 'Extended attributes of files.',
-    onImage: 'Image archives: the attributes stored in the layers. Root directories: "not collected".',
-    onHost: '"not collected": Node.js cannot read extended attributes.',
+    onImage: 'Image archives: the attributes stored in the layers. Root directories: read with llistxattr and lgetxattr through the optional @napi-rs/xattr package, else "not collected".',
+    onHost: 'Read with llistxattr and lgetxattr through the optional @napi-rs/xattr package, else "not collected".',
   },
   collect,
 });

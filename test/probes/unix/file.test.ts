@@ -5,9 +5,25 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { fileProbe } from '../../../lib/probes/unix/file.js';
+import { setXattr, xattrUnavailableReason } from '../../host-xattrs.js';
 import { entityNames, makeTempRoot, request, run, value, type TempRoot } from '../helpers.js';
 
 let root: TempRoot;
+
+const aclReason = xattrUnavailableReason('user.scapula');
+
+/**
+ * The xattr form of the ACL "user::rw- user:1000:r-- group::r-- mask::r-- other::r--": version
+ * 2, then entries of tag, permissions (both 16-bit) and id (32-bit), little-endian.
+ */
+const USER_1000_READ_ACL = Buffer.from([
+  [2, 0, 0, 0],
+  [0x01, 0, 6, 0, 0xff, 0xff, 0xff, 0xff],
+  [0x02, 0, 4, 0, 0xe8, 0x03, 0, 0],
+  [0x04, 0, 4, 0, 0xff, 0xff, 0xff, 0xff],
+  [0x10, 0, 4, 0, 0xff, 0xff, 0xff, 0xff],
+  [0x20, 0, 4, 0, 0xff, 0xff, 0xff, 0xff],
+].flat());
 
 beforeAll(async () => {
   root = await makeTempRoot((path) => {
@@ -53,11 +69,18 @@ describe('file probe', () => {
     expect(value(item, 'size')).toBe('0');
   });
 
-  it('has_extended_acl is not collected on a directory', async () => {
+  it.skipIf(aclReason !== null)('has_extended_acl false without an ACL', async () => {
     const result = await run(fileProbe, root.target, request('file_object', 'unix', [{ name: 'filepath', value: '/etc/setuid' }]));
     const acl = result.items[0].entities.find((entity) => entity.name === 'has_extended_acl');
-    expect(acl?.status).toBe('not collected');
-    expect(acl?.value).toBeUndefined();
+    expect(acl?.status).toBeUndefined();
+    expect(acl?.value).toBe('false');
+  });
+
+  it.skipIf(aclReason !== null)('has_extended_acl true with an ACL', async () => {
+    writeFileSync(join(root.path, 'etc/shared'), '');
+    setXattr(join(root.path, 'etc/shared'), 'system.posix_acl_access', USER_1000_READ_ACL);
+    const result = await run(fileProbe, root.target, request('file_object', 'unix', [{ name: 'filepath', value: '/etc/shared' }]));
+    expect(value(result.items[0], 'has_extended_acl')).toBe('true');
   });
 
   // The same object in oscap-chroot 1.3.7 gave exactly these four directories.
