@@ -12,7 +12,7 @@ import type { CollectedFlag, CollectedObject, Item, Message, ProbeItem, Variable
 import type { Evaluation } from './evaluation.js';
 import { directDependencies, MAX_NESTING, prepareDependencies, type DependencyNode } from './dependencies.js';
 import { combineByCheck } from './logic.js';
-import { evaluateState } from './state.js';
+import { evaluateState, prepareState } from './state.js';
 import { resolveVariable } from './variables.js';
 
 /**
@@ -166,30 +166,34 @@ async function collectWithProbe(evaluation: Evaluation, object: OvalObject): Pro
     return { ...base(object), flag: 'error', messages: [{ level: 'error', text: namedVariables.error }] };
   }
 
-  let result;
-  try {
-    result = await probe.collect(
-      { object, entities: resolution.entities, behaviors: object.behaviors ?? {} },
-      {
-        target: evaluation.options.target,
-        logger: evaluation.options.logger,
-        cache: evaluation.probeCache,
-        signal: evaluation.options.signal,
-        schemaVersion: evaluation.definitions.generator.schemaVersion,
-        ignoredPaths: evaluation.options.ignoredPaths,
-        variableValues: (variableId) => {
-          const values = evaluation.variables.get(variableId);
-          // An empty list, unlike undefined, means the variable exists but has no values.
-          if (values === undefined || values.error !== undefined || values.doesNotExist) return undefined;
-          return values.values;
+  const cacheKey = probeResultKey(evaluation, object, resolution.entities);
+  let result = cacheKey === undefined ? undefined : evaluation.probeResults.get(cacheKey);
+  if (result === undefined) {
+    try {
+      result = await probe.collect(
+        { object, entities: resolution.entities, behaviors: object.behaviors ?? {} },
+        {
+          target: evaluation.options.target,
+          logger: evaluation.options.logger,
+          cache: evaluation.probeCache,
+          signal: evaluation.options.signal,
+          schemaVersion: evaluation.definitions.generator.schemaVersion,
+          ignoredPaths: evaluation.options.ignoredPaths,
+          variableValues: (variableId) => {
+            const values = evaluation.variables.get(variableId);
+            // An empty list, unlike undefined, means the variable exists but has no values.
+            if (values === undefined || values.error !== undefined || values.doesNotExist) return undefined;
+            return values.values;
+          },
         },
-      },
-    );
-  } catch (error) {
-    evaluation.checkAborted();
-    const text = `the ${object.type} probe failed: ${error instanceof Error ? error.message : String(error)}`;
-    evaluation.options.logger?.warn(`${object.id}: ${text}`);
-    return { ...base(object), flag: 'error', messages: [{ level: 'error', text }] };
+      );
+    } catch (error) {
+      evaluation.checkAborted();
+      const text = `the ${object.type} probe failed: ${error instanceof Error ? error.message : String(error)}`;
+      evaluation.options.logger?.warn(`${object.id}: ${text}`);
+      return { ...base(object), flag: 'error', messages: [{ level: 'error', text }] };
+    }
+    if (cacheKey !== undefined) evaluation.keepProbeResult(cacheKey, result);
   }
 
   // Filters run before numbering, as in OpenSCAP 1.3.7, whose probes drop filtered-out items
@@ -201,6 +205,27 @@ async function collectWithProbe(evaluation: Evaluation, object: OvalObject): Pro
   const flag = result.flag ?? (items.length > 0 ? 'complete' : 'does not exist');
   evaluation.options.logger?.debug(`${object.id}: the ${object.type} probe returned ${result.items.length} items, ${items.length} after filters (flag ${flag})`);
   return { ...base(object), flag, messages, items };
+}
+
+/**
+ * The key under which a probe's result is kept for other objects that ask the same: the
+ * object type, the resolved entities and the behaviors, without the object's id, filters or
+ * position. SSG content asks for the same directory walk under different filters several
+ * times. Undefined when results must not be shared: a masked state entity marks the item
+ * entities it is compared with, so items shared between objects of its type would carry one
+ * object's marks.
+ */
+function probeResultKey(evaluation: Evaluation, object: OvalObject, entities: ResolvedEntity[]): string | undefined {
+  if (evaluation.hasMaskedStateEntities(object.type)) return undefined;
+  let key = `${object.family}\u0000${object.type}\u0000${JSON.stringify(object.behaviors ?? {})}`;
+  for (const entity of entities) key += `\u0000${resolvedEntityKey(entity)}`;
+  return key;
+}
+
+function resolvedEntityKey(entity: ResolvedEntity): string {
+  const { position: _position, fields, ...rest } = entity as ResolvedEntity & { position?: unknown };
+  const nested = fields === undefined ? '' : fields.map(resolvedEntityKey).join('\u0001');
+  return `${JSON.stringify(rest)}[${nested}]`;
 }
 
 /** Resolves the variables a variable_object names in its var_ref entity; returns the first error. */
@@ -288,9 +313,10 @@ async function applyFilters(evaluation: Evaluation, filters: Filter[], items: It
       messages.push({ level: 'error', text: `the filter refers to the state '${filter.stateRef}', which is not defined` });
       continue;
     }
+    if (kept.length > 0) await prepareState(evaluation, state);
     const next: Item[] = [];
     for (const item of kept) {
-      const matches = (await evaluateState(evaluation, state, item)).result === 'true';
+      const matches = evaluateState(evaluation, state, item).result === 'true';
       if (matches === (filter.action === 'include')) next.push(item);
     }
     kept = next;

@@ -3,9 +3,9 @@
  * (variable values, collected objects, test results), so that each is computed once.
  */
 import { ScapulaError } from '../../errors.js';
-import type { Logger, ProbeRegistry } from '../../probes/probe.js';
+import type { Logger, ProbeRegistry, ProbeResult } from '../../probes/probe.js';
 import type { Target } from '../../targets/target.js';
-import type { OvalDefinitions } from '../model.js';
+import type { Entity, OvalDefinitions } from '../model.js';
 import type { TestResult } from '../results-model.js';
 import type { CollectedObject, Item, ItemEntity, ProbeItem, SystemCharacteristics, SystemInfo } from '../syschar.js';
 
@@ -44,6 +44,12 @@ export interface VariableValues {
   doesNotExist?: boolean;
 }
 
+/**
+ * Probe result items kept for reuse at most, over all kept results; an item of the file probe
+ * takes about 2 KB, so some 100 MB when full (an estimate).
+ */
+const PROBE_RESULT_ITEM_LIMIT = 50_000;
+
 export class Evaluation {
   readonly variables = new Map<string, VariableValues>();
   /** Variables being resolved, to detect a variable that refers to itself. */
@@ -56,6 +62,10 @@ export class Evaluation {
   readonly tests = new Map<string, TestResult>();
   readonly output: SystemCharacteristics;
   readonly probeCache = new Map<string, unknown>();
+  /** Probe results by the request they answer (see probeResultKey in the collector). */
+  readonly probeResults = new Map<string, ProbeResult>();
+  private probeResultItems = 0;
+  private maskedStateTypes?: Set<string>;
   /** Every numbered item, by the key itemKey builds from its content. */
   private readonly itemsByKey = new Map<string, Item>();
   private nextItemId = 1;
@@ -67,6 +77,30 @@ export class Evaluation {
   ) {
     const input = options.systemCharacteristics;
     this.output = input ?? { systemInfo, collectedObjects: new Map(), items: new Map() };
+  }
+
+  /** Keeps a probe result for later requests, within a bound on the items kept. */
+  keepProbeResult(key: string, result: ProbeResult): void {
+    if (this.probeResultItems + result.items.length > PROBE_RESULT_ITEM_LIMIT) {
+      this.probeResults.clear();
+      this.probeResultItems = 0;
+    }
+    this.probeResults.set(key, result);
+    this.probeResultItems += result.items.length;
+  }
+
+  /**
+   * Whether a state of the object type's kind (password_state for password_object) has an
+   * entity with mask="true".
+   */
+  hasMaskedStateEntities(objectType: string): boolean {
+    if (this.maskedStateTypes === undefined) {
+      this.maskedStateTypes = new Set();
+      for (const state of this.definitions.states.values()) {
+        if (hasMask(state.entities)) this.maskedStateTypes.add(state.type.replace(/_state$/, ''));
+      }
+    }
+    return this.maskedStateTypes.has(objectType.replace(/_object$/, ''));
   }
 
   get analyseMode(): boolean {
@@ -103,6 +137,10 @@ export class Evaluation {
     this.output.items.set(numbered.id, numbered);
     return numbered;
   }
+}
+
+function hasMask(entities: readonly Entity[]): boolean {
+  return entities.some((entity) => entity.mask || (entity.fields !== undefined && hasMask(entity.fields)));
 }
 
 /**

@@ -25,21 +25,36 @@ interface Comparing {
   item: Item;
 }
 
-export async function evaluateState(evaluation: Evaluation, state: OvalState, item: Item): Promise<StateOutcome> {
+/**
+ * Resolves the variables that `state` names, in its entities and record fields, so that
+ * `evaluateState` can compare items without waiting. Call it once before comparing items.
+ */
+export async function prepareState(evaluation: Evaluation, state: OvalState): Promise<void> {
+  for (const entity of state.entities) {
+    if (entity.varRef !== undefined) await resolveVariable(evaluation, entity.varRef);
+    for (const field of entity.fields ?? []) {
+      if (field.varRef !== undefined) await resolveVariable(evaluation, field.varRef);
+    }
+  }
+}
+
+/** Compares `item` with `state`, whose variables `prepareState` resolved before. */
+export function evaluateState(evaluation: Evaluation, state: OvalState, item: Item): StateOutcome {
   // A state with no entities places no constraint, so every item satisfies it.
   if (state.entities.length === 0) return { result: 'true' };
 
   const context: Comparing = { evaluation, state, item };
   const results: OvalResult[] = [];
   for (const entity of state.entities) {
-    results.push(await evaluateStateEntity(context, entity));
+    results.push(evaluateStateEntity(context, entity));
   }
   return { result: combineByOperator(state.operator, results) };
 }
 
-async function expectedValues(context: Comparing, entity: Entity): Promise<string[] | undefined> {
+function expectedValues(context: Comparing, entity: Entity): string[] | undefined {
   if (entity.varRef === undefined) return [entity.value ?? ''];
-  const resolved = await resolveVariable(context.evaluation, entity.varRef);
+  const resolved = context.evaluation.variables.get(entity.varRef);
+  if (resolved === undefined) throw new Error(`internal error: the variable '${entity.varRef}' of the state '${context.state.id}' was not prepared`);
   if (resolved.error !== undefined || resolved.values.length === 0) {
     const reason = resolved.error ?? resolved.warning ?? 'it has no values';
     context.evaluation.logOnce('warn', `There was a problem processing the variable '${entity.varRef}' of the state '${context.state.id}': ${reason}`);
@@ -58,7 +73,7 @@ function itemEntityFor(state: OvalState, entity: Entity): string {
   return entity.name;
 }
 
-async function evaluateStateEntity(context: Comparing, entity: Entity): Promise<OvalResult> {
+function evaluateStateEntity(context: Comparing, entity: Entity): OvalResult {
   const itemEntityName = itemEntityFor(context.state, entity);
   const matching = context.item.entities.filter((candidate) => candidate.name === itemEntityName);
   const existence = entityExistence(entity.checkExistence ?? 'at_least_one_exists', context.item.entities);
@@ -78,10 +93,10 @@ async function evaluateStateEntity(context: Comparing, entity: Entity): Promise<
 
   let expected: string[] | undefined = [];
   if (entity.datatype !== 'record') {
-    expected = entity.varRef === undefined ? [entity.value ?? ''] : await expectedValues(context, entity);
+    expected = expectedValues(context, entity);
   }
   if (expected === undefined) return 'error';
-  const fieldValues = entity.datatype === 'record' ? await recordFieldValues(context, entity) : new Map<Entity, string[]>();
+  const fieldValues = entity.datatype === 'record' ? recordFieldValues(context, entity) : NO_FIELD_VALUES;
   if (fieldValues === undefined) return 'error';
 
   const perItemEntity: OvalResult[] = [];
@@ -137,23 +152,25 @@ function entityExistence(claim: ExistenceEnumeration, entities: readonly ItemEnt
 }
 
 /** Resolves the variables that record fields name (var_ref); undefined when one has no values. */
-async function recordFieldValues(context: Comparing, entity: Entity): Promise<Map<Entity, string[]> | undefined> {
+function recordFieldValues(context: Comparing, entity: Entity): Map<Entity, string[]> | undefined {
   const values = new Map<Entity, string[]>();
   for (const field of entity.fields ?? []) {
     if (field.varRef === undefined) continue;
-    const resolved = await expectedValues(context, field);
+    const resolved = expectedValues(context, field);
     if (resolved === undefined) return undefined;
     values.set(field, resolved);
   }
   return values;
 }
 
+const NO_FIELD_VALUES: ReadonlyMap<Entity, string[]> = new Map();
+
 function compareItemEntity(
   context: Comparing,
   entity: Entity,
   candidate: ItemEntity,
   expected: string[],
-  fieldValues: ReadonlyMap<Entity, string[]> = new Map(),
+  fieldValues: ReadonlyMap<Entity, string[]> = NO_FIELD_VALUES,
 ): OvalResult {
   const status = candidate.status ?? 'exists';
   if (status === 'does not exist') return 'false';

@@ -10,7 +10,7 @@ import { collectObject, reportCollected, variableBindings } from './collector.js
 import type { DependencyNode } from './dependencies.js';
 import type { Evaluation } from './evaluation.js';
 import { combineByCheck, combineByOperator, countStatuses, evaluateExistence } from './logic.js';
-import { evaluateState } from './state.js';
+import { evaluateState, prepareState } from './state.js';
 import { resolveVariable } from './variables.js';
 
 /** Returns the result of test `testId`, evaluating it on first use; undefined when no such test exists. */
@@ -84,6 +84,7 @@ async function computeTest(evaluation: Evaluation, test: Test): Promise<TestResu
     return outcome;
   }
 
+  let statesPrepared = false;
   const itemResults: OvalResult[] = [];
   for (let k = 0; k < collected.items.length; k++) {
     const item = collected.items[k]!;
@@ -92,9 +93,13 @@ async function computeTest(evaluation: Evaluation, test: Test): Promise<TestResu
     if (item.status === 'error') {
       itemResult = 'error';
     } else {
+      if (!statesPrepared) {
+        for (const state of states) await prepareState(evaluation, state);
+        statesPrepared = true;
+      }
       const stateResults: OvalResult[] = [];
       for (const state of states) {
-        const stateOutcome = await evaluateState(evaluation, state, item);
+        const stateOutcome = evaluateState(evaluation, state, item);
         stateResults.push(stateOutcome.result);
       }
       itemResult = combineByOperator(test.stateOperator, stateResults);

@@ -336,6 +336,37 @@ describe('evaluateOval collection', () => {
     expect(results.tests.get('tst:2')?.result).toBe('false');
   });
 
+  it('asks the probe once for objects that differ only in filters', async () => {
+    const requests: ProbeRequest[] = [];
+    const doc = document({
+      tests: [test('tst:keep', 'obj:keep'), test('tst:drop', 'obj:drop')],
+      objects: [
+        object('obj:keep', [entity('name', undefined, { varRef: 'var:ba' })], { filters: [{ action: 'include', stateRef: 'ste:bash' }] }),
+        object('obj:drop', [entity('name', undefined, { varRef: 'var:ba' })], { filters: [{ action: 'exclude', stateRef: 'ste:bash' }] }),
+      ],
+      states: [state('ste:bash', [entity('name', 'bash')])],
+      variables: [constant('var:ba', ['bash', 'openssl'])],
+      definitions: [definition('def:1', criteria('AND', [criterion('tst:keep'), criterion('tst:drop')]))],
+    });
+    const results = await run(doc, requests);
+    expect(requests.length).toBe(1);
+    const names = (id: string) => results.systemCharacteristics.collectedObjects.get(id)?.items.map((i) => i.entities[0]?.value);
+    expect(names('obj:keep')).toEqual(['bash']);
+    expect(names('obj:drop')).toEqual(['openssl']);
+  });
+
+  it('asks the probe again when a masked state entity of the type could mark shared items', async () => {
+    const requests: ProbeRequest[] = [];
+    const doc = document({
+      tests: [test('tst:1', 'obj:1', { stateRefs: ['ste:masked'] }), test('tst:2', 'obj:2')],
+      objects: [object('obj:1', [entity('name', 'openssl')]), object('obj:2', [entity('name', 'openssl')])],
+      states: [state('ste:masked', [entity('version', '3.0.11', { mask: true })])],
+      definitions: [definition('def:1', criteria('AND', [criterion('tst:1'), criterion('tst:2')]))],
+    });
+    await run(doc, requests);
+    expect(requests.length).toBe(2);
+  });
+
   it('numbers identical items once', async () => {
     const doc = document({
       tests: [test('tst:1', 'obj:1'), test('tst:2', 'obj:2')],
