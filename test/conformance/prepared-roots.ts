@@ -8,6 +8,7 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { FILEHASH_TEXT } from './generated-inputs.js';
+import { XATTR_ROOTS } from './xattr-inputs.js';
 
 type RootBuilder = (root: string, scratchTests: string) => void;
 
@@ -90,6 +91,8 @@ function copyIntoRoot(root: string, scratchTests: string, source: string, destin
  * the host, and evaluates that root.
  */
 const HOST_TMP_ROOTS: Record<string, RootBuilder> = {
+  ...XATTR_ROOTS,
+
   'probes/yamlfilecontent/test_probes_yamlfilecontent_key': (root, scratchTests) => {
     copyIntoRoot(root, scratchTests, 'probes/yamlfilecontent/openshift-logging.yaml', 'tmp/openshift-logging.yaml');
   },
