@@ -3,9 +3,14 @@
  * mounted image), read in place and read-only. Every path is resolved inside the root by
  * walking it one component at a time, so no symbolic link in the root ever reaches a host
  * path outside it.
+ *
+ * Metadata calls (lstat, readlink, readdir) are synchronous. Each takes microseconds on a
+ * local file system, while a promise-based call waits for a turn of libuv's thread pool: with
+ * them, half of the wall time of ssg-debian11 on a Debian 12 root was spent waiting. Files are
+ * still read with promise-based calls, which a large file is worth.
  */
-import { constants as fsConstants, type Dirent, type Stats } from 'node:fs';
-import { lstat, open, readdir, readlink, realpath, type FileHandle } from 'node:fs/promises';
+import { constants as fsConstants, lstatSync, readdirSync, readlinkSync, type Dirent, type Stats } from 'node:fs';
+import { lstat, open, realpath, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 
 import { ScapulaError, type ErrorCode } from '../errors.js';
@@ -109,7 +114,7 @@ export class RootedFileSystemView implements FileSystemView {
     if (!resolved.stats.isSymbolicLink()) {
       throw new ScapulaError('IO', `cannot read link ${path}: it is not a symbolic link`);
     }
-    return this.hostCall(path, () => readlink(resolved.hostPath));
+    return this.hostCallSync(path, () => readlinkSync(resolved.hostPath));
   }
 
   async realpath(path: string): Promise<string> {
@@ -196,10 +201,10 @@ export class RootedFileSystemView implements FileSystemView {
     const cached = this.caches?.listings.get(resolved.hostPath);
     if (cached !== undefined) return cached.map((entry) => ({ ...entry }));
 
-    const dirents = await this.hostCall(path, () => readdir(resolved.hostPath, { withFileTypes: true }));
+    const dirents = this.hostCallSync(path, () => readdirSync(resolved.hostPath, { withFileTypes: true }));
     const entries: DirEntry[] = [];
     for (const dirent of dirents) {
-      const type = direntType(dirent) ?? (await this.entryTypeByLstat(resolved.hostPath, dirent.name));
+      const type = direntType(dirent) ?? this.entryTypeByLstat(resolved.hostPath, dirent.name);
       if (type !== null) entries.push({ name: dirent.name, type });
     }
     entries.sort(compareNames);
@@ -378,7 +383,7 @@ export class RootedFileSystemView implements FileSystemView {
     const cached = this.caches?.linkTargets.get(hostPath);
     if (cached !== undefined) return cached;
 
-    const linkTarget = await this.hostCall(path, () => readlink(hostPath));
+    const linkTarget = this.hostCallSync(path, () => readlinkSync(hostPath));
     if (this.caches !== null) {
       if (this.caches.linkTargets.size >= METADATA_CACHE_LIMIT) this.caches.linkTargets.clear();
       this.caches.linkTargets.set(hostPath, linkTarget);
@@ -396,10 +401,9 @@ export class RootedFileSystemView implements FileSystemView {
 
     let stats: Stats | null;
     try {
-      stats = await lstat(hostPath);
+      stats = lstatSync(hostPath, { throwIfNoEntry: false }) ?? null;
     } catch (error) {
-      if (errnoCode(error) !== 'ENOENT') throw ioError(path, error);
-      stats = null;
+      throw ioError(path, error);
     }
 
     if (this.caches !== null) {
@@ -439,12 +443,20 @@ export class RootedFileSystemView implements FileSystemView {
     return { handle, size: opened.size };
   }
 
-  private async entryTypeByLstat(directoryHostPath: string, name: string): Promise<FileType | null> {
+  private entryTypeByLstat(directoryHostPath: string, name: string): FileType | null {
     try {
-      return fileTypeOf(await lstat(join(directoryHostPath, name)));
+      return fileTypeOf(lstatSync(join(directoryHostPath, name)));
     } catch {
       // The entry went away between readdir and lstat.
       return null;
+    }
+  }
+
+  private hostCallSync<T>(path: string, call: () => T): T {
+    try {
+      return call();
+    } catch (error) {
+      throw ioError(path, error);
     }
   }
 
