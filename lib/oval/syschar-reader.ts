@@ -88,7 +88,7 @@ class SyscharReader {
   private readSystemInfo(node: XmlNode): SystemInfo {
     const text = (name: string): string => node.children.find((child) => child.name === name)?.text ?? '';
     const interfaces = node.children.find((child) => child.name === 'interfaces')?.children ?? [];
-    return {
+    const info: SystemInfo = {
       osName: text('os_name'),
       osVersion: text('os_version'),
       architecture: text('architecture'),
@@ -98,6 +98,9 @@ class SyscharReader {
         return { name: field('interface_name'), ipAddress: field('ip_address'), macAddress: field('mac_address') };
       }),
     };
+    const extensions = node.children.filter((child) => child.ns !== OVAL_SYSCHAR_NS);
+    if (extensions.length > 0) info.extensions = extensions;
+    return info;
   }
 
   private readCollectedObject(node: XmlNode): void {

@@ -11,6 +11,7 @@
 import type { Writable } from 'node:stream';
 
 import { OVAL_COMMON_NS, OVAL_SYSCHAR_NS, XSI_NS } from '../xml/namespaces.js';
+import type { XmlNode } from '../xml/tree.js';
 import { XmlWriter, timestampNow, type Attributes } from '../xml/writer.js';
 import type { Generator, OvalDefinitions, OvalFamily } from './model.js';
 import type { CollectedObject, Item, ItemEntity, Message, SystemCharacteristics } from './syschar.js';
@@ -160,7 +161,52 @@ function writeSystemInfo(writer: XmlWriter, sc: SystemCharacteristics): void {
     writer.end('interface');
   }
   writer.end('interfaces');
+  const scope = new Map([['', OVAL_SYSCHAR_NS]]);
+  for (const extension of info.extensions ?? []) writeExtension(writer, extension, scope);
   writer.end('system_info');
+}
+
+/**
+ * Writes an element of another namespace with the prefixes of its source, declaring each
+ * namespace where `scope` (prefix to URI, as the output has declared them so far) lacks it.
+ * Text between child elements was not kept, so mixed content loses it.
+ */
+function writeExtension(writer: XmlWriter, node: XmlNode, scope: ReadonlyMap<string, string>): void {
+  const declarations: Attributes = [];
+  const inner = new Map(scope);
+  const declare = (prefix: string, uri: string): void => {
+    if (inner.get(prefix) === uri) return;
+    inner.set(prefix, uri);
+    declarations.push([prefix === '' ? 'xmlns' : `xmlns:${prefix}`, uri]);
+  };
+  declare(node.prefix, node.ns);
+
+  const attributes: Attributes = [];
+  for (const [name, value] of Object.entries(node.attributes)) {
+    // Attributes in a namespace arrive as `xsi:local` or `{uri}local`.
+    const qualified = /^\{(.*)\}(.+)$/.exec(name);
+    if (name.startsWith('xsi:')) {
+      declare('xsi', XSI_NS);
+      attributes.push([name, value]);
+    } else if (qualified !== null) {
+      let counter = 1;
+      while (inner.has(`ns${counter}`) && inner.get(`ns${counter}`) !== qualified[1]) counter++;
+      const prefix = `ns${counter}`;
+      declare(prefix, qualified[1]!);
+      attributes.push([`${prefix}:${qualified[2]}`, value]);
+    } else {
+      attributes.push([name, value]);
+    }
+  }
+
+  const name = node.prefix === '' ? node.name : `${node.prefix}:${node.name}`;
+  if (node.children.length === 0) {
+    writer.element(name, [...declarations, ...attributes], node.text);
+    return;
+  }
+  writer.start(name, [...declarations, ...attributes]);
+  for (const child of node.children) writeExtension(writer, child, inner);
+  writer.end(name);
 }
 
 function writeCollectedObject(writer: XmlWriter, object: CollectedObject): void {

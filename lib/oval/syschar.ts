@@ -2,6 +2,7 @@
  * The system characteristics model: collected objects and their items, as probes produce them
  * and as an oval_system_characteristics document stores them.
  */
+import type { XmlNode } from '../xml/tree.js';
 import type { Datatype, OvalFamily } from './model.js';
 
 export type ItemStatus = 'exists' | 'does not exist' | 'error' | 'not collected';
@@ -75,6 +76,11 @@ export interface SystemInfo {
   architecture: string;
   primaryHostName: string;
   interfaces: { name: string; ipAddress: string; macAddress: string }[];
+  /**
+   * Elements of other namespaces that follow the interfaces, as the schema's xsd:any allows
+   * (asset identification, for one), kept to be written back unchanged.
+   */
+  extensions?: XmlNode[];
 }
 
 export interface SystemCharacteristics {

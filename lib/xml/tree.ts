@@ -9,6 +9,8 @@ import { MAX_TEXT_CHARACTERS, type StartTag } from './stream.js';
 export interface XmlNode {
   name: string;
   ns: string;
+  /** The prefix the source wrote on the element ('' for none), for copying it through. */
+  prefix: string;
   attributes: Record<string, string>;
   /** Text content of an element without child elements (text around child elements is dropped). */
   text: string;
@@ -80,6 +82,7 @@ function nodeOf(tag: StartTag): XmlNode {
   return {
     name: tag.local,
     ns: tag.uri,
+    prefix: tag.prefix,
     attributes: tag.attributes,
     text: '',
     children: [],

@@ -171,6 +171,26 @@ describe('writeSystemCharacteristics and readSystemCharacteristics', () => {
     expect(xml).not.toContain('secret');
   });
 
+  it('round trip keeps system_info extensions', async () => {
+    const extension =
+      '<ai:assets xmlns:ai="urn:example:ai"><ai:asset id="asset0"><ai:fqdn>host.example</ai:fqdn></ai:asset></ai:assets>' +
+      '<note xmlns="urn:example:plain" xsi:type="n" ext:scope="local" xmlns:ext="urn:example:ext">&lt;kept&gt;</note>';
+    const xml = (await renderSyschar(richSystemCharacteristics())).replace('</interfaces>', `</interfaces>${extension}`);
+    const read = await readSystemCharacteristics(source(xml));
+    expect(read.systemInfo.extensions?.map((node) => `${node.prefix}:${node.name}`)).toEqual(['ai:assets', ':note']);
+
+    const written = await renderSyschar(read);
+    const document = libxml.parseXml(written);
+    const ns = { s: 'http://oval.mitre.org/XMLSchema/oval-system-characteristics-5', ai: 'urn:example:ai', p: 'urn:example:plain' };
+    expect((document.get('/s:oval_system_characteristics/s:system_info/ai:assets/ai:asset/ai:fqdn', ns) as libxml.Element).text()).toBe('host.example');
+    expect((document.get('//ai:asset', ns) as libxml.Element).attr('id')!.value()).toBe('asset0');
+    const note = document.get('/s:oval_system_characteristics/s:system_info/p:note', ns) as libxml.Element;
+    expect(note.text()).toBe('<kept>');
+    expect(note.attr('type')!.namespace()!.href()).toBe('http://www.w3.org/2001/XMLSchema-instance');
+    expect(note.attr('scope')!.namespace()!.href()).toBe('urn:example:ext');
+    expect(note.attr('scope')!.value()).toBe('local');
+  });
+
   it.skipIf(!haveOscap)('reads what oscap collects', { timeout: 60_000 }, async () => {
     const file = path.join(temporary, 'oscap-syschar.xml');
     execFileSync('oscap', ['oval', 'collect', '--syschar', file, debianExcerpt], { stdio: 'ignore' });
