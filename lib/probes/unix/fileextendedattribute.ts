@@ -36,12 +36,21 @@ async function collect(request: ProbeRequest, context: ProbeContext): Promise<Pr
         makeItem('fileextendedattribute_item', 'unix', [
           ...fileLocationEntities(file),
           itemEntity('attribute_name', name),
-          itemEntity('value', decodeText(value).replace(/\0$/, '')),
+          itemEntity('value', attributeText(value)),
         ]),
       );
     }
   }
   return { items };
+}
+
+/**
+ * Decodes a value up to its first NUL byte, as OpenSCAP 1.3.7 writes it (a C string): the value
+ * "f\0g" gives "f". XML cannot carry a NUL in any case.
+ */
+function attributeText(value: Uint8Array): string {
+  const nul = value.indexOf(0);
+  return decodeText(nul === -1 ? value : value.subarray(0, nul));
 }
 
 export const fileextendedattributeProbe = defineProbe({
