@@ -166,8 +166,8 @@ async function collectWithProbe(evaluation: Evaluation, object: OvalObject): Pro
     return { ...base(object), flag: 'error', messages: [{ level: 'error', text: namedVariables.error }] };
   }
 
-  const cacheKey = probeResultKey(evaluation, object, resolution.entities);
-  let result = cacheKey === undefined ? undefined : evaluation.probeResults.get(cacheKey);
+  const cacheKey = probeResultKey(object, resolution.entities);
+  let result = evaluation.probeResults.get(cacheKey);
   if (result === undefined) {
     try {
       result = await probe.collect(
@@ -193,7 +193,7 @@ async function collectWithProbe(evaluation: Evaluation, object: OvalObject): Pro
       evaluation.options.logger?.warn(`${object.id}: ${text}`);
       return { ...base(object), flag: 'error', messages: [{ level: 'error', text }] };
     }
-    if (cacheKey !== undefined) evaluation.keepProbeResult(cacheKey, result);
+    evaluation.keepProbeResult(cacheKey, result);
   }
 
   // Filters run before numbering, as in OpenSCAP 1.3.7, whose probes drop filtered-out items
@@ -211,12 +211,9 @@ async function collectWithProbe(evaluation: Evaluation, object: OvalObject): Pro
  * The key under which a probe's result is kept for other objects that ask the same: the
  * object type, the resolved entities and the behaviors, without the object's id, filters or
  * position. SSG content asks for the same directory walk under different filters several
- * times. Undefined when results must not be shared: a masked state entity marks the item
- * entities it is compared with, so items shared between objects of its type would carry one
- * object's marks.
+ * times. Items share their entity objects then, so nothing may change an entity in place.
  */
-function probeResultKey(evaluation: Evaluation, object: OvalObject, entities: ResolvedEntity[]): string | undefined {
-  if (evaluation.hasMaskedStateEntities(object.type)) return undefined;
+function probeResultKey(object: OvalObject, entities: ResolvedEntity[]): string {
   let key = `${object.family}\u0000${object.type}\u0000${JSON.stringify(object.behaviors ?? {})}`;
   for (const entity of entities) key += `\u0000${resolvedEntityKey(entity)}`;
   return key;

@@ -5,7 +5,7 @@
 import { ScapulaError } from '../../errors.js';
 import type { Logger, ProbeRegistry, ProbeResult } from '../../probes/probe.js';
 import type { Target } from '../../targets/target.js';
-import type { Entity, OvalDefinitions } from '../model.js';
+import type { OvalDefinitions } from '../model.js';
 import type { TestResult } from '../results-model.js';
 import type { CollectedObject, Item, ItemEntity, ProbeItem, SystemCharacteristics, SystemInfo } from '../syschar.js';
 
@@ -65,7 +65,6 @@ export class Evaluation {
   /** Probe results by the request they answer (see probeResultKey in the collector). */
   readonly probeResults = new Map<string, ProbeResult>();
   private probeResultItems = 0;
-  private maskedStateTypes?: Set<string>;
   /** Every numbered item, by the key itemKey builds from its content. */
   private readonly itemsByKey = new Map<string, Item>();
   private nextItemId = 1;
@@ -87,20 +86,6 @@ export class Evaluation {
     }
     this.probeResults.set(key, result);
     this.probeResultItems += result.items.length;
-  }
-
-  /**
-   * Whether a state of the object type's kind (password_state for password_object) has an
-   * entity with mask="true".
-   */
-  hasMaskedStateEntities(objectType: string): boolean {
-    if (this.maskedStateTypes === undefined) {
-      this.maskedStateTypes = new Set();
-      for (const state of this.definitions.states.values()) {
-        if (hasMask(state.entities)) this.maskedStateTypes.add(state.type.replace(/_state$/, ''));
-      }
-    }
-    return this.maskedStateTypes.has(objectType.replace(/_object$/, ''));
   }
 
   get analyseMode(): boolean {
@@ -137,10 +122,6 @@ export class Evaluation {
     this.output.items.set(numbered.id, numbered);
     return numbered;
   }
-}
-
-function hasMask(entities: readonly Entity[]): boolean {
-  return entities.some((entity) => entity.mask || (entity.fields !== undefined && hasMask(entity.fields)));
 }
 
 /**

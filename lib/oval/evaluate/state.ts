@@ -78,7 +78,7 @@ function evaluateStateEntity(context: Comparing, entity: Entity): OvalResult {
   const matching = context.item.entities.filter((candidate) => candidate.name === itemEntityName);
   const existence = entityExistence(entity.checkExistence ?? 'at_least_one_exists', context.item.entities);
   // Like OpenSCAP 1.3.7, a masked state entity masks the item entities it is compared with.
-  if (entity.mask) for (const candidate of matching) candidate.mask = true;
+  if (entity.mask) maskEntities(context.item, itemEntityName);
 
   // The item lacks the entity. OpenSCAP 1.3.7 makes that unknown (and warns), rather than
   // failing the state entity's default check_existence, at_least_one_exists.
@@ -104,6 +104,16 @@ function evaluateStateEntity(context: Comparing, entity: Entity): OvalResult {
     perItemEntity.push(compareItemEntity(context, entity, candidate, expected, fieldValues));
   }
   return combineByCheck(entity.entityCheck ?? 'all', perItemEntity);
+}
+
+/**
+ * Marks the item's entities named `name` as masked. The item gets new entity objects: probes
+ * and the collector share entity objects between the items of several objects, which must
+ * not see this item's marks.
+ */
+function maskEntities(item: Item, name: string): void {
+  if (!item.entities.some((candidate) => candidate.name === name && candidate.mask !== true)) return;
+  item.entities = item.entities.map((candidate) => (candidate.name === name && candidate.mask !== true ? { ...candidate, mask: true } : candidate));
 }
 
 /**

@@ -355,16 +355,26 @@ describe('evaluateOval collection', () => {
     expect(names('obj:drop')).toEqual(['openssl']);
   });
 
-  it('asks the probe again when a masked state entity of the type could mark shared items', async () => {
+  it('a masked state entity marks only the items it is compared with', async () => {
     const requests: ProbeRequest[] = [];
     const doc = document({
       tests: [test('tst:1', 'obj:1', { stateRefs: ['ste:masked'] }), test('tst:2', 'obj:2')],
-      objects: [object('obj:1', [entity('name', 'openssl')]), object('obj:2', [entity('name', 'openssl')])],
-      states: [state('ste:masked', [entity('version', '3.0.11', { mask: true })])],
+      objects: [
+        object('obj:1', [entity('name', undefined, { varRef: 'var:both' })], { filters: [{ action: 'include', stateRef: 'ste:bash' }] }),
+        object('obj:2', [entity('name', undefined, { varRef: 'var:both' })], { filters: [{ action: 'exclude', stateRef: 'ste:bash' }] }),
+      ],
+      states: [state('ste:masked', [entity('version', '5.2', { mask: true })]), state('ste:bash', [entity('name', 'bash')])],
+      variables: [constant('var:both', ['bash', 'openssl'])],
       definitions: [definition('def:1', criteria('AND', [criterion('tst:1'), criterion('tst:2')]))],
     });
-    await run(doc, requests);
-    expect(requests.length).toBe(2);
+    const results = await run(doc, requests);
+    expect(requests.length).toBe(1);
+    expect(results.tests.get('tst:1')?.result).toBe('true');
+    const version = (objectId: string) =>
+      results.systemCharacteristics.collectedObjects.get(objectId)?.items[0]?.entities.find((e) => e.name === 'version');
+    expect(version('obj:1')).toMatchObject({ value: '5.2', mask: true });
+    expect(version('obj:2')?.value).toBe('3.0.11');
+    expect(version('obj:2')?.mask).not.toBe(true);
   });
 
   it('numbers identical items once', async () => {
