@@ -1,7 +1,8 @@
 /**
  * environmentvariable58_object: environment variables of a process. A nil pid means the
- * environment the evaluating tool runs in. For an image that is the Env of its configuration,
- * as oscap-podman runs OpenSCAP with the container's environment. For the host it is this process.
+ * environment the evaluating tool runs in, and the items carry this process's pid. For an image
+ * that environment is the Env of its configuration, as oscap-podman runs OpenSCAP with the
+ * container's environment. For the host it is this process's own.
  * Other pids are read from /proc/PID/environ on the live host only.
  */
 import { ScapulaError, isScapulaError } from '../../errors.js';
@@ -35,8 +36,11 @@ async function collectOwnEnvironment(nameEntity: ResolvedEntity, context: ProbeC
     return notCollectedOffline(OBJECT_TYPE, 'a root directory has no environment; open it as an image to use its configured Env');
   }
 
-  // The host's own pid is real; an image's configured environment belongs to no process.
-  const pid = context.target.live ? String(process.pid) : undefined;
+  // The schema defines a nil pid as "the tool's running process", so the item names this
+  // process for an image too. oscap-podman does the same, because oscap 1.3.7 reports its own
+  // pid beside the container's variables (OSCAP_CONTAINER_VARS). A state on pid then has a
+  // number to compare.
+  const pid = String(process.pid);
   return { items: selectVariables(environment, nameEntity).map(([name, value]) => variableItem(pid, name, value)) };
 }
 
@@ -72,10 +76,8 @@ export function parseEnviron(text: string): Record<string, string> {
   return environment;
 }
 
-function variableItem(pid: string | undefined, name: string, value: string): ProbeItem {
-  const entities: ItemEntity[] = [];
-  if (pid !== undefined) entities.push(itemEntity('pid', pid, 'int'));
-  entities.push(itemEntity('name', name), itemEntity('value', value));
+function variableItem(pid: string, name: string, value: string): ProbeItem {
+  const entities: ItemEntity[] = [itemEntity('pid', pid, 'int'), itemEntity('name', name), itemEntity('value', value)];
   return makeItem('environmentvariable58_item', 'independent', entities);
 }
 

@@ -31,7 +31,7 @@ beforeAll(async () => {
 afterAll(() => root.remove());
 
 describe('environmentvariable58 probe', () => {
-  it('reads an image environment without a pid', async () => {
+  it('reads an image environment with this pid', async () => {
     const image = withEnvironment(root.target, { PATH: '/usr/bin', LANG: 'C.UTF-8' });
     const result = await run(
       environmentvariable58Probe,
@@ -39,7 +39,7 @@ describe('environmentvariable58 probe', () => {
       request('environmentvariable58_object', 'independent', [{ name: 'pid', nil: true }, { name: 'name', value: '.*', operation: 'pattern match' }]),
     );
     expect(result.items.map((item) => value(item, 'name'))).toEqual(['LANG', 'PATH']);
-    expect(values(result.items[1], 'pid')).toEqual([]);
+    expect(values(result.items[1], 'pid')).toEqual([String(process.pid)]);
     expect(value(result.items[1], 'value')).toBe('/usr/bin');
   });
 
