@@ -52,8 +52,11 @@ async function listParameters(fs: FileSystemView, context: ProbeContext): Promis
 
 async function readParameter(fs: FileSystemView, name: string): Promise<string | null> {
   try {
+    const bytes = await fs.readFile(parameterPath(name), { maxBytes: 1024 * 1024 });
+    // A parameter that reads empty (vm.stat_refresh) has no value, so sysctl -a and OpenSCAP 1.3.7 skip it.
+    if (bytes.byteLength === 0) return null;
     // Several values (kernel.printk) stay separated by tabs, as OpenSCAP 1.3.7 writes them.
-    return decodeText(await fs.readFile(parameterPath(name), { maxBytes: 1024 * 1024 })).replace(/\n$/, '');
+    return decodeText(bytes).replace(/\n$/, '');
   } catch (error) {
     // Write-only parameters (vm.compact_memory) and those that vanished are skipped.
     if (isScapulaError(error)) return null;

@@ -87,6 +87,24 @@ describe('probes that need a running system', () => {
     expect(value(result.items[1], 'value')).toBe('Linux');
   });
 
+  it('sysctl skips a parameter that reads empty', async () => {
+    const kernelRoot = await makeTempRoot((path) => {
+      mkdirSync(join(path, 'proc/sys/kernel'), { recursive: true });
+      mkdirSync(join(path, 'proc/sys/vm'), { recursive: true });
+      writeFileSync(join(path, 'proc/sys/kernel/ostype'), 'Linux\n');
+      writeFileSync(join(path, 'proc/sys/vm/stat_refresh'), '');
+    });
+    try {
+      // The directory plays the part of a running system's /proc/sys.
+      const live: Target = { ...kernelRoot.target, live: true };
+      const result = await run(sysctlProbe, live, request('sysctl_object', 'unix', [{ name: 'name', value: '.*', operation: 'pattern match' }]));
+      expect(result.items.map((item) => value(item, 'name'))).toEqual(['kernel.ostype']);
+      expect(value(result.items[0], 'value')).toBe('Linux');
+    } finally {
+      kernelRoot.remove();
+    }
+  });
+
   it('process58 finds this process', async () => {
     const result = await run(
       process58Probe,
