@@ -25,6 +25,7 @@ import { readTextContent } from '../util/file-content.js';
 import { defineProbe, errorEntity, itemEntity, makeItem, throwIfAborted } from '../util/items.js';
 import { searchFiles } from '../util/path-search.js';
 import { fileLocationEntities } from './textfilecontent54.js';
+import { MAX_YAML_DEPTH, findTooDeepCollection, lineAndColumn } from './yaml-depth.js';
 
 /** One step of a YAML path. */
 export type YamlPathStep =
@@ -292,6 +293,12 @@ async function collect(request: ProbeRequest, context: ProbeContext): Promise<Pr
  * that name where the text came from (filepath, path, filename, or content).
  */
 function evaluateYaml(source: ItemEntity[], sourceName: string, text: string, path: string, steps: YamlPathStep[]): ProbeItem | null {
+  const tooDeep = findTooDeepCollection(text, MAX_YAML_DEPTH);
+  if (tooDeep !== null) {
+    const { line, column } = lineAndColumn(text, tooDeep);
+    return errorItem(source, path, `${sourceName} nests YAML collections deeper than ${MAX_YAML_DEPTH} levels (line ${line}, column ${column}), the maximum scapula reads`);
+  }
+
   const documents = yaml.parseAllDocuments(text);
   if (!Array.isArray(documents) || documents.length === 0) return null;
   const document = documents[0];
