@@ -88,6 +88,18 @@ describe('symlink probe', () => {
       const result = await run(symlinkProbe, root.target, request('symlink_object', 'unix', [{ name: 'filepath', value: path }]));
       expect(result.items[0].status).toBe('error');
       expect(result.items[0].entities[1].status).toBe('error');
+      // The item carries the error, so the collector flags the object "complete" (OVAL 5.11.2 FlagEnumeration).
+      expect(result.flag).toBeUndefined();
     }
+  });
+
+  it('names the cause of a broken link', async () => {
+    const dangling = await run(symlinkProbe, root.target, request('symlink_object', 'unix', [{ name: 'filepath', value: '/etc/dangling' }]));
+    expect(dangling.items[0].messages?.[0]?.text).toBe(
+      'the symbolic link /etc/dangling -> /etc/../../missing is broken: the path it resolves to does not exist in the target',
+    );
+
+    const loop = await run(symlinkProbe, root.target, request('symlink_object', 'unix', [{ name: 'filepath', value: '/etc/loop' }]));
+    expect(loop.items[0].messages?.[0]?.text).toBe('the symbolic link /etc/loop -> loop is circular or too long a chain: too many symbolic links (more than 40) in /etc/loop');
   });
 });
