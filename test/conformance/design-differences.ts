@@ -5,8 +5,13 @@
  * - product identity: oscap writes `cpe:/a:open-scap:oscap` and its own version in the
  *   results generator, scapula writes its own name and version;
  * - message wording: the assertion greps oscap's own message text, and scapula reports the
- *   same fault in a message of its own, which the table below names.
+ *   same fault in a message of its own, which the table below names;
+ * - behaviour: scapula collects or reports something differently on purpose, and its results
+ *   file shows what it did instead.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
 import type { ExpectedAssertion } from './cases.js';
 import type { StepOutput, Verdict } from './assertions.js';
 
@@ -48,16 +53,52 @@ const WORDING_DIFFERENCES: WordingDifference[] = [
   },
 ];
 
+interface BehaviourDifference {
+  caseId: string;
+  /** What scapula writes in its results file instead. A failure counts as this difference only when the file matches. */
+  scapulaResults: RegExp;
+  reason: string;
+}
+
+const NO_MOUNT_TABLE_OFFLINE =
+  'scapula reads no mount table from a root folder: it has no running kernel, and the /proc/mounts upstream reaches through a link in the root is the scanning host\'s. The objects are "not collected" and the test unknown';
+
+const BEHAVIOUR_DIFFERENCES: BehaviourDifference[] = [
+  // oscap reads ROOT/proc/mounts. The root of the first scenario links /proc to the host's /proc,
+  // which gives oscap the host's mounts (a true test). The second root has no /proc (a false test).
+  {
+    caseId: 'probes/partition/test_probes_partition_offline_mode/Probe partition simple offline test (/proc mount point)',
+    scapulaResults: /<object id="oval:1:obj:1" version="1" flag="not collected">/,
+    reason: NO_MOUNT_TABLE_OFFLINE,
+  },
+  {
+    caseId: 'probes/partition/test_probes_partition_offline_mode/Probe partition simple offline test (/proc mount point) (invalid prefix)',
+    scapulaResults: /<object id="oval:1:obj:1" version="1" flag="not collected">/,
+    reason: NO_MOUNT_TABLE_OFFLINE,
+  },
+  // oscap warns on stderr. scapula writes its warnings about what a probe found into the results,
+  // as a message of the collected object, and keeps stderr for faults of the run.
+  {
+    caseId: 'probes/process58/empty_proc',
+    scapulaResults: /<message level="warning">no data about processes could be read from \/proc, which is empty<\/message>/,
+    reason: 'warning in the results: scapula writes the warning about the empty /proc as a message of the collected object, not on stderr',
+  },
+];
+
 /**
  * Returns the verdict to report for `assertion`: `verdict`, "differs by design" for a failure
  * listed here, or "not supported" for a failure of `oval validate --schematron`, which scapula
- * rejects because the OVAL Schematron rules need an XSLT processor.
+ * rejects because the OVAL Schematron rules need an XSLT processor, or of `--report`.
  */
 export function classifyDesignDifference(assertion: ExpectedAssertion, verdict: Verdict, output: StepOutput): Verdict {
   if (verdict.outcome !== 'failed') return verdict;
 
   if (output.args.includes('--schematron')) {
     return { outcome: 'not supported', detail: 'oval validate --schematron: the OVAL Schematron rules need an XSLT processor, which scapula does not have' };
+  }
+
+  if (output.args.includes('--report')) {
+    return { outcome: 'not supported', detail: '--report: scapula writes no HTML reports (see docs/cli.md)' };
   }
 
   if (assertion.kind === 'xpath_count' && PRODUCT_IDENTITY.test(assertion.target)) {
@@ -68,5 +109,21 @@ export function classifyDesignDifference(assertion: ExpectedAssertion, verdict: 
   if (wording !== undefined && assertion.kind === 'stderr_contains' && wording.scapulaMessage.test(output.stderr)) {
     return { outcome: 'differs by design', detail: `message wording: scapula writes a message matching ${String(wording.scapulaMessage)}` };
   }
+  const behaviour = BEHAVIOUR_DIFFERENCES.find((entry) => entry.caseId === assertion.case);
+  if (behaviour !== undefined && behaviour.scapulaResults.test(readResults(output))) {
+    return { outcome: 'differs by design', detail: behaviour.reason };
+  }
   return verdict;
+}
+
+/** Returns the text of the results file the step wrote, or "" when there is none. */
+function readResults(output: StepOutput): string {
+  const index = output.args.indexOf('--results');
+  const file = index === -1 ? undefined : output.args[index + 1];
+  if (file === undefined) return '';
+  try {
+    return readFileSync(path.resolve(output.caseDir, file), 'utf8');
+  } catch {
+    return '';
+  }
 }

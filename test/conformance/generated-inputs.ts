@@ -3,8 +3,9 @@
  * oscap (`bash NAME.xml.sh > NAME.xml`). The runner builds the same documents here, from the
  * same facts, and writes them into the case folder under the name the command reads.
  */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -25,6 +26,7 @@ const FLAVOUR_58: Flavour = { type: 'environmentvariable58', schemaVersion: '5.9
 
 const INDEPENDENT_NS = 'http://oval.mitre.org/XMLSchema/oval-definitions-5#independent';
 const UNIX_NS = 'http://oval.mitre.org/XMLSchema/oval-definitions-5#unix';
+const LINUX_NS = 'http://oval.mitre.org/XMLSchema/oval-definitions-5#linux';
 
 function document(flavour: Flavour, body: { definitions: string; tests: string; objects: string; states: string }): string {
   return `<?xml version="1.0"?>
@@ -509,7 +511,332 @@ function filehash58NewAlgos(): string {
   });
 }
 
+/** The namespace declarations and schema locations the account and systemd generators write. */
+const FULL_ROOT_ATTRIBUTES =
+  'xmlns:oval-def="http://oval.mitre.org/XMLSchema/oval-definitions-5" xmlns:oval="http://oval.mitre.org/XMLSchema/oval-common-5" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:ind-def="http://oval.mitre.org/XMLSchema/oval-definitions-5#independent" xmlns:unix-def="http://oval.mitre.org/XMLSchema/oval-definitions-5#unix" xmlns:lin-def="http://oval.mitre.org/XMLSchema/oval-definitions-5#linux" xmlns="http://oval.mitre.org/XMLSchema/oval-definitions-5" xsi:schemaLocation="http://oval.mitre.org/XMLSchema/oval-definitions-5#unix unix-definitions-schema.xsd http://oval.mitre.org/XMLSchema/oval-definitions-5#independent independent-definitions-schema.xsd http://oval.mitre.org/XMLSchema/oval-definitions-5#linux linux-definitions-schema.xsd http://oval.mitre.org/XMLSchema/oval-definitions-5 oval-definitions-schema.xsd http://oval.mitre.org/XMLSchema/oval-common-5 oval-common-schema.xsd"';
+
+/**
+ * Splits the lines of an account file the way the shadow and password generators read them:
+ * `wc -l` counts newlines, `sed -n "Np"` takes line N, and `echo $LINE | awk -F:` sees the line
+ * after word splitting, with each run of blanks turned into one space.
+ */
+function accountRecords(text: string): string[][] {
+  const count = text.split('\n').length - 1;
+  return text
+    .split('\n')
+    .slice(0, count)
+    .map((line) => line.trim().split(/\s+/).join(' ').split(':'));
+}
+
+interface AccountDocument {
+  product: string;
+  type: 'shadow' | 'password';
+  /** The state's entities of one record, in order, as XML lines. */
+  stateEntities: (fields: string[]) => string[];
+}
+
+/**
+ * Builds what test_probes_shadow.xml.sh and test_probes_password.xml.sh write: one test per
+ * line of the account file, each comparing the object named by the user with a state on every
+ * field of that line, all true, and one true definition combining them with AND.
+ */
+function accountDefinitions(records: string[][], spec: AccountDocument): string {
+  const criteria = records.map((_, index) => `<criterion test_ref="oval:1:tst:${index + 1}"/>`);
+  const tests = records.map((_, index) => `    <${spec.type}_test version="1" id="oval:1:tst:${index + 1}" check="all" comment="true" xmlns="${UNIX_NS}">
+      <object object_ref="oval:1:obj:${index + 1}"/>
+      <state state_ref="oval:1:ste:${index + 1}"/>
+    </${spec.type}_test>`);
+  const objects = records.map((fields, index) => `    <${spec.type}_object version="1" id="oval:1:obj:${index + 1}" xmlns="${UNIX_NS}">
+      <username>${fields[0] ?? ''}</username>
+    </${spec.type}_object>`);
+  const states = records.map((fields, index) => `    <${spec.type}_state version="1" id="oval:1:ste:${index + 1}" xmlns="${UNIX_NS}">
+${spec.stateEntities(fields).map((line) => `      ${line}`).join('\n')}
+    </${spec.type}_state>`);
+  return `<?xml version="1.0"?>
+<oval_definitions ${FULL_ROOT_ATTRIBUTES}>
+
+      <generator>
+            <oval:product_name>${spec.product}</oval:product_name>
+            <oval:product_version>1.0</oval:product_version>
+            <oval:schema_version>5.4</oval:schema_version>
+            <oval:timestamp>2008-03-31T00:00:00-00:00</oval:timestamp>
+      </generator>
+
+  <definitions>
+
+    <definition class="compliance" version="1" id="oval:1:def:1">  <!-- comment="true" -->
+      <metadata>
+        <title></title>
+        <description></description>
+      </metadata>
+      <criteria>
+        <criteria operator="AND">
+${criteria.join('\n')}
+        </criteria>
+      </criteria>
+    </definition>
+
+  </definitions>
+
+  <tests>
+
+${tests.join('\n')}
+  </tests>
+
+  <objects>
+${objects.join('\n')}
+  </objects>
+
+  <states>
+${states.join('\n')}
+  </states>
+
+</oval_definitions>
+`;
+}
+
+/** A numeric shadow field, or -1 where the field is empty, as the generator writes it. */
+function shadowNumber(field: string | undefined): string {
+  return field === undefined || field === '' ? '-1' : field;
+}
+
+/** Builds what test_probes_shadow.xml.sh writes from the host's /etc/shadow. */
+function shadowDefinitions(): string {
+  return accountDefinitions(accountRecords(readFileSync('/etc/shadow', 'utf8')), {
+    product: 'shadow',
+    type: 'shadow',
+    stateEntities: (fields) => [
+      `<username>${fields[0] ?? ''}</username>`,
+      `<password>${fields[1] ?? ''}</password>`,
+      `<chg_lst datatype="int">${shadowNumber(fields[2])}</chg_lst>`,
+      `<chg_allow datatype="int">${shadowNumber(fields[3])}</chg_allow>`,
+      `<chg_req datatype="int">${shadowNumber(fields[4])}</chg_req>`,
+      `<exp_warn datatype="int">${shadowNumber(fields[5])}</exp_warn>`,
+      `<exp_inact datatype="int">${shadowNumber(fields[6])}</exp_inact>`,
+      `<exp_date datatype="int">${shadowNumber(fields[7])}</exp_date>`,
+    ],
+  });
+}
+
+/**
+ * Builds what test_probes_password.xml.sh writes from the host's /etc/passwd. Under systemd 245
+ * the script leaves out the lines of root and nobody, which that version's getpwent repeats.
+ * On FreeBSD it leaves out the first two lines, which are no accounts.
+ */
+function passwordDefinitions(): string {
+  let lines = readFileSync('/etc/passwd', 'utf8').split(/(?<=\n)/);
+  const systemd = spawnSync('systemctl', ['--version'], { encoding: 'utf8' });
+  if (systemd.status === 0 && /systemd 245/.test(systemd.stdout)) lines = lines.filter((line) => !/^(root|nobody)/.test(line));
+  else if (os.platform() === 'freebsd') lines = lines.slice(2);
+  return accountDefinitions(accountRecords(lines.join('')), {
+    product: 'password',
+    type: 'password',
+    stateEntities: (fields) => [
+      `<username>${fields[0] ?? ''}</username>`,
+      `<password>${fields[1] ?? ''}</password>`,
+      `<user_id datatype="int">${fields[2] ?? ''}</user_id>`,
+      `<group_id datatype="int">${fields[3] ?? ''}</group_id>`,
+      // The script's awk escapes "&" in the GECOS field only.
+      `<gcos>${(fields[4] ?? '').replaceAll('&', '&amp;')}</gcos>`,
+      `<home_dir>${fields[5] ?? ''}</home_dir>`,
+      `<login_shell>${fields[6] ?? ''}</login_shell>`,
+    ],
+  });
+}
+
+/**
+ * Builds what test_probes_iflisteners.xml.sh writes: one test that expects tcpdump listening on
+ * the loopback interface under user id 72. The script names its state "oval:1:ste:$[$I+1]"
+ * with I unset, which bash computes as 1.
+ */
+function iflistenersDefinitions(): string {
+  return `<?xml version="1.0"?>
+<oval_definitions ${FULL_ROOT_ATTRIBUTES}>
+
+  <generator>
+    <oval:product_name>iflisteners</oval:product_name>
+    <oval:product_version>1.0</oval:product_version>
+    <oval:schema_version>5.9</oval:schema_version>
+    <oval:timestamp>2011-08-03T00:00:00-00:00</oval:timestamp>
+  </generator>
+
+  <definitions>
+
+    <definition class="compliance" version="1" id="oval:1:def:1">  <!-- comment="true" -->
+      <metadata>
+        <title></title>
+        <description></description>
+      </metadata>
+      <criteria>
+        <criteria operator="AND">
+	  <criterion test_ref="oval:1:tst:1" />
+        </criteria>
+      </criteria>
+    </definition>
+
+  </definitions>
+
+  <tests>
+
+    <iflisteners_test version="1" id="oval:1:tst:1" check="at least one" comment="true" xmlns="${LINUX_NS}">
+      <object object_ref="oval:1:obj:1"/>
+      <state state_ref="oval:1:ste:1"/>
+    </iflisteners_test>
+
+  </tests>
+
+  <objects>
+
+    <iflisteners_object version="1" id="oval:1:obj:1" xmlns="${LINUX_NS}">
+      <interface_name>lo</interface_name>
+    </iflisteners_object>
+
+  </objects>
+
+  <states>
+
+  <iflisteners_state version="1" id="oval:1:ste:1" xmlns="${LINUX_NS}">
+    <interface_name>lo</interface_name>
+    <protocol>ETH_P_ALL</protocol>
+    <hw_address>00:00:00:00:00:00</hw_address>
+    <program_name>tcpdump</program_name>
+    <pid operation="greater than" datatype="int" >0</pid>
+    <user_id>72</user_id>
+  </iflisteners_state>
+
+  </states>
+
+</oval_definitions>
+`;
+}
+
+/**
+ * Builds what test_probes_systemdunitdependency.xml.sh writes when given VALID ("true" or
+ * "false"): three definitions on the dependencies of -.mount, sysinit.target and rescue.target,
+ * whose comments, and those of their tests, are VALID.
+ */
+function systemdUnitDependencyDefinitions(valid: 'true' | 'false'): string {
+  return `<?xml version="1.0"?>
+<oval_definitions ${FULL_ROOT_ATTRIBUTES}>
+
+  <generator>
+    <oval:product_name>systemdunitdependency</oval:product_name>
+    <oval:product_version>1.0</oval:product_version>
+    <oval:schema_version>5.11</oval:schema_version>
+    <oval:timestamp>2014-06-18T00:00:00-00:00</oval:timestamp>
+  </generator>
+
+  <definitions>
+
+    <definition class="compliance" version="1" id="oval:0:def:1"> <!-- comment="${valid}" -->
+      <metadata><title></title><description></description></metadata>
+      <criteria operator="AND">
+        <criterion test_ref="oval:0:tst:1"/>
+      </criteria>
+    </definition>
+
+    <definition class="compliance" version="1" id="oval:0:def:2"> <!-- comment="${valid}" -->
+      <metadata><title></title><description></description></metadata>
+      <criteria>
+        <criterion test_ref="oval:0:tst:2" comment="is local-fs.target a dependency of sysinit.target?"/>
+      </criteria>
+    </definition>
+
+    <definition class="compliance" version="1" id="oval:0:def:3"> <!-- comment="${valid}" -->
+      <metadata><title></title><description></description></metadata>
+      <criteria>
+        <criterion test_ref="oval:0:tst:3" comment="does at least one dependency of rescue.target conflict with shutdown.target?"/>
+      </criteria>
+    </definition>
+
+  </definitions>
+
+  <tests>
+
+    <systemdunitdependency_test check_existence="at_least_one_exists" version="1" id="oval:0:tst:1" check="all" comment="${valid}" xmlns="${LINUX_NS}">
+      <object object_ref="oval:0:obj:1"/>
+    </systemdunitdependency_test>
+
+    <systemdunitdependency_test id="oval:0:tst:2" check_existence="at_least_one_exists" check="all" comment="${valid}" version="1" xmlns="${LINUX_NS}">
+      <object object_ref="oval:0:obj:2"/>
+      <state state_ref="oval:0:ste:1"/>
+    </systemdunitdependency_test>
+
+    <systemdunitproperty_test id="oval:0:tst:3" check_existence="at_least_one_exists" check="all" comment="${valid}" version="1" xmlns="${LINUX_NS}">
+      <object object_ref="oval:0:obj:3"/>
+      <state state_ref="oval:0:ste:3"/>
+    </systemdunitproperty_test>
+
+  </tests>
+
+  <objects>
+
+    <systemdunitdependency_object version="1" id="oval:0:obj:1" xmlns="${LINUX_NS}">
+      <unit>-.mount</unit>
+    </systemdunitdependency_object>
+
+    <systemdunitdependency_object id="oval:0:obj:2" comment="list of dependencies of sysinit.target" version="1" xmlns="${LINUX_NS}">
+      <unit>sysinit.target</unit>
+    </systemdunitdependency_object>
+
+    <systemdunitproperty_object id="oval:0:obj:3" comment="for each item from local variable below get the Conflicts property" version="1" xmlns="${LINUX_NS}">
+      <unit var_ref="oval:0:var:2" var_check="at least one"/>
+      <property>Conflicts</property>
+      <!-- Exclude those objects not containing 'shutdown.target' within their Conflicts property value -->
+      <filter action="include" xmlns="http://oval.mitre.org/XMLSchema/oval-definitions-5">oval:0:ste:3</filter>
+    </systemdunitproperty_object>
+
+    <systemdunitdependency_object id="oval:0:obj:4" comment="list of dependencies for rescue.target" version="1" xmlns="${LINUX_NS}">
+      <unit>rescue.target</unit>
+    </systemdunitdependency_object>
+
+  </objects>
+
+  <states>
+
+    <systemdunitdependency_state id="oval:0:ste:1" comment="local-fs.target listed at least once in the dependencies" version="1" xmlns="${LINUX_NS}">
+      <dependency entity_check="at least one">local-fs.target</dependency>
+    </systemdunitdependency_state>
+
+    <systemdunitproperty_state id="oval:0:ste:2" comment="ActiveState property equal to 'active'" version="1" xmlns="${LINUX_NS}">
+      <value>active</value>
+    </systemdunitproperty_state>
+
+    <systemdunitproperty_state id="oval:0:ste:3" comment="match only if Conflicts contains 'shutdown.target' string" version="1" xmlns="${LINUX_NS}">
+      <value operation="pattern match">shutdown\\.target.*</value>
+    </systemdunitproperty_state>
+
+  </states>
+
+  <variables>
+
+    <local_variable id="oval:0:var:2" datatype="string" comment="list of rescue.target dependencies as local variable" version="1" xmlns="http://oval.mitre.org/XMLSchema/oval-definitions-5">
+      <object_component object_ref="oval:0:obj:4" item_field="dependency"/>
+    </local_variable>
+
+  </variables>
+
+</oval_definitions>
+`;
+}
+
 const GENERATED_INPUTS: Record<string, { file: string; generate: InputGenerator }> = {
+  'probes/shadow/test_probes_shadow/test_probes_shadow': {
+    file: 'test_probes_shadow.xml',
+    generate: shadowDefinitions,
+  },
+  'probes/password/test_probes_password/test_probes_password': {
+    file: 'test_probes_password.xml',
+    generate: passwordDefinitions,
+  },
+  'probes/iflisteners/test_probes_iflisteners/test_probes_iflisteners': {
+    file: 'test_probes_iflisteners.xml',
+    generate: iflistenersDefinitions,
+  },
+  'probes/systemdunitdependency/test_probes_systemdunitdependency_validation/OVAL 5.11 validation (systemdunitdependency)': {
+    file: 'test_probes_systemdunitdependency_validate.xml',
+    generate: () => systemdUnitDependencyDefinitions('true'),
+  },
   'probes/environmentvariable/test_probes_environmentvariable/test_probes_environmentvariable': {
     file: 'test_probes_environmentvariable.xml',
     generate: (environment) => allTrue(OLD_FLAVOUR, environment),

@@ -1,12 +1,16 @@
 /**
  * Root folders the runner builds for cases whose upstream script prepares files first. For the
  * "offline mode" cases, upstream builds a small root folder and points oscap at it with
- * OSCAP_PROBE_ROOT; the runner builds the same files and passes the folder to scapula with --root. Only cases whose root contains plain files are here. The others stay
- * unrun: their roots link to the host's /proc, or they need container variables in the
- * environment or paths the probes must skip.
+ * OSCAP_PROBE_ROOT; the runner builds the same files and passes the folder to scapula with
+ * --root. The one offline case that also hands oscap a container's environment
+ * (OSCAP_CONTAINER_VARS, as oscap-podman does) gets an image instead, whose configuration
+ * carries those variables.
  */
+import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import * as tar from 'tar-stream';
+
 import { FILEHASH_TEXT } from './generated-inputs.js';
 import { XATTR_ROOTS } from './xattr-inputs.js';
 
@@ -70,6 +74,20 @@ const OFFLINE_ROOTS: Record<string, RootBuilder> = {
       ['./some_file', 'symlink_with_dot_in_path'],
     ];
     for (const [target, link] of links) symlinkSync(target, path.join(root, link));
+  },
+
+  // The script links the root's /proc to the host's /proc, so that oscap reads the host's mount
+  // table through the root. The runner builds the same link. scapula resolves it inside the
+  // root, where it points back at itself, and never reads the host's /proc through it.
+  'probes/partition/test_probes_partition_offline_mode/Probe partition simple offline test (/proc mount point)': (root) => {
+    symlinkSync('/proc', path.join(root, 'proc'));
+  },
+  // The same root without the link: an empty folder.
+  'probes/partition/test_probes_partition_offline_mode/Probe partition simple offline test (/proc mount point) (invalid prefix)': () => {},
+
+  // A kernel.hostname parameter file that is not the host's.
+  'probes/sysctl/test_sysctl_probe_offline_mode': (root) => {
+    writeInRoot(root, 'proc/sys/kernel/hostname', 'fake.host.name.me\n');
   },
 
   // Upstream links the root's /etc to the host's /etc. A link would point outside the root, and
@@ -148,6 +166,12 @@ const HOST_TMP_ROOTS: Record<string, RootBuilder> = {
     writeInRoot(root, 'tmp/test_probes_filehash58.tmp', FILEHASH_TEXT);
   },
 
+  // Two folder chains the file probe must not descend into (test_probes_file_multiple_file_paths.sh).
+  'probes/file/test_probes_file_multiple_file_paths': (root) => {
+    mkdirSync(path.join(root, 'tmp/numbers/1/2/3/4/5/6'), { recursive: true });
+    mkdirSync(path.join(root, 'tmp/letters/a/b/c/d/e/f'), { recursive: true });
+  },
+
   'probes/textfilecontent54/test_negative_instance': (root) => {
     writeInRoot(root, 'tmp/test_negative_instance.tmp_file', 'valid_key = valid_value\n'.repeat(3));
   },
@@ -213,9 +237,78 @@ export function caseEnvironment(caseId: string): Record<string, string> {
   return CASE_ENVIRONMENTS[caseId] ?? {};
 }
 
-/** Tells whether the runner builds a root folder for the case, from any table. */
+/** Tells whether the runner builds a root folder or an image for the case, from any table. */
 export function hasPreparedRoot(caseId: string): boolean {
-  return caseId in OFFLINE_ROOTS || caseId in HOST_TMP_ROOTS || caseId in TEMPLATE_INPUTS;
+  return caseId in OFFLINE_ROOTS || caseId in HOST_TMP_ROOTS || caseId in TEMPLATE_INPUTS || caseId in OFFLINE_IMAGES;
+}
+
+interface OfflineImage {
+  /** The folders of the root, as layer entries ("proc/1/"). */
+  folders: string[];
+  /** The container's variables, NAME=value. */
+  env: string[];
+}
+
+/**
+ * Offline cases whose script also gives oscap a container's variables in OSCAP_CONTAINER_VARS,
+ * which oscap-podman sets from the container's configuration. scapula reads the same
+ * variables from an image's configuration, so the runner builds an OCI image layout with the
+ * root's folders in one layer and the variables in its Env.
+ */
+const OFFLINE_IMAGES: Record<string, OfflineImage> = {
+  'probes/environmentvariable58/test_probes_environmentvariable58_offline_mode/test_probes_environmentvariable58_offline_mode': {
+    folders: ['proc/', 'proc/1/'],
+    env: ['CONTAINER_VARIABLE=/some/value/for/container', 'OTHER_CONTAINER_VAR=other'],
+  },
+};
+
+/**
+ * Writes the OCI image layout of an offline image case into `directory`, once for all the
+ * steps of the case. Returns false when the case has none.
+ */
+export async function buildPreparedImage(caseId: string, directory: string): Promise<boolean> {
+  const spec = OFFLINE_IMAGES[caseId];
+  if (spec === undefined) return false;
+  if (existsSync(directory)) return true;
+
+  const writeBlob = (bytes: Buffer): { digest: string; size: number } => {
+    const hex = createHash('sha256').update(bytes).digest('hex');
+    mkdirSync(path.join(directory, 'blobs/sha256'), { recursive: true });
+    writeFileSync(path.join(directory, 'blobs/sha256', hex), bytes);
+    return { digest: `sha256:${hex}`, size: bytes.byteLength };
+  };
+  const layer = writeBlob(await folderLayer(spec.folders));
+  const config = writeBlob(
+    Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Env: spec.env }, rootfs: { type: 'layers', diff_ids: [layer.digest] } })),
+  );
+  const manifest = writeBlob(
+    Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...layer }],
+      }),
+    ),
+  );
+  writeFileSync(path.join(directory, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  writeFileSync(path.join(directory, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest }] }));
+  return true;
+}
+
+/** Packs folder entries ("proc/1/") into an uncompressed layer tar. */
+async function folderLayer(folders: string[]): Promise<Buffer> {
+  const pack = tar.pack();
+  const chunks: Buffer[] = [];
+  pack.on('data', (chunk: unknown) => chunks.push(chunk as Buffer));
+  const ended = new Promise<void>((resolve, reject) => {
+    pack.on('end', () => resolve());
+    pack.on('error', reject);
+  });
+  for (const name of folders) pack.entry({ name, type: 'directory', mode: 0o755 }, Buffer.alloc(0));
+  pack.finalize();
+  await ended;
+  return Buffer.concat(chunks);
 }
 
 /**

@@ -17,6 +17,16 @@ const DEFINITION_VARIABLES = new Set(['DF', 'DEFFILE', 'input', 'oval_file', 'de
 /** Options whose value is a file the command writes; it need not exist beforehand. */
 const OUTPUT_OPTIONS = new Set(['--results', '--syschar', '--report', '--verbose-log-file']);
 
+/**
+ * Shell variables a script puts unquoted on the oscap command line, as the words they split
+ * into. command_line.sh sets specarg="--report $(echo -ne "\e\n\E[1;33m")\\\n\e". bash makes
+ * that "--report", a space, ESC, a newline, ESC "[1;33m", two backslashes, "n", a backslash and
+ * "e". Word splitting at the space and the newline gives three arguments.
+ */
+const COMMAND_VARIABLES: Record<string, Record<string, string[]>> = {
+  'probes/process58/command_line': { $specarg: ['--report', '\x1b', '\x1b[1;33m\\\\n\\e'] },
+};
+
 export type Resolution = { ok: true; args: string[]; outputs: Map<string, string> } | { ok: false; reason: string };
 
 /**
@@ -36,6 +46,11 @@ export function resolveCommand(
   const bindings = new Map(outputs);
   const args: string[] = [];
   for (const argument of command) {
+    const words = COMMAND_VARIABLES[testCase.id]?.[argument];
+    if (words !== undefined) {
+      args.push(...words);
+      continue;
+    }
     const resolved = resolveArgument(argument, testCase, caseDir, bindings, definitionsInput);
     if (!resolved.ok) return resolved;
     args.push(resolved.value);
