@@ -143,8 +143,8 @@ export const BUILTIN_PROBES: readonly BuiltinProbe[] = [
     objectType: 'fileextendedattribute_object',
     description: {
       summary: 'Extended attributes of files.',
-      onImage: 'Image archives: the attributes stored in the layers. Root directories: "not collected".',
-      onHost: '"not collected": Node.js cannot read extended attributes.',
+      onImage: 'Image archives: the attributes stored in the layers. Root directories: read with llistxattr and lgetxattr through the optional @napi-rs/xattr package, else "not collected".',
+      onHost: 'Read with llistxattr and lgetxattr through the optional @napi-rs/xattr package, else "not collected".',
     },
     load: async () => (await import('./unix/fileextendedattribute.js')).fileextendedattributeProbe,
   },
@@ -323,8 +323,8 @@ export const BUILTIN_PROBES: readonly BuiltinProbe[] = [
     objectType: 'selinuxsecuritycontext_object',
     description: {
       summary: 'SELinux contexts of files (security.selinux) and of processes.',
-      onImage: 'Reads the security.selinux attribute that the image layers carry; process objects are not collected.',
-      onHost: 'Reads /proc/<pid>/attr/current for processes; file contexts are not collected because Node.js cannot read extended attributes of host files.',
+      onImage: 'Reads the security.selinux attribute that the image layers carry, or of a directory root\'s files as on the host; process objects are not collected.',
+      onHost: 'Reads /proc/<pid>/attr/current for processes, and the security.selinux attribute of files through the optional @napi-rs/xattr package (without it, file objects are not collected).',
     },
     load: async () => (await import('./linux/selinuxsecuritycontext.js')).selinuxSecurityContextProbe,
   },
