@@ -678,6 +678,9 @@ function iflistenersDefinitions(): string {
 
   <tests>
 
+    <!-- DEFAULT STATELESS OBJECT -->
+
+    <!-- check="all" -->
     <iflisteners_test version="1" id="oval:1:tst:1" check="at least one" comment="true" xmlns="${LINUX_NS}">
       <object object_ref="oval:1:obj:1"/>
       <state state_ref="oval:1:ste:1"/>
@@ -832,6 +835,10 @@ const GENERATED_INPUTS: Record<string, { file: string; generate: InputGenerator 
   'probes/iflisteners/test_probes_iflisteners/test_probes_iflisteners': {
     file: 'test_probes_iflisteners.xml',
     generate: iflistenersDefinitions,
+  },
+  'probes/systemdunitdependency/test_probes_systemdunitdependency/Probe systemdunitdependency general functionality': {
+    file: 'test_probes_systemdunitdependency.xml',
+    generate: () => systemdUnitDependencyDefinitions('true'),
   },
   'probes/systemdunitdependency/test_probes_systemdunitdependency_validation/OVAL 5.11 validation (systemdunitdependency)': {
     file: 'test_probes_systemdunitdependency_validate.xml',

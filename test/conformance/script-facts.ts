@@ -10,7 +10,7 @@
  * - the name comparison of the sysctl case, which the data restates as a golden-file check.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -73,6 +73,14 @@ function partitionBranch(valid: boolean): BranchRule {
   };
 }
 
+/**
+ * Returns the rule of a case whose script returns 255 (skipped) unless a process named systemd
+ * runs (`pidof systemd || return 255`), as on a container without an init system.
+ */
+function needsSystemd(): BranchRule {
+  return () => (systemdRunning() ? undefined : 'the script skips the case when no systemd process runs (`pidof systemd`)');
+}
+
 const BRANCH_RULES: Record<string, BranchRule> = {
   // The script runs the FreeBSD document and checks kern.hostname and its value on FreeBSD,
   // and the Linux document with kernel.hostname elsewhere. The data lists the FreeBSD value
@@ -88,12 +96,25 @@ const BRANCH_RULES: Record<string, BranchRule> = {
   'probes/partition/test_probes_partition_offline_mode/Probe partition simple offline test (/proc mount point)': partitionBranch(true),
   'probes/partition/test_probes_partition_offline_mode/Probe partition simple offline test (/proc mount point) (invalid prefix)': partitionBranch(false),
 
+  'probes/systemdunitdependency/test_probes_systemdunitdependency/Probe systemdunitdependency general functionality': needsSystemd(),
+  'probes/systemdunitdependency/test_probes_systemdunitdependency_offline_mode/Probe systemdunitdependency offline functionality': needsSystemd(),
+  'probes/systemdunitdependency/test_probes_systemdunitdependency_offline_mode/Probe systemdunitdependency offline functionality (invalid prefix)':
+    needsSystemd(),
+
   // selinux_domain_label.sh checks the label only `if require selinuxenabled && selinuxenabled`.
   'probes/process58/selinux_domain_label': (assertion) => {
     if (!assertion.target.includes('unix-sys:selinux_domain_label') || selinuxEnabled()) return undefined;
     return 'upstream checks the label only when selinuxenabled succeeds, and SELinux is not enabled on this host';
   },
 };
+
+/** Tells whether a process named systemd runs, as `pidof systemd` does, from /proc/PID/comm. */
+function systemdRunning(): boolean {
+  for (const entry of readdirSync('/proc')) {
+    if (/^\d+$/.test(entry) && readTrimmed(`/proc/${entry}/comm`) === 'systemd') return true;
+  }
+  return false;
+}
 
 /**
  * Tells whether SELinux is enabled, as selinuxenabled(8) does through libselinux: the selinuxfs
