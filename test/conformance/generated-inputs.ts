@@ -517,7 +517,7 @@ const FULL_ROOT_ATTRIBUTES =
 
 /**
  * Splits the lines of an account file the way the shadow and password generators read them:
- * `wc -l` counts newlines, `sed -n "Np"` takes line N, and `echo $LINE | awk -F:` sees the line
+ * `wc -l` counts newlines, `sed -n "Np"` takes line N, and `echo $LINE | awk -F:` receives the line
  * after word splitting, with each run of blanks turned into one space.
  */
 function accountRecords(text: string): string[][] {
