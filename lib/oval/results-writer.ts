@@ -1,6 +1,6 @@
 /**
  * Writes an oval_results document the way `oscap oval eval --results` does (OpenSCAP 1.3.7):
- * generator, directives, the source oval_definitions copied through byte for byte, then one
+ * generator, directives, the source oval_definitions written back in oscap's form, then one
  * system with definition results, test results and the system characteristics they used.
  *
  * Which definitions appear, and with how much content, follows the directives. Tests are those
@@ -11,10 +11,10 @@
 import type { Writable } from 'node:stream';
 
 import { ScapulaError } from '../errors.js';
-import { detectCompression, openDecompressed } from '../io/decompress.js';
 import { fileSource, type ByteSource } from '../io/source.js';
 import { OVAL_COMMON_NS, OVAL_RESULTS_NS, XSI_NS } from '../xml/namespaces.js';
 import { escapeAttribute, XmlWriter, type Attributes } from '../xml/writer.js';
+import { writeDefinitionsCopy } from './definitions-copy.js';
 import { DIRECTIVE_ELEMENTS, defaultDirectives, directiveFor, type Directives, type ResultDirectives } from './directives.js';
 import type { Component, Criteria, Generator, OvalDefinitions, OvalObject } from './model.js';
 import type { CriteriaResult, CriterionResult, DefinitionResult, ExtendDefinitionResult, OvalResults, TestResult } from './results-model.js';
@@ -89,70 +89,18 @@ function writeResultDirectives(writer: XmlWriter, directives: ResultDirectives):
 }
 
 /**
- * Copies the oval_definitions element from its source, re-reading and decompressing it, so that
- * metadata the parser dropped (descriptions, advisories) appears as the vendor wrote it.
+ * Writes the oval_definitions element in OpenSCAP's form (./definitions-copy.ts), re-reading the
+ * source so that metadata the parser dropped (descriptions, advisories) appears as the vendor wrote it.
  */
 async function copyDefinitions(writer: XmlWriter, options: ResultsWriterOptions): Promise<void> {
   const definitions = options.definitions;
-  const span = definitions.span;
-  if (span === undefined) {
+  if (definitions.span === undefined) {
     throw new ScapulaError('USAGE', 'the definitions carry no source span, so they cannot be copied into the results; parse them with parseOvalDefinitions', {
       file: definitions.file,
     });
   }
   const source = options.source ?? (definitions as { source?: ByteSource }).source ?? fileSource(definitions.file);
-  const readInto = source.readInto?.bind(source);
-  if (readInto !== undefined && detectCompression(await source.readRange(0, 8)) === 'none') {
-    writer.newLine();
-    return copyRange(writer, source.name, readInto, span);
-  }
-  const { stream } = await openDecompressed(source);
-  writer.newLine();
-  let offset = 0;
-  try {
-    for await (const chunk of stream) {
-      const bytes = chunk as Buffer;
-      const start = Math.max(span.start - offset, 0);
-      const end = Math.min(span.end - offset, bytes.length);
-      if (start < end) await writer.bytes(bytes.subarray(start, end));
-      offset += bytes.length;
-      if (offset >= span.end) break;
-    }
-  } finally {
-    stream.destroy();
-  }
-  if (offset < span.end) {
-    throw new ScapulaError('IO', `the definitions source ended at byte ${offset}, before the end of oval_definitions at byte ${span.end}; was it changed since parsing?`, {
-      file: source.name,
-    });
-  }
-}
-
-/** Size of the buffer that copies an uncompressed source's definitions through. */
-const COPY_CHUNK_SIZE = 1 << 20;
-
-/**
- * Copies bytes `span.start` to `span.end` of an uncompressed source through one buffer. Reading
- * a new buffer for each chunk left up to 64 MB of used buffers waiting for collection.
- */
-async function copyRange(
-  writer: XmlWriter,
-  file: string,
-  readInto: (buffer: Uint8Array, offset: number) => Promise<number>,
-  span: { start: number; end: number },
-): Promise<void> {
-  const buffer = Buffer.allocUnsafe(Math.min(COPY_CHUNK_SIZE, span.end - span.start));
-  let offset = span.start;
-  while (offset < span.end) {
-    const length = await readInto(buffer.subarray(0, Math.min(buffer.length, span.end - offset)), offset);
-    if (length === 0) {
-      throw new ScapulaError('IO', `the definitions source ended at byte ${offset}, before the end of oval_definitions at byte ${span.end}; was it changed since parsing?`, {
-        file,
-      });
-    }
-    await writer.reusedBytes(buffer.subarray(0, length));
-    offset += length;
-  }
+  await writeDefinitionsCopy(writer, source, definitions.generator.schemaVersion);
 }
 
 /** Writes the definitions section and returns the ids of the tests to report, in order. */

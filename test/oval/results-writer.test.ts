@@ -234,11 +234,13 @@ describe('writeOvalResults', async () => {
     expect(violations(xml, 'oval-results-schema.xsd')).toEqual([]);
   });
 
-  it('copies oval_definitions byte for byte', () => {
-    const source = readFileSync(debianExcerpt);
-    const copied = source.subarray(definitions.span!.start, definitions.span!.end).toString('utf8');
-    expect(xml).toContain(copied);
-    expect(copied.startsWith('<oval_definitions')).toBe(true);
+  it('copies oval_definitions with its metadata', () => {
+    const document = libxml.parseXml(xml);
+    const source = libxml.parseXml(readFileSync(debianExcerpt, 'utf8'));
+    const titles = (root: libxml.Document, prefix: string): string[] =>
+      (root.find(`${prefix}d:oval_definitions/d:definitions/d:definition/d:metadata/d:title`, NAMESPACES) as libxml.Element[]).map((element) => element.text());
+    expect(titles(document, '/r:oval_results/')).toEqual(titles(source, '/'));
+    expect(titles(source, '/').length).toBeGreaterThan(0);
   });
 
   it.skipIf(!haveOscap)('matches the definitions and tests oscap writes', { timeout: 60_000 }, () => {
@@ -364,18 +366,17 @@ describe('writeOvalResults on hard input', () => {
     expect(xml.split('<criteria operator="AND" result="error">').length - 1).toBe(depth);
     expect(xml.split('</criteria>').length - 1).toBe(2 * depth);
     expect(xml).toContain('<criterion test_ref="oval:t:tst:1" version="0" result="error"/>');
-    // Indentation stops growing at 32 levels, so the output stays linear in the depth.
-    expect(xml.length).toBeLessThan(depth * 250);
+    // Indentation stops growing at 32 levels, so the output (the definitions copy and the
+    // results, both indented) stays linear in the depth.
+    expect(xml.length).toBeLessThan(depth * 400);
   });
 
-  it('rejects a source shorter than its span', async () => {
+  it('rejects a truncated source', async () => {
     const plain = readFileSync(debianExcerpt);
     const definitions = await parseOvalDefinitions(bufferSource('excerpt.xml', plain));
     const results: OvalResults = { definitions: new Map(), tests: new Map(), systemCharacteristics: { ...debianSystemCharacteristics(), collectedObjects: new Map(), items: new Map() } };
     const shortened = bufferSource('excerpt.xml', plain.subarray(0, 1000));
-    await expect(render({ definitions, results, source: shortened })).rejects.toThrow(
-      `excerpt.xml: the definitions source ended at byte 1000, before the end of oval_definitions at byte ${definitions.span!.end}; was it changed since parsing?`,
-    );
+    await expect(render({ definitions, results, source: shortened })).rejects.toThrow(/^excerpt\.xml:\d+:\d+: malformed XML: unclosed tag/);
   });
 
   it('copies definitions from a compressed source', { timeout: 60_000 }, async () => {
@@ -383,8 +384,6 @@ describe('writeOvalResults on hard input', () => {
     const definitions = await parseOvalDefinitions(compressed);
     const results: OvalResults = { definitions: new Map(), tests: new Map(), systemCharacteristics: { ...debianSystemCharacteristics(), collectedObjects: new Map(), items: new Map() } };
     const xml = await render({ definitions, results });
-    const plain = execFileSync('bzip2', ['-dc', compressed]);
-    expect(xml).toContain(plain.subarray(definitions.span!.start, definitions.span!.end).toString('utf8'));
     const document = libxml.parseXml(xml);
     expect(document.find('/r:oval_results/d:oval_definitions/d:definitions/d:definition', NAMESPACES)).toHaveLength(275);
     const written = document.find('//r:results//r:definitions/r:definition', NAMESPACES) as libxml.Element[];
