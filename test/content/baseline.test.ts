@@ -1,12 +1,13 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 
 import { evaluateOval } from '../../lib/oval/evaluate/index.js';
 import { parseOvalDefinitions } from '../../lib/oval/parser.js';
 import { createDefaultRegistry } from '../../lib/probes/builtin.js';
 import { openTarget } from '../../lib/targets/open.js';
+import { describeWithShared } from '../fixtures.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const baseline = path.join(repoRoot, 'content/scapula-container-baseline.oval.xml');
@@ -27,7 +28,7 @@ async function evaluateBaseline(image: string): Promise<Record<string, string>> 
 
 // Expected values: oscap-chroot 1.3.7 on the same roots (the base root extracted by tar, the
 // two-layer image flattened by the fixtures' extractor) gives the same result for each definition.
-describe('container baseline', () => {
+describeWithShared('container baseline', [bookworm], () => {
   it('passes on the bookworm base root', async () => {
     const results = await evaluateBaseline(path.join(bookworm, 'bookworm-rootfs.tar.gz'));
     expect(results).toEqual({ '1': 'true', '2': 'true', '3': 'true', '4': 'true', '5': 'true', '6': 'true', '7': 'true', '8': 'true' });

@@ -1,16 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import libxml from 'libxmljs2';
 import { describe, expect, it } from 'vitest';
 
 import type { CriteriaNode, OvalDefinitions } from '../../lib/oval/model.js';
 import { parseOvalDefinitions } from '../../lib/oval/parser.js';
+import { fixturesDir, skipWithoutShared } from '../fixtures.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const fixtures = path.resolve(repoRoot, '../shared/fixtures');
+const fixtures = fixturesDir;
 const ssgContent = '/usr/share/xml/scap/ssg/content';
 
 /**
@@ -57,7 +56,8 @@ const SSG: [file: string, definitions: number, tests: number, objects: number, s
 
 describe('parseOvalDefinitions on vendor feeds', () => {
   for (const [file, definitions, tests, objects, states, variables] of FEEDS) {
-    it(`reads every item of ${file}`, { timeout: 60_000 }, async () => {
+    it(`reads every item of ${file}`, { timeout: 60_000 }, async (context) => {
+      skipWithoutShared(context, path.join(fixtures, file));
       const document = await parseOvalDefinitions(path.join(fixtures, file));
       expect(document.definitions.size).toBe(definitions);
       expect(document.tests.size).toBe(tests);

@@ -3,7 +3,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,9 +11,10 @@ import { isScapulaError, ScapulaError } from '../../lib/errors.js';
 import { bufferSource, type ByteSource } from '../../lib/io/source.js';
 import type { Criteria, LocalVariable } from '../../lib/oval/model.js';
 import { parseOvalDefinitions } from '../../lib/oval/parser.js';
+import { describeWithShared, fixturesDir, skipWithoutShared } from '../fixtures.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const fixtures = path.resolve(repoRoot, '../shared/fixtures');
+const fixtures = fixturesDir;
+const debianExcerpt = path.join(fixtures, 'oval/debian/debian-buster-excerpt.xml');
 const temporary = mkdtempSync(path.join(os.tmpdir(), 'scapula-parser-'));
 afterAll(() => rmSync(temporary, { recursive: true, force: true }));
 
@@ -398,7 +398,8 @@ describe('parseOvalDefinitions options and rules', () => {
     expect(document.warnings).toEqual([]);
   });
 
-  it('warns about items outside family namespaces', { timeout: 30_000 }, async () => {
+  it('warns about items outside family namespaces', { timeout: 30_000 }, async (context) => {
+    skipWithoutShared(context, path.join(fixtures, 'oval/suse/sles-truncated-vunnel.xml'));
     const document = await parseOvalDefinitions(path.join(fixtures, 'oval/suse/sles-truncated-vunnel.xml'));
     expect(document.definitions.size).toBe(4);
     expect(document.tests.size).toBe(23);
@@ -503,8 +504,9 @@ describe('parseOvalDefinitions on hostile or broken input', () => {
     expect(error.message).toMatch(/^test\.xml:5:\d+: malformed XML: /);
   });
 
-  it('reports a truncated document', async () => {
-    const whole = readFileSync(path.join(fixtures, 'oval/debian/debian-buster-excerpt.xml'));
+  it('reports a truncated document', async (context) => {
+    skipWithoutShared(context, debianExcerpt);
+    const whole = readFileSync(debianExcerpt);
     const error = await errorOf(parseOvalDefinitions(bufferSource('cut.xml', whole.subarray(0, 3000))));
     expect(error.code).toBe('XML_MALFORMED');
     expect(error.file).toBe('cut.xml');
@@ -531,8 +533,9 @@ describe('parseOvalDefinitions on hostile or broken input', () => {
     expect(error.code).toBe('UNSUPPORTED');
   });
 
-  it('reports corrupt gzip data', async () => {
-    const whole = gzipSync(readFileSync(path.join(fixtures, 'oval/debian/debian-buster-excerpt.xml')));
+  it('reports corrupt gzip data', async (context) => {
+    skipWithoutShared(context, debianExcerpt);
+    const whole = gzipSync(readFileSync(debianExcerpt));
     const corrupt = Buffer.concat([whole.subarray(0, 40), Buffer.alloc(64, 0xa5), whole.subarray(104)]);
     const error = await errorOf(parseOvalDefinitions(bufferSource('corrupt.xml.gz', corrupt)));
     expect(['IO', 'XML_MALFORMED']).toContain(error.code);
@@ -545,8 +548,8 @@ describe('parseOvalDefinitions on hostile or broken input', () => {
   });
 });
 
-describe('parseOvalDefinitions on compressed input', () => {
-  const plainPath = path.join(fixtures, 'oval/debian/debian-buster-excerpt.xml');
+describeWithShared('parseOvalDefinitions on compressed input', [debianExcerpt], () => {
+  const plainPath = debianExcerpt;
   const plain = readFileSync(plainPath);
   const cases: [string, (file: string) => void][] = [
     ['gzip', (file) => writeFileSync(file, gzipSync(plain))],

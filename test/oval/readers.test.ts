@@ -3,7 +3,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 
 import libxml from 'libxmljs2';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,9 +14,9 @@ import { readSystemCharacteristics } from '../../lib/oval/syschar-reader.js';
 import { writeSystemCharacteristics } from '../../lib/oval/syschar-writer.js';
 import type { Item, SystemCharacteristics } from '../../lib/oval/syschar.js';
 import { readOvalVariables } from '../../lib/oval/variables-file.js';
+import { fixturesDir, skipWithoutShared } from '../fixtures.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const debianExcerpt = path.resolve(repoRoot, '../shared/fixtures/oval/debian/debian-buster-excerpt.xml');
+const debianExcerpt = path.join(fixturesDir, 'oval/debian/debian-buster-excerpt.xml');
 const schemaDirectory = '/usr/share/openscap/schemas/oval/5.11.2';
 const haveSchemas = existsSync(schemaDirectory);
 if (!haveSchemas) console.warn(`skipping schema validation: ${schemaDirectory} is absent`);
@@ -191,7 +190,8 @@ describe('writeSystemCharacteristics and readSystemCharacteristics', () => {
     expect(note.attr('scope')!.value()).toBe('local');
   });
 
-  it.skipIf(!haveOscap)('reads what oscap collects', { timeout: 60_000 }, async () => {
+  it.skipIf(!haveOscap)('reads what oscap collects', { timeout: 60_000 }, async (context) => {
+    skipWithoutShared(context, debianExcerpt);
     const file = path.join(temporary, 'oscap-syschar.xml');
     execFileSync('oscap', ['oval', 'collect', '--syschar', file, debianExcerpt], { stdio: 'ignore' });
     const sc = await readSystemCharacteristics(file);
@@ -225,7 +225,8 @@ describe('writeSystemCharacteristics and readSystemCharacteristics', () => {
     expect(error.message).toContain('object has flag="maybe"');
   });
 
-  it('rejects a definitions document', async () => {
+  it('rejects a definitions document', async (context) => {
+    skipWithoutShared(context, debianExcerpt);
     const error = await errorOf(readSystemCharacteristics(debianExcerpt));
     expect(error.code).toBe('OVAL_INVALID');
     expect(error.message).toContain('expected an oval_system_characteristics document');

@@ -3,7 +3,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 
 import libxml from 'libxmljs2';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,9 +14,9 @@ import { parseOvalDefinitions } from '../../lib/oval/parser.js';
 import type { CriteriaResult, OvalResults } from '../../lib/oval/results-model.js';
 import { writeOvalResults, type ResultsWriterOptions } from '../../lib/oval/results-writer.js';
 import type { Item, SystemCharacteristics } from '../../lib/oval/syschar.js';
+import { describeWithShared, fixturesDir, skipWithoutShared } from '../fixtures.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const fixtures = path.resolve(repoRoot, '../shared/fixtures');
+const fixtures = fixturesDir;
 const debianExcerpt = path.join(fixtures, 'oval/debian/debian-buster-excerpt.xml');
 const schemaDirectory = '/usr/share/openscap/schemas/oval/5.11.2';
 const haveSchemas = existsSync(schemaDirectory);
@@ -226,7 +225,7 @@ function testIds(xml: string): string[] {
   return (document.find('//r:results/r:system/r:tests/r:test', NAMESPACES) as libxml.Element[]).map((element) => element.attr('test_id')!.value());
 }
 
-describe('writeOvalResults', async () => {
+describeWithShared('writeOvalResults', [debianExcerpt], async () => {
   const definitions = await parseOvalDefinitions(debianExcerpt);
   const xml = await render({ definitions, results: debianResults(), generator: { timestamp: '2024-01-01T00:00:00' } });
 
@@ -292,7 +291,7 @@ describe('writeOvalResults', async () => {
   });
 });
 
-describe('writeOvalResults with directives', async () => {
+describeWithShared('writeOvalResults with directives', [debianExcerpt], async () => {
   const definitions = await parseOvalDefinitions(debianExcerpt);
 
   it('writes thin content without criteria or tests', async () => {
@@ -327,7 +326,8 @@ describe('writeOvalResults with directives', async () => {
 });
 
 describe('writeOvalResults on hard input', () => {
-  it('escapes values as XML', async () => {
+  it('escapes values as XML', async (context) => {
+    skipWithoutShared(context, debianExcerpt);
     const definitions = await parseOvalDefinitions(debianExcerpt);
     const results = debianResults();
     const value = 'a & b < c > d "quoted"\ttab\nline\rcr \u0001control \uD800lone 😀';
@@ -371,7 +371,8 @@ describe('writeOvalResults on hard input', () => {
     expect(xml.length).toBeLessThan(depth * 400);
   });
 
-  it('rejects a truncated source', async () => {
+  it('rejects a truncated source', async (context) => {
+    skipWithoutShared(context, debianExcerpt);
     const plain = readFileSync(debianExcerpt);
     const definitions = await parseOvalDefinitions(bufferSource('excerpt.xml', plain));
     const results: OvalResults = { definitions: new Map(), tests: new Map(), systemCharacteristics: { ...debianSystemCharacteristics(), collectedObjects: new Map(), items: new Map() } };
@@ -379,8 +380,9 @@ describe('writeOvalResults on hard input', () => {
     await expect(render({ definitions, results, source: shortened })).rejects.toThrow(/^excerpt\.xml:\d+:\d+: malformed XML: unclosed tag/);
   });
 
-  it('copies definitions from a compressed source', { timeout: 60_000 }, async () => {
+  it('copies definitions from a compressed source', { timeout: 60_000 }, async (context) => {
     const compressed = path.join(fixtures, 'oval/debian/oval-definitions-bookworm-changelogs.xml.bz2');
+    skipWithoutShared(context, compressed);
     const definitions = await parseOvalDefinitions(compressed);
     const results: OvalResults = { definitions: new Map(), tests: new Map(), systemCharacteristics: { ...debianSystemCharacteristics(), collectedObjects: new Map(), items: new Map() } };
     const xml = await render({ definitions, results });
@@ -398,8 +400,9 @@ describe('writeOvalResults on hard input', () => {
     if (haveSchemas) expect(violations(xml, 'oval-results-schema.xsd')).toEqual([]);
   });
 
-  it.skipIf(!haveOscap)('writes unevaluated definitions as oscap does', { timeout: 120_000 }, async () => {
+  it.skipIf(!haveOscap)('writes unevaluated definitions as oscap does', { timeout: 120_000 }, async (context) => {
     const compressed = path.join(fixtures, 'oval/debian/oval-definitions-bookworm-changelogs.xml.bz2');
+    skipWithoutShared(context, compressed);
     const plainFile = path.join(temporary, 'bookworm.xml');
     writeFileSync(plainFile, execFileSync('bzip2', ['-dc', compressed], { maxBuffer: 1 << 28 }));
     const definitions = await parseOvalDefinitions(plainFile);

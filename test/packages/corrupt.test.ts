@@ -12,6 +12,7 @@ import { packageFiles, packageFromHeader } from '../../lib/packages/rpm/package.
 import { readRpmDatabase } from '../../lib/packages/rpm/rpmdb.js';
 import { readSqliteHeaders } from '../../lib/packages/rpm/sqlite.js';
 import { MemoryFileSystem, fixtureBytes, repoRoot } from './memory-fs.js';
+import { describeWithShared, fixturesDir } from '../fixtures.js';
 
 /** Decodes every header the way the probes do, so a bad blob surfaces here too. */
 function decodeAll(blobs: { blob: Uint8Array; instance: number }[]): number {
@@ -130,7 +131,7 @@ describe('rpm header decoder on hostile input', () => {
   });
 });
 
-describe('rpm storage readers on corrupt files', () => {
+describeWithShared('rpm storage readers on corrupt files', [fixturesDir], () => {
   const formats: [string, Uint8Array, (bytes: Uint8Array) => unknown][] = [
     ['bdb', fixtureBytes('rpmdb/bdb/rhel8-libuuid/Packages'), (bytes) => decodeAll(readBdbHeaders(bytes, 'Packages'))],
     ['ndb', fixtureBytes('rpmdb/ndb/sle15-bci/Packages.db'), (bytes) => decodeAll(readNdbHeaders(bytes, 'Packages.db'))],
@@ -267,7 +268,7 @@ function toBigEndian(little: Uint8Array): Uint8Array {
   return bytes;
 }
 
-describe('Berkeley DB byte order', () => {
+describeWithShared('Berkeley DB byte order', [fixturesDir], () => {
   it('reads a big-endian copy like the original', () => {
     const little = fixtureBytes('rpmlab/db/bdb/Packages');
     const big = toBigEndian(little);

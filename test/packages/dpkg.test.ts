@@ -1,12 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 
 import { parseApkInstalled, readApkDatabase } from '../../lib/packages/apk.js';
 import { isInstalled, parseDebianVersion, parseDpkgStatus, readDpkgDatabase, readDpkgMd5sums } from '../../lib/packages/dpkg.js';
 import { MemoryFileSystem, fixtureBytes } from './memory-fs.js';
+import { describeWithShared, fixturesDir } from '../fixtures.js';
 
 const text = (relative: string) => new TextDecoder().decode(fixtureBytes(relative));
 
-describe('dpkg status', () => {
+describeWithShared('dpkg status', [fixturesDir], () => {
   it('reads all 89 packages of the Ubuntu 18.04 status file', () => {
     const packages = parseDpkgStatus(text('dpkg/status'), 'status');
     expect(packages).toHaveLength(89);
@@ -123,7 +124,7 @@ describe('dpkg status', () => {
   });
 });
 
-describe('apk installed database', () => {
+describeWithShared('apk installed database', [fixturesDir], () => {
   it('reads the 15 packages of Alpine 3.18', async () => {
     const packages = await readApkDatabase(new MemoryFileSystem({ '/lib/apk/db/installed': fixtureBytes('apk/installed') }));
     expect(packages).toHaveLength(15);

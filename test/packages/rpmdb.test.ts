@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { epochText, extendedName, packageFiles, type RpmPackage } from '../../li
 import { readRpmDatabase, type RpmDatabaseFormat } from '../../lib/packages/rpm/rpmdb.js';
 import { RpmFileFlag, RpmTag } from '../../lib/packages/rpm/tags.js';
 import { MemoryFileSystem, fixtureBytes, fixtures, readPackageList, repoRoot, type MemoryFile } from './memory-fs.js';
+import { describeWithShared, fixturesDir } from '../fixtures.js';
 
 const databases: { folder: string; file: string; format: RpmDatabaseFormat; directory: string }[] = [
   { folder: 'rpmdb/bdb/rhel8-libuuid', file: 'Packages', format: 'bdb', directory: '/var/lib/rpm' },
@@ -23,7 +24,7 @@ function printed(value: string | number | null): string {
   return value === null ? '(none)' : String(value);
 }
 
-describe('rpm databases', () => {
+describeWithShared('rpm databases', [fixturesDir], () => {
   for (const database of databases) {
     it(`${database.folder} matches its package list`, async () => {
       const fs = new MemoryFileSystem({ [`${database.directory}/${database.file}`]: fixtureBytes(`${database.folder}/${database.file}`) });
@@ -83,7 +84,7 @@ function fileListing(pkg: RpmPackage): string {
     .join('');
 }
 
-describe('rpm lab database', () => {
+describeWithShared('rpm lab database', [fixturesDir], () => {
   const expected = readPackageList(path.join(repoRoot, 'test/packages/data/rpmlab-packages.tsv'));
   const forms: { name: string; files: Record<string, MemoryFile | Uint8Array> }[] = [
     { name: 'sqlite', files: { '/var/lib/rpm/rpmdb.sqlite': fixtureBytes('rpmlab/db/sqlite/rpmdb.sqlite') } },
@@ -142,7 +143,7 @@ describe('rpm lab database', () => {
   });
 });
 
-describe('rpm database location', () => {
+describeWithShared('rpm database location', [fixturesDir], () => {
   it('applies the -wal file beside rpmdb.sqlite', async () => {
     const fs = new MemoryFileSystem({
       '/var/lib/rpm/rpmdb.sqlite': new Uint8Array(gunzipSync(readFileSync(path.join(repoRoot, 'test/packages/data/wal-rpmdb.sqlite.gz')))),

@@ -11,13 +11,14 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import libxmljs from 'libxmljs2';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { evaluateOval } from '../../lib/oval/evaluate/index.js';
 import { parseOvalDefinitions } from '../../lib/oval/parser.js';
 import type { ItemEntity } from '../../lib/oval/syschar.js';
 import { createDefaultRegistry } from '../../lib/probes/builtin.js';
 import { openDirectoryTarget } from '../../lib/targets/directory.js';
+import { missingSharedReason, skipWithoutShared } from '../fixtures.js';
 
 const repoRoot = resolve(fileURLToPath(import.meta.url), '../../..');
 const archive = resolve(repoRoot, '../shared/fixtures/images/bookworm/bookworm-rootfs.tar.gz');
@@ -69,7 +70,7 @@ function describeItem(entities: ItemEntity[]): string {
 }
 
 beforeAll(async () => {
-  if (!available) return;
+  if (!available || missingSharedReason(archive) !== null) return;
   workDir = mkdtempSync(join(tmpdir(), 'scapula-oscap-ssg-'));
   for (const copy of ['scapula', 'oscap']) {
     mkdirSync(join(workDir, copy));
@@ -95,6 +96,8 @@ afterAll(() => {
 });
 
 describe.skipIf(!available)('SSG Debian 11 objects on bookworm', () => {
+  beforeEach((context) => skipWithoutShared(context, archive));
+
   it('collects the objects oscap collects', () => {
     expect(scapulaItems.size).toBeGreaterThan(500);
     for (const objectId of scapulaItems.keys()) expect(oscapItems.has(objectId), objectId).toBe(true);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { filehash58Probe } from '../../lib/probes/independent/filehash58.js';
 import { textfilecontent54Probe } from '../../lib/probes/independent/textfilecontent54.js';
@@ -18,6 +18,7 @@ import { symlinkProbe } from '../../lib/probes/unix/symlink.js';
 import { openDirectoryTarget } from '../../lib/targets/directory.js';
 import type { Target } from '../../lib/targets/target.js';
 import { request, run, value, values } from '../probes/helpers.js';
+import { missingSharedReason, skipWithoutShared } from '../fixtures.js';
 
 const repoRoot = resolve(fileURLToPath(import.meta.url), '../../..');
 const archive = resolve(repoRoot, '../shared/fixtures/images/bookworm/bookworm-rootfs.tar.gz');
@@ -26,14 +27,17 @@ let workDir: string;
 let target: Target;
 
 beforeAll(async () => {
+  if (missingSharedReason(archive) !== null) return;
   workDir = mkdtempSync(join(tmpdir(), 'scapula-bookworm-'));
   execFileSync('tar', ['-xzf', archive, '-C', workDir]);
   target = await openDirectoryTarget(workDir);
 }, 60_000);
 
 afterAll(() => {
-  rmSync(workDir, { recursive: true, force: true });
+  if (workDir !== undefined) rmSync(workDir, { recursive: true, force: true });
 });
+
+beforeEach((context) => skipWithoutShared(context, archive));
 
 describe('bookworm root', () => {
   it('facts come from the root', async () => {

@@ -8,9 +8,8 @@ import { readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { XMLParser } from 'fast-xml-parser';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { evaluateOval } from '../../../lib/oval/evaluate/index.js';
 import { parseOvalDefinitions } from '../../../lib/oval/parser.js';
 import { createDefaultRegistry } from '../../../lib/probes/builtin.js';
@@ -18,9 +17,9 @@ import { openDirectoryTarget } from '../../../lib/targets/directory.js';
 import type { Datatype } from '../../../lib/oval/model.js';
 import type { OvalResults } from '../../../lib/oval/results-model.js';
 import type { CollectedObject, Item, ItemEntity, SystemCharacteristics } from '../../../lib/oval/syschar.js';
+import { conformanceDir, describeWithShared } from '../../fixtures.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const conformance = path.resolve(repoRoot, '../shared/conformance/openscap');
+const conformance = conformanceDir;
 const unittests = path.join(conformance, 'tests/API/OVAL/unittests');
 
 const CASES = [
@@ -183,7 +182,7 @@ function expectations(caseName: string): Expectation[] {
   return found;
 }
 
-describe('OpenSCAP unit tests in analyse mode', () => {
+describeWithShared('OpenSCAP unit tests in analyse mode', [conformance], () => {
   it.each(CASES)('%s agrees with oscap', async (caseName) => {
     const definitions = await parseOvalDefinitions(path.join(unittests, `${caseName}.oval.xml`));
     const systemCharacteristics = readSyschar(path.join(unittests, `${caseName}.syschar.xml`));
@@ -213,7 +212,7 @@ const EVAL_CASES: [string, string][] = [
   ['test_cim_datetime', 'cim_datetime.xml'],
 ];
 
-describe('OpenSCAP unit tests in eval mode', () => {
+describeWithShared('OpenSCAP unit tests in eval mode', [conformance], () => {
   let root: string;
 
   beforeAll(async () => {
@@ -277,7 +276,7 @@ function readExternalVariables(file: string): Map<string, { datatype?: string; v
   return variables;
 }
 
-describe('MITRE OVAL language tests', () => {
+describeWithShared('MITRE OVAL language tests', [conformance], () => {
   let root: string;
 
   beforeAll(async () => {
@@ -313,7 +312,7 @@ describe('MITRE OVAL language tests', () => {
   });
 });
 
-describe('reported variable values', () => {
+describeWithShared('reported variable values', [conformance], () => {
   let root: string;
 
   beforeAll(async () => {

@@ -1,12 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 
 import { dpkginfoProbe } from '../../../lib/probes/linux/dpkginfo.js';
 import { MemoryFileSystem, fixtureBytes } from '../../packages/memory-fs.js';
 import { context, entity, entityMap, request } from '../../packages/probe-request.js';
+import { describeWithShared, fixturesDir } from '../../fixtures.js';
 
 const ubuntu = () => new MemoryFileSystem({ '/var/lib/dpkg/status': fixtureBytes('dpkg/status') });
 
-describe('dpkginfo probe', () => {
+describeWithShared('dpkginfo probe', [fixturesDir], () => {
   it('reports an installed package in schema order', async () => {
     const result = await dpkginfoProbe.collect(request('dpkginfo_object', [entity('name', 'libc6')]), context(ubuntu()));
     expect(result.items).toHaveLength(1);

@@ -13,6 +13,7 @@ import { parseMountTable, partitionProbe } from '../../../lib/probes/linux/parti
 import { openHostTarget } from '../../../lib/targets/host.js';
 import type { Target } from '../../../lib/targets/target.js';
 import { makeTempRoot, request, run, value, values } from '../helpers.js';
+import { describeWithShared } from '../../fixtures.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const upstreamTest = resolve(repoRoot, '../shared/conformance/openscap/tests/probes/partition/test_probes_partition.xml');
@@ -73,7 +74,7 @@ describe('partition probe', () => {
   });
 });
 
-describe('upstream partition test on the live host', () => {
+describeWithShared('upstream partition test on the live host', [upstreamTest], () => {
   it('gives every definition the result its comment states', async () => {
     const host = await openHostTarget();
     try {

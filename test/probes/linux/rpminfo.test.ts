@@ -1,10 +1,11 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 
 import { rpminfoProbe } from '../../../lib/probes/linux/rpminfo.js';
 import { MemoryFileSystem, fixtureBytes } from '../../packages/memory-fs.js';
 import { context, entity, entityMap, request } from '../../packages/probe-request.js';
+import { describeWithShared, fixturesDir } from '../../fixtures.js';
 
-describe('rpminfo probe', () => {
+describeWithShared('rpminfo probe', [fixturesDir], () => {
   let fs: MemoryFileSystem;
   beforeAll(() => {
     fs = new MemoryFileSystem({ '/var/lib/rpm/rpmdb.sqlite': fixtureBytes('rpmlab/db/sqlite/rpmdb.sqlite') });
@@ -97,7 +98,7 @@ describe('rpminfo probe', () => {
   });
 });
 
-describe('rpminfo items by schema version', () => {
+describeWithShared('rpminfo items by schema version', [fixturesDir], () => {
   it('leaves out extended_name before OVAL 5.10', async () => {
     const fs = new MemoryFileSystem({ '/var/lib/rpm/rpmdb.sqlite': fixtureBytes('rpmlab/db/sqlite/rpmdb.sqlite') });
     const result = await rpminfoProbe.collect(request('rpminfo_object', [entity('name', 'bash')], { filepaths: 'true' }), { ...context(fs), schemaVersion: '5.9' });

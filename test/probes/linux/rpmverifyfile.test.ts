@@ -1,10 +1,11 @@
 import path from 'node:path';
 
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 
 import { rpmverifyfileProbe } from '../../../lib/probes/linux/rpmverifyfile.js';
 import { MemoryFileSystem, fixtureBytes, fixtures, memoryFileSystemFromTar } from '../../packages/memory-fs.js';
 import { context, entity, entityMap, request } from '../../packages/probe-request.js';
+import { describeWithShared, fixturesDir } from '../../fixtures.js';
 
 const RESULT_NAMES = [
   'size_differs',
@@ -35,7 +36,7 @@ function allFiles(behaviors: Record<string, string> = {}) {
   );
 }
 
-describe('rpmverifyfile probe on the lab root', () => {
+describeWithShared('rpmverifyfile probe on the lab root', [fixturesDir], () => {
   let fs: MemoryFileSystem;
   beforeAll(async () => {
     fs = await memoryFileSystemFromTar(path.join(fixtures, 'rpmlab/rootfs.tar.gz'));
@@ -148,7 +149,7 @@ describe('rpmverifyfile probe on the lab root', () => {
   });
 });
 
-describe('rpmverifyfile items by schema version', () => {
+describeWithShared('rpmverifyfile items by schema version', [fixturesDir], () => {
   it('leaves out filedigest_differs before OVAL 5.11.1', async () => {
     const fs = await memoryFileSystemFromTar(path.join(fixtures, 'rpmlab/rootfs.tar.gz'));
     fs.add('/var/lib/rpm/rpmdb.sqlite', fixtureBytes('rpmlab/db/sqlite/rpmdb.sqlite'));

@@ -1,10 +1,11 @@
 import path from 'node:path';
 
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 
 import { rpmverifypackageProbe } from '../../../lib/probes/linux/rpmverifypackage.js';
 import { MemoryFileSystem, fixtureBytes, fixtures, memoryFileSystemFromTar } from '../../packages/memory-fs.js';
 import { context, entity, entityMap, request } from '../../packages/probe-request.js';
+import { describeWithShared, fixturesDir } from '../../fixtures.js';
 
 /** Flips one byte in the header blob stored for `name` in a copy of the lab's SQLite database. */
 async function damagedDatabase(name: string): Promise<Uint8Array> {
@@ -17,7 +18,7 @@ async function damagedDatabase(name: string): Promise<Uint8Array> {
   return bytes;
 }
 
-describe('rpmverifypackage probe', () => {
+describeWithShared('rpmverifypackage probe', [fixturesDir], () => {
   let fs: MemoryFileSystem;
   beforeAll(async () => {
     // The file tree matters: "/bin/sh" is provided through the /bin -> usr/bin symbolic link.

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 
 import { evaluateOval } from '../../../lib/oval/evaluate/index.js';
 import { parseOvalDefinitions } from '../../../lib/oval/parser.js';
@@ -13,6 +13,7 @@ import type { Target } from '../../../lib/targets/target.js';
 import { FileTree, type TreeNode } from '../../../lib/targets/tree/tree.js';
 import { TreeFileSystemView } from '../../../lib/targets/tree/view.js';
 import { makeTempRoot } from '../helpers.js';
+import { describeWithShared } from '../../fixtures.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const upstreamTests = resolve(repoRoot, '../shared/conformance/openscap/tests/probes');
@@ -49,7 +50,7 @@ function labelledDevImage(): Target {
   };
 }
 
-describe('upstream SELinux probe tests on images', () => {
+describeWithShared('upstream SELinux probe tests on images', [upstreamTests], () => {
   it('finds null_device_t under /dev', async () => {
     const results = await definitionResults(join(upstreamTests, 'selinuxsecuritycontext/test_probes_selinuxsecuritycontext.xml'), labelledDevImage());
     expect(results).toEqual({ 'oval:1:def:1': 'true' });

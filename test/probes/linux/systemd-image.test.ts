@@ -1,18 +1,19 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 
 import { loadSystemdUnits } from '../../../lib/probes/linux/systemd-units.js';
 import { systemdUnitPropertyProbe } from '../../../lib/probes/linux/systemdunitproperty.js';
 import { openTarget } from '../../../lib/targets/open.js';
 import type { Target } from '../../../lib/targets/target.js';
 import { request, run } from '../helpers.js';
+import { describeWithShared } from '../../fixtures.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const bookworm = resolve(repoRoot, '../shared/fixtures/images/bookworm/bookworm-docker-save.tar');
 
-describe('systemd probes on the Debian 12 slim image', () => {
+describeWithShared('systemd probes on the Debian 12 slim image', [bookworm], () => {
   let image: Target;
 
   beforeAll(async () => {

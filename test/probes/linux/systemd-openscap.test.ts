@@ -2,13 +2,14 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 
 import { evaluateOval } from '../../../lib/oval/evaluate/index.js';
 import { parseOvalDefinitions } from '../../../lib/oval/parser.js';
 import { createDefaultRegistry } from '../../../lib/probes/builtin.js';
 import { registerLinuxProbes } from '../../../lib/probes/linux/index.js';
 import { makeTempRoot, type TempRoot } from '../helpers.js';
+import { describeWithShared } from '../../fixtures.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const upstreamTests = resolve(repoRoot, '../shared/conformance/openscap/tests/probes/systemdunitproperty');
@@ -35,7 +36,7 @@ function fillRoot(root: string): void {
   writeFile(root, `${VENDOR}/systemd-journald.service`, '[Unit]\nDescription=Journal Service\n');
 }
 
-describe('upstream systemdunitproperty test on an offline root', () => {
+describeWithShared('upstream systemdunitproperty test on an offline root', [upstreamTests], () => {
   let root: TempRoot;
 
   beforeAll(async () => {

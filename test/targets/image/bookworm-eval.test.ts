@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { evaluateOval, type ExternalVariableValue } from '../../../lib/oval/evaluate/index.js';
 import type { CriteriaResult, CriterionResult, ExtendDefinitionResult, OvalResults } from '../../../lib/oval/results-model.js';
@@ -22,6 +22,7 @@ import type { Item } from '../../../lib/oval/syschar.js';
 import { parseOvalDefinitions } from '../../../lib/oval/parser.js';
 import { createDefaultRegistry } from '../../../lib/probes/builtin.js';
 import { openTarget, type OpenTargetOptions } from '../../../lib/targets/open.js';
+import { missingSharedReason, skipWithoutShared } from '../../fixtures.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const bookwormDir = resolve(repoRoot, '../shared/fixtures/images/bookworm');
@@ -158,6 +159,7 @@ function expectedTrueDefinitions(image: string): { definitionId: string; binary:
 }
 
 beforeAll(async () => {
+  if (missingSharedReason(bookwormDir, debianFeedDir) !== null) return;
   const [ssg, debian] = await Promise.all([parseOvalDefinitions(ssgFile), parseOvalDefinitions(debianFeedFile)]);
   definitions.set('ssg', ssg);
   definitions.set('debian', debian);
@@ -186,6 +188,8 @@ beforeAll(async () => {
 afterAll(() => {
   if (rootDir) rmSync(rootDir, { recursive: true, force: true });
 });
+
+beforeEach((context) => skipWithoutShared(context, bookwormDir, debianFeedDir));
 
 describe('bookworm base root in two forms', () => {
   it('SSG results agree', () => {

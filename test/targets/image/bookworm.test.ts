@@ -6,9 +6,10 @@ import { createHash } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { openImageTarget, type ImageTarget } from '../../../lib/targets/image/index.js';
+import { missingSharedReason, skipWithoutShared } from '../../fixtures.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const bookwormDir = resolve(repoRoot, '../shared/fixtures/images/bookworm');
@@ -58,6 +59,7 @@ let ociTree: Map<string, WalkedEntry>;
 let rootfsTree: Map<string, WalkedEntry>;
 
 beforeAll(async () => {
+  if (missingSharedReason(bookwormDir) !== null) return;
   dockerSave = await openImageTarget(resolve(bookwormDir, 'bookworm-docker-save.tar'));
   ociLayout = await openImageTarget(resolve(bookwormDir, 'bookworm-oci'));
   rootfs = await openImageTarget(resolve(bookwormDir, 'bookworm-rootfs.tar.gz'));
@@ -69,6 +71,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([dockerSave?.close(), ociLayout?.close(), rootfs?.close()]);
 });
+
+beforeEach((context) => skipWithoutShared(context, bookwormDir));
 
 describe('bookworm merged views', () => {
   it('docker save equals the OCI layout', () => {

@@ -2,10 +2,11 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { ScapulaError } from '../../../lib/errors.js';
 import { openImageTarget, type ImageTarget, type ImageTargetOptions } from '../../../lib/targets/image/index.js';
+import { skipWithoutShared } from '../../fixtures.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const casesDir = resolve(repoRoot, '../shared/fixtures/images/cases');
@@ -16,6 +17,8 @@ const opened: ImageTarget[] = [];
 afterEach(async () => {
   await Promise.all(opened.splice(0).map((target) => target.close()));
 });
+
+beforeEach((context) => skipWithoutShared(context, casesDir));
 
 async function openCase(name: string, options: ImageTargetOptions = {}): Promise<ImageTarget> {
   const target = await openImageTarget(resolve(casesDir, name), options);

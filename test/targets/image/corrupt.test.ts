@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 
 import { ScapulaError } from '../../../lib/errors.js';
 import { bufferSource } from '../../../lib/io/source.js';
 import { openImageTarget, type ImageTarget } from '../../../lib/targets/image/index.js';
+import { describeWithShared } from '../../fixtures.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const casesDir = resolve(repoRoot, '../shared/fixtures/images/cases');
@@ -51,7 +52,7 @@ async function readEverything(target: ImageTarget): Promise<void> {
   }
 }
 
-describe('corrupted archives', () => {
+describeWithShared('corrupted archives', [casesDir], () => {
   it('fail only with ScapulaError', async () => {
     const random = seededRandom(12345);
     const outcomes = new Map<string, number>();
