@@ -150,7 +150,9 @@ function writeSystemInfo(writer: XmlWriter, sc: SystemCharacteristics): void {
   writer.start('system_info');
   writer.element('os_name', [], info.osName);
   writer.element('os_version', [], info.osVersion);
-  writer.element('architecture', [], info.architecture);
+  // A target whose architecture could not be read (a root folder without an ELF /bin/sh, for
+  // one) gets oscap's spelling, which oscap 1.3.7 writes for every offline root.
+  writer.element('architecture', [], info.architecture === 'unknown' ? 'Unknown' : info.architecture);
   writer.element('primary_host_name', [], info.primaryHostName);
   writer.start('interfaces');
   for (const entry of info.interfaces) {

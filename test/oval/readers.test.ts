@@ -170,6 +170,13 @@ describe('writeSystemCharacteristics and readSystemCharacteristics', () => {
     expect(xml).not.toContain('secret');
   });
 
+  it('writes an unknown architecture as oscap does', async () => {
+    const sc = richSystemCharacteristics();
+    sc.systemInfo.architecture = 'unknown';
+    const xml = await renderSyschar(sc);
+    expect(xml).toContain('<architecture>Unknown</architecture>');
+  });
+
   it('round trip keeps system_info extensions', async () => {
     const extension =
       '<ai:assets xmlns:ai="urn:example:ai"><ai:asset id="asset0"><ai:fqdn>host.example</ai:fqdn></ai:asset></ai:assets>' +
