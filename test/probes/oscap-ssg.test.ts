@@ -28,11 +28,10 @@ const available = existsSync('/usr/bin/oscap-chroot') && existsSync(ssgOval);
 /** Object types whose items are compared. */
 const COMPARED_TYPES = new Set(['textfilecontent54_object', 'file_object', 'password_object', 'family_object']);
 /**
- * Entities left out: access and change times differ between two copies of a root,
- * has_extended_acl is "not collected" on a directory root by design, and oscap writes
- * password_item's password empty with mask="true" because an SSG state masks it.
+ * Entities left out: access and change times differ between two copies of a root, and oscap
+ * writes password_item's password empty with mask="true" because an SSG state masks it.
  */
-const IGNORED_ENTITIES = new Set(['a_time', 'c_time', 'has_extended_acl', 'password']);
+const IGNORED_ENTITIES = new Set(['a_time', 'c_time', 'password']);
 
 let workDir: string;
 /** Object id to its items, each item as its entities joined into one sorted-comparable line. */
