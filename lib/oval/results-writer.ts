@@ -125,8 +125,10 @@ async function writeDefinitionResults(writer: XmlWriter, options: ResultsWriterO
       opened = true;
     }
     const full = directive.content === 'full';
-    writeDefinitionResult(writer, options.definitions, result, full);
-    if (full && result.criteria !== undefined) collectTestIds(result.criteria, testIds);
+    // Read once: an evaluation's definition results build their criteria tree on each read.
+    const criteria = full ? result.criteria : undefined;
+    writeDefinitionResult(writer, options.definitions, result, criteria);
+    if (criteria !== undefined) collectTestIds(criteria, testIds);
     await writer.drain();
   }
   if (opened) writer.end('definitions');
@@ -167,14 +169,14 @@ function notEvaluatedCriteria(root: Criteria): CriteriaResult {
   return top;
 }
 
-function writeDefinitionResult(writer: XmlWriter, definitions: OvalDefinitions, result: DefinitionResult, full: boolean): void {
+/** Writes one definition result, with `criteria` when its content is full. */
+function writeDefinitionResult(writer: XmlWriter, definitions: OvalDefinitions, result: DefinitionResult, criteria: CriteriaResult | undefined): void {
   const attributes: Attributes = [
     ['definition_id', result.definitionId],
     ['result', result.result],
     ['version', result.version],
     ['variable_instance', result.variableInstance === 1 ? undefined : result.variableInstance],
   ];
-  const criteria = full ? result.criteria : undefined;
   if (result.messages.length === 0 && criteria === undefined) {
     writer.start('definition', attributes, true);
     return;

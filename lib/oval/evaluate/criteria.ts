@@ -88,14 +88,7 @@ export function evaluateDefinition(evaluation: Evaluation, id: string, results: 
     stack.pop();
     inProgress.delete(frame.definition.id);
     // A definition without criteria is allowed only when deprecated, and OpenSCAP does not evaluate it.
-    const result: DefinitionResult = {
-      definitionId: frame.definition.id,
-      version: frame.definition.version,
-      variableInstance: 1,
-      result: criteria?.result ?? 'not evaluated',
-      criteria,
-      messages: frame.messages,
-    };
+    const result = new CompactDefinitionResult(frame.definition, criteria, frame.messages);
     results.set(frame.definition.id, result);
     if (frame.parent !== undefined) frame.parent.frame.children.push(extendResult(frame.parent.leaf, result.result));
     last = result;
@@ -156,17 +149,7 @@ function ownerOf(stack: Frame[]): DefinitionFrame {
 }
 
 function finishCriteria(frame: CriteriaFrame): CriteriaResult {
-  const combined = combineByOperator(frame.node.operator, frame.children.map((child) => child.result));
-  return {
-    kind: 'criteria',
-    operator: frame.node.operator,
-    negate: frame.node.negate,
-    applicabilityCheck: frame.node.applicabilityCheck,
-    result: negateResult(combined, frame.node.negate),
-    // A copy of exact length: an array grown by push keeps room for at least 17 elements, and
-    // results keep one array for each of the feed's criteria (193,000 in a Red Hat feed).
-    children: frame.children.slice(),
-  };
+  return criteriaResult(frame.node, frame.children);
 }
 
 function criterionResult(evaluation: Evaluation, node: CriteriaNode & { kind: 'criterion' }, owner: DefinitionFrame): CriterionResult {
@@ -198,5 +181,116 @@ function extendResult(node: CriteriaNode & { kind: 'extend_definition' }, result
     negate: node.negate,
     applicabilityCheck: node.applicabilityCheck,
     result: negateResult(result, node.negate),
+  };
+}
+
+/** The results a criteria leaf can have, each kept as the character of its index. */
+const RESULTS: readonly OvalResult[] = ['true', 'false', 'error', 'unknown', 'not evaluated', 'not applicable'];
+const RESULT_CODES = new Map(RESULTS.map((result, index) => [result, String.fromCharCode(48 + index)]));
+
+/**
+ * A definition result that keeps the results of its criteria leaves (criterion and
+ * extend_definition, negation applied) as one character each, in document order, and
+ * builds the criteria result tree again each time `criteria` is read: the results of the
+ * criteria nodes follow from their leaves by the operators. A Red Hat feed has some 540,000
+ * criteria nodes, whose result objects took about 40 MB for as long as the results were kept.
+ */
+class CompactDefinitionResult implements DefinitionResult {
+  readonly definitionId: string;
+  readonly version: number;
+  readonly variableInstance = 1;
+  readonly result: OvalResult;
+  readonly messages: Message[];
+  readonly #criteria: Criteria | undefined;
+  readonly #leaves: string;
+
+  constructor(definition: Definition, criteria: CriteriaResult | undefined, messages: Message[]) {
+    this.definitionId = definition.id;
+    this.version = definition.version;
+    this.result = criteria?.result ?? 'not evaluated';
+    this.messages = messages;
+    this.#criteria = criteria === undefined ? undefined : definition.criteria;
+    this.#leaves = criteria === undefined ? '' : leafCodes(criteria);
+  }
+
+  get criteria(): CriteriaResult | undefined {
+    return this.#criteria === undefined ? undefined : rebuildCriteria(this.#criteria, this.#leaves);
+  }
+
+  toJSON(): DefinitionResult {
+    const { definitionId, version, variableInstance, result, criteria, messages } = this;
+    return { definitionId, version, variableInstance, result, criteria, messages };
+  }
+}
+
+/** The results of the leaves of a criteria result tree, in document order, one character each. */
+function leafCodes(root: CriteriaResult): string {
+  const codes: string[] = [];
+  const pending: NodeResult[] = [root];
+  while (pending.length > 0) {
+    const node = pending.pop()!;
+    if (node.kind === 'criteria') {
+      for (let index = node.children.length - 1; index >= 0; index--) pending.push(node.children[index]!);
+    } else {
+      codes.push(RESULT_CODES.get(node.result)!);
+    }
+  }
+  return codes.join('');
+}
+
+interface RebuildFrame {
+  node: Criteria;
+  next: number;
+  children: NodeResult[];
+}
+
+/** Builds the criteria result tree of `root` from its leaf results, without recursion. */
+function rebuildCriteria(root: Criteria, leaves: string): CriteriaResult {
+  let leaf = 0;
+  const leafResult = (): OvalResult => RESULTS[leaves.charCodeAt(leaf++) - 48]!;
+  const stack: RebuildFrame[] = [{ node: root, next: 0, children: [] }];
+  while (true) {
+    const frame = stack[stack.length - 1]!;
+    if (frame.next >= frame.node.children.length) {
+      stack.pop();
+      const built = criteriaResult(frame.node, frame.children);
+      if (stack.length === 0) return built;
+      stack[stack.length - 1]!.children.push(built);
+      continue;
+    }
+    const child = frame.node.children[frame.next++]!;
+    if (child.kind === 'criteria') {
+      stack.push({ node: child, next: 0, children: [] });
+    } else if (child.kind === 'criterion') {
+      frame.children.push({
+        kind: 'criterion',
+        testRef: child.testRef,
+        variableInstance: 1,
+        negate: child.negate,
+        applicabilityCheck: child.applicabilityCheck,
+        result: leafResult(),
+      });
+    } else {
+      frame.children.push({
+        kind: 'extend_definition',
+        definitionRef: child.definitionRef,
+        variableInstance: 1,
+        negate: child.negate,
+        applicabilityCheck: child.applicabilityCheck,
+        result: leafResult(),
+      });
+    }
+  }
+}
+
+function criteriaResult(node: Criteria, children: NodeResult[]): CriteriaResult {
+  const combined = combineByOperator(node.operator, children.map((child) => child.result));
+  return {
+    kind: 'criteria',
+    operator: node.operator,
+    negate: node.negate,
+    applicabilityCheck: node.applicabilityCheck,
+    result: negateResult(combined, node.negate),
+    children,
   };
 }

@@ -645,6 +645,45 @@ describe('evaluateOval criteria', () => {
     expect(tree.children.map((c) => c.result)).toEqual(['true', 'true']);
   });
 
+  it('criteria results are built again on each read, and serialize with the result', async () => {
+    const doc = document({
+      ...base,
+      definitions: [
+        definition('def:base', criteria('AND', [criterion('tst:t')])),
+        definition(
+          'def:tree',
+          criteria('OR', [criteria('AND', [criterion('tst:t'), criterion('tst:f', true)], true), extend('def:base', true), criterion('tst:f')]),
+        ),
+      ],
+    });
+    const results = await run(doc);
+    const result = results.definitions.get('def:tree')!;
+    const expected = {
+      kind: 'criteria',
+      operator: 'OR',
+      negate: false,
+      result: 'false',
+      children: [
+        {
+          kind: 'criteria',
+          operator: 'AND',
+          negate: true,
+          result: 'false',
+          children: [
+            { kind: 'criterion', testRef: 'tst:t', variableInstance: 1, negate: false, result: 'true' },
+            { kind: 'criterion', testRef: 'tst:f', variableInstance: 1, negate: true, result: 'true' },
+          ],
+        },
+        { kind: 'extend_definition', definitionRef: 'def:base', variableInstance: 1, negate: true, result: 'false' },
+        { kind: 'criterion', testRef: 'tst:f', variableInstance: 1, negate: false, result: 'false' },
+      ],
+    };
+    expect(result.result).toBe('false');
+    expect(result.criteria).toMatchObject(expected);
+    expect(result.criteria).not.toBe(result.criteria);
+    expect(JSON.parse(JSON.stringify(result))).toMatchObject({ definitionId: 'def:tree', result: 'false', criteria: expected });
+  });
+
   it('extend_definition uses the other result', async () => {
     const doc = document({
       ...base,
