@@ -174,6 +174,23 @@ describe('checkAssertion', () => {
     expect(classifyDesignDifference(status, checkAssertion(status, run), run).outcome).toBe('not supported');
   });
 
+  it('reports a listed behaviour only when shown', () => {
+    const status = { ...assertion('exit_code', 'oscap exit status', 1), case: 'API/OVAL/unittests/test_object_component_type' };
+    const shown = output({
+      args: ['oval', 'eval', 'defs.xml'],
+      stdout: 'Definition oval:oscap:def:1: false\nEvaluation done.\n',
+      stderr: "W: Entity 'something_bogus' has not been found in textfilecontent_item (id: 1) specified by object 'oval:oscap:obj:10'.\n",
+    });
+    expect(classifyDesignDifference(status, checkAssertion(status, shown), shown).outcome).toBe('differs by design');
+
+    const silent = { ...shown, stderr: '' };
+    expect(classifyDesignDifference(status, checkAssertion(status, silent), silent).outcome).toBe('failed');
+    const otherResult = { ...shown, stdout: 'Definition oval:oscap:def:1: true\n' };
+    expect(classifyDesignDifference(status, checkAssertion(status, otherResult), otherResult).outcome).toBe('failed');
+    const otherCheck = { ...status, kind: 'stdout_contains' as const, target: 'nothing like this', expected: true };
+    expect(classifyDesignDifference(otherCheck, checkAssertion(otherCheck, shown), shown).outcome).toBe('failed');
+  });
+
   it('anchors relative paths at the document node', () => {
     expect(fromDocumentNode('oval_results/results')).toBe('/oval_results/results');
     expect(fromDocumentNode('/oval_results')).toBe('/oval_results');

@@ -176,6 +176,10 @@ const HOST_TMP_ROOTS: Record<string, RootBuilder> = {
     writeInRoot(root, 'tmp/test_negative_instance.tmp_file', 'valid_key = valid_value\n'.repeat(3));
   },
 
+  'probes/textfilecontent54/test_recursion_limit': (root, scratchTests) => {
+    copyIntoRoot(root, scratchTests, 'probes/textfilecontent54/30-ospp-v42.rules', 'tmp/30-ospp-v42.rules');
+  },
+
   'probes/textfilecontent54/test_probes_textfilecontent54': (root) => {
     writeInRoot(root, 'tmp/test_probes_textfilecontent54.tmp_file', 'valid_key = valid_value\nvalid_key = valid_value\n');
     writeInRoot(root, 'tmp/test_probes_textfilecontent54.tmp_file_empty', '');
