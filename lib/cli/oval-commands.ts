@@ -12,6 +12,7 @@ import { optionFlag, optionValue, parseArgs, usageError } from './args.js';
 import type { CliContext } from './context.js';
 import { writeToFile } from './context.js';
 import { OVAL_ANALYSE_HELP, OVAL_COLLECT_HELP, OVAL_EVAL_HELP } from './help.js';
+import { collectGarbageIfLarge } from './memory.js';
 import type { CliLogger, VerbosityLevel } from './logger.js';
 import { VERBOSITY_LEVELS, createCliLogger } from './logger.js';
 import { packageVersion } from './package-version.js';
@@ -88,10 +89,15 @@ export async function ovalEvalCommand(argv: string[], context: CliContext): Prom
   const logger = loggerFromArgs(args, context, command);
   let target: Target | undefined;
   try {
-    const definitions = await parseOvalDefinitions(definitionsFile, { onWarning: (warning) => logger.warn(warning.message) });
+    const directives = await readOptionalDirectives(args);
+    const definitions = await parseOvalDefinitions(definitionsFile, {
+      onWarning: (warning) => logger.warn(warning.message),
+      keepComments: false,
+      keepDefinitionsCopy: needsDefinitionsCopy(optionValue(args, 'results'), directives),
+    });
     const definitionIds = selectedDefinitionIds(args, definitions);
     const externalVariables = await readOptionalVariables(args);
-    const directives = await readOptionalDirectives(args);
+    collectGarbageIfLarge();
 
     throwIfAborted(context.signal);
     target = await openTargetFromArgs(args, command, context.signal);
@@ -110,6 +116,7 @@ export async function ovalEvalCommand(argv: string[], context: CliContext): Prom
     printDefinitionResults(context, results, definitionIds);
     const resultsFile = optionValue(args, 'results');
     if (resultsFile !== undefined) {
+      collectGarbageIfLarge();
       await writeResultsFile(resultsFile, definitions, results, directives, !optionFlag(args, 'without-syschar'));
     }
     return 0;
@@ -129,11 +136,15 @@ export async function ovalAnalyseCommand(argv: string[], context: CliContext): P
 
   const logger = loggerFromArgs(args, context, command);
   try {
-    const definitions = await parseOvalDefinitions(definitionsFile, { onWarning: (warning) => logger.warn(warning.message) });
+    const directives = await readOptionalDirectives(args);
+    const definitions = await parseOvalDefinitions(definitionsFile, {
+      onWarning: (warning) => logger.warn(warning.message),
+      keepComments: false,
+      keepDefinitionsCopy: needsDefinitionsCopy(resultsFile, directives),
+    });
     const { readSystemCharacteristics } = await import('../oval/syschar-reader.js');
     const systemCharacteristics = await readSystemCharacteristics(syscharFile);
     const externalVariables = await readOptionalVariables(args);
-    const directives = await readOptionalDirectives(args);
 
     const results = await evaluateOval(definitions, {
       registry: createDefaultRegistry(),
@@ -259,6 +270,14 @@ async function readOptionalVariables(args: ParsedArgs) {
 }
 
 type Directives = Awaited<ReturnType<(typeof import('../oval/directives.js'))['readDirectives']>>;
+
+/**
+ * Whether the parse should make the definitions copy of the results document: only when
+ * results are written and the directives keep the source definitions (the default).
+ */
+function needsDefinitionsCopy(resultsFile: string | undefined, directives: Directives | undefined): boolean {
+  return resultsFile !== undefined && (directives?.includeSourceDefinitions ?? true);
+}
 
 async function readOptionalDirectives(args: ParsedArgs): Promise<Directives | undefined> {
   const file = optionValue(args, 'directives');

@@ -12,6 +12,8 @@ import { ScapulaError } from '../errors.js';
 export interface ByteSource {
   /** A name for messages: the path, or what the caller calls the bytes. */
   readonly name: string;
+  /** The file the bytes come from, when they come from one: another thread may read it too. */
+  readonly path?: string;
   size(): Promise<number>;
   /** Streams the bytes from `offset` (default 0) to the end. */
   stream(offset?: number): Readable;
@@ -27,6 +29,7 @@ export interface ByteSource {
 export function fileSource(path: string): ByteSource {
   return {
     name: path,
+    path,
     async size() {
       try {
         return (await stat(path)).size;

@@ -138,8 +138,15 @@ interface Frame {
  * The enclosing oval_results element must declare `xsi`.
  */
 export async function writeDefinitionsCopy(writer: XmlWriter, source: ByteSource, schemaVersion: string): Promise<void> {
-  const copier = new DefinitionsCopier(writer, parseSchemaVersion(schemaVersion));
-  await streamXml(drainingSource(source, writer), copier);
+  await streamXml(drainingSource(source, writer), definitionsCopier(writer, schemaVersion));
+}
+
+/**
+ * Returns a handler that writes the copy of the document whose events it receives, from the
+ * start of oval_definitions on, to `writer` (see writeDefinitionsCopy).
+ */
+export function definitionsCopier(writer: XmlWriter, schemaVersion: string): XmlEventHandler {
+  return new DefinitionsCopier(writer, parseSchemaVersion(schemaVersion));
 }
 
 /**
@@ -147,7 +154,7 @@ export async function writeDefinitionsCopy(writer: XmlWriter, source: ByteSource
  * The stream calls the copier synchronously, so this is where the output can catch up. Reading
  * at most 256 KiB ahead bounds what the writer buffers meanwhile.
  */
-function drainingSource(source: ByteSource, writer: XmlWriter): ByteSource {
+export function drainingSource(source: ByteSource, writer: Pick<XmlWriter, 'drain'>): ByteSource {
   return {
     name: source.name,
     size: () => source.size(),

@@ -15,6 +15,7 @@ import { fileSource, type ByteSource } from '../io/source.js';
 import { OVAL_COMMON_NS, OVAL_RESULTS_NS, XSI_NS } from '../xml/namespaces.js';
 import { escapeAttribute, XmlWriter, type Attributes } from '../xml/writer.js';
 import { writeDefinitionsCopy } from './definitions-copy.js';
+import { writeKeptCopy, type DefinitionsCopyJob } from './kept-copy.js';
 import { DIRECTIVE_ELEMENTS, defaultDirectives, directiveFor, type Directives, type ResultDirectives } from './directives.js';
 import type { Component, Criteria, Generator, OvalDefinitions, OvalObject } from './model.js';
 import type { CriteriaResult, CriterionResult, DefinitionResult, ExtendDefinitionResult, OvalResults, TestResult } from './results-model.js';
@@ -98,6 +99,12 @@ async function copyDefinitions(writer: XmlWriter, options: ResultsWriterOptions)
     throw new ScapulaError('USAGE', 'the definitions carry no source span, so they cannot be copied into the results; parse them with parseOvalDefinitions', {
       file: definitions.file,
     });
+  }
+  const job = (definitions as { definitionsCopy?: DefinitionsCopyJob }).definitionsCopy;
+  const kept = job === undefined || options.source !== undefined ? undefined : await job.result();
+  if (kept !== undefined) {
+    await writeKeptCopy(writer, kept);
+    return;
   }
   const source = options.source ?? (definitions as { source?: ByteSource }).source ?? fileSource(definitions.file);
   await writeDefinitionsCopy(writer, source, definitions.generator.schemaVersion);

@@ -72,10 +72,14 @@ export class XmlWriter {
   /** Whether the last thing written was an end tag or an empty element, so a closing tag goes on a new line. */
   private closedChild = false;
 
+  /** `depth`: the nesting depth of the first element written, for a part of a larger document. */
   constructor(
     private readonly out: Writable,
     private readonly name = 'output',
-  ) {}
+    depth = 0,
+  ) {
+    this.depth = depth;
+  }
 
   raw(text: string): void {
     this.pieces.push(text);

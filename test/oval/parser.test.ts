@@ -338,6 +338,20 @@ describe('parseOvalDefinitions options and rules', () => {
     expect(document.definitions.get('oval:t:def:1')!.metadata.description).toBe('A long description.');
   });
 
+  it('leaves out the comments no output needs on request, and keeps those of objects', async () => {
+    const document = await parseText(FULL, { keepComments: false });
+    const criteria = document.definitions.get('oval:t:def:1')!.criteria!;
+    expect(criteria.comment).toBeUndefined();
+    expect(criteria.children[0]!.comment).toBeUndefined();
+    expect((criteria.children[1] as Criteria).children[1]!.comment).toBeUndefined();
+    expect(document.tests.get('oval:t:tst:1')!.comment).toBe('');
+    expect(document.states.get('oval:t:ste:2')!.comment).toBeUndefined();
+    expect(document.variables.get('oval:t:var:1')!.comment).toBe('');
+    expect(document.objects.get('oval:t:obj:1')!.comment).toBe('openssl');
+    const kept = await parseText(FULL);
+    expect([kept.tests.get('oval:t:tst:1')!.comment, kept.states.get('oval:t:ste:2')!.comment]).toEqual(['openssl older', 'two']);
+  });
+
   it('records the byte span of oval_definitions', async () => {
     const text = `<?xml version="1.0"?>\n<!-- prologue: é, 日本, 😀 -->\n${ROOT_OPEN}${GENERATOR}<definitions/></oval_definitions>\n<!-- after -->\n`;
     const bytes = Buffer.from(text, 'utf8');

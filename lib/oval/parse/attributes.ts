@@ -83,6 +83,11 @@ export function requiredAttribute(context: ParseContext, node: XmlNode, name: st
   return context.intern(value);
 }
 
+/** The comment attribute of an element whose comment no output needs; see ParseContext.keepComments. */
+export function optionalComment(context: ParseContext, node: XmlNode): string | undefined {
+  return context.keepComments ? optionalAttribute(context, node, 'comment') : undefined;
+}
+
 export function optionalAttribute(context: ParseContext, node: XmlNode, name: string): string | undefined {
   const value = node.attributes[name];
   return value === undefined ? undefined : context.intern(value);

@@ -16,6 +16,12 @@ export class ParseContext {
   /** Element names and namespace URIs: few, and looked up in a small map that stays in cache. */
   private readonly namePool = new Map<string, string>();
 
+  /**
+   * Whether comments that nothing writes (of criteria, tests, states and variables) are kept.
+   * Objects keep theirs: the collected objects of the results repeat them.
+   */
+  keepComments = true;
+
   constructor(
     readonly file: string,
     readonly strict: boolean,

@@ -11,6 +11,7 @@ import {
   integerAttribute,
   LOGICAL_OPERATORS,
   optionalAttribute,
+  optionalComment,
   requiredAttribute,
 } from './attributes.js';
 import { exactLength, positionOf, type ParseContext } from './context.js';
@@ -123,7 +124,7 @@ function criteriaNodeOf(context: ParseContext, node: XmlNode): CriteriaNode {
         testRef: requiredAttribute(context, node, 'test_ref'),
         negate: booleanAttribute(context, node, 'negate', false),
         applicabilityCheck: applicabilityCheckOf(context, node),
-        comment: optionalAttribute(context, node, 'comment'),
+        comment: optionalComment(context, node),
       };
     case 'extend_definition':
       return {
@@ -131,7 +132,7 @@ function criteriaNodeOf(context: ParseContext, node: XmlNode): CriteriaNode {
         definitionRef: requiredAttribute(context, node, 'definition_ref'),
         negate: booleanAttribute(context, node, 'negate', false),
         applicabilityCheck: applicabilityCheckOf(context, node),
-        comment: optionalAttribute(context, node, 'comment'),
+        comment: optionalComment(context, node),
       };
     default:
       throw context.invalid(`unexpected element ${node.name} in criteria; expected criteria, criterion or extend_definition`, node);
@@ -144,7 +145,7 @@ function criteriaOf(context: ParseContext, node: XmlNode): Criteria {
     operator: enumAttribute(context, node, 'operator', LOGICAL_OPERATORS, 'AND'),
     negate: booleanAttribute(context, node, 'negate', false),
     applicabilityCheck: applicabilityCheckOf(context, node),
-    comment: optionalAttribute(context, node, 'comment'),
+    comment: optionalComment(context, node),
     children: [],
   };
 }

@@ -19,6 +19,7 @@ import {
   LOGICAL_OPERATORS,
   OPERATIONS,
   optionalAttribute,
+  optionalComment,
   requiredAttribute,
   SET_OPERATORS,
 } from './attributes.js';
@@ -69,7 +70,7 @@ export function convertState(context: ParseContext, node: XmlNode): OvalState {
     type: context.internName(node.name),
     family: familyOf(context, node),
     namespace: context.internName(node.ns),
-    comment: optionalAttribute(context, node, 'comment'),
+    comment: optionalComment(context, node),
     deprecated: booleanAttribute(context, node, 'deprecated', false),
     operator: enumAttribute(context, node, 'operator', LOGICAL_OPERATORS, 'AND'),
     entities: [],

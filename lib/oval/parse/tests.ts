@@ -16,6 +16,7 @@ import {
   integerAttribute,
   LOGICAL_OPERATORS,
   optionalAttribute,
+  optionalComment,
   requiredAttribute,
 } from './attributes.js';
 import { exactLength, positionOf, type ParseContext } from './context.js';
@@ -29,7 +30,7 @@ export function convertTest(context: ParseContext, node: XmlNode): Test {
     type: context.internName(node.name),
     family: familyOf(context, node),
     namespace: context.internName(node.ns),
-    comment: optionalAttribute(context, node, 'comment') ?? '',
+    comment: optionalComment(context, node) ?? '',
     deprecated: booleanAttribute(context, node, 'deprecated', false),
     check: enumAttribute(context, node, 'check', CHECKS, 'all'),
     checkExistence: enumAttribute(context, node, 'check_existence', EXISTENCES, 'at_least_one_exists'),

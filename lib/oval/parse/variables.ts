@@ -19,6 +19,7 @@ import {
   LOGICAL_OPERATORS,
   OPERATIONS,
   optionalAttribute,
+  optionalComment,
   requiredAttribute,
 } from './attributes.js';
 import { positionOf, type ParseContext } from './context.js';
@@ -43,7 +44,7 @@ export function convertVariable(context: ParseContext, node: XmlNode): Variable 
     id: requiredAttribute(context, node, 'id'),
     version: integerAttribute(context, node, 'version'),
     datatype: enumAttribute(context, node, 'datatype', DATATYPES, 'string'),
-    comment: optionalAttribute(context, node, 'comment') ?? '',
+    comment: optionalComment(context, node) ?? '',
     deprecated: booleanAttribute(context, node, 'deprecated', false),
     position: positionOf(node),
   };

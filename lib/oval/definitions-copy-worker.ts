@@ -1,0 +1,23 @@
+/**
+ * Worker thread entry point: reads an OVAL definitions file and posts its definitions copy,
+ * deflated (see kept-copy.ts). Any failure is posted as a message; the main thread then makes
+ * the copy itself when it writes the results.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+
+import { fileSource } from '../io/source.js';
+import { streamXml } from '../xml/stream.js';
+import { drainingSource } from './definitions-copy.js';
+import { DefinitionsCopyRecorder, type CopyWorkerMessage } from './kept-copy.js';
+
+const { path } = workerData as { path: string };
+const recorder = new DefinitionsCopyRecorder();
+let message: CopyWorkerMessage;
+try {
+  await streamXml(drainingSource(fileSource(path), recorder), recorder);
+  const copy = await recorder.finish();
+  message = { chunks: [...copy.chunks] };
+} catch (error) {
+  message = { error: error instanceof Error ? error.message : String(error) };
+}
+parentPort!.postMessage(message);
