@@ -6,15 +6,16 @@
 import { parentPort, workerData } from 'node:worker_threads';
 
 import { fileSource } from '../io/source.js';
-import { streamXml } from '../xml/stream.js';
-import { drainingSource } from './definitions-copy.js';
+import { scanTrustedXml } from '../xml/trusted-scan.js';
 import { DefinitionsCopyRecorder, type CopyWorkerMessage } from './kept-copy.js';
 
 const { path } = workerData as { path: string };
 const recorder = new DefinitionsCopyRecorder();
 let message: CopyWorkerMessage;
 try {
-  await streamXml(drainingSource(fileSource(path), recorder), recorder);
+  // The main thread parses the same file with saxes, and its errors stop the evaluation, so the
+  // worker reads it with the faster reader that trusts its well-formedness.
+  await scanTrustedXml(fileSource(path), recorder, () => recorder.drain());
   const copy = await recorder.finish();
   message = { chunks: [...copy.chunks] };
 } catch (error) {

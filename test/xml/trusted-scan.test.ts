@@ -1,0 +1,83 @@
+import { Readable } from 'node:stream';
+
+import { describe, expect, it } from 'vitest';
+
+import { isScapulaError } from '../../lib/errors.js';
+import type { ByteSource } from '../../lib/io/source.js';
+import { streamXml, type XmlEventHandler } from '../../lib/xml/stream.js';
+import { scanTrustedXml } from '../../lib/xml/trusted-scan.js';
+
+/** A source that hands out the document in pieces of `size` bytes, to cut markup anywhere. */
+function piecewise(text: string, size: number): ByteSource {
+  const bytes = Buffer.from(text, 'utf8');
+  return {
+    name: 'doc.xml',
+    size: async () => bytes.length,
+    readRange: async (offset, length) => bytes.subarray(offset, offset + length),
+    stream: (offset = 0) =>
+      Readable.from(
+        (function* () {
+          for (let at = offset; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
+        })(),
+      ),
+  };
+}
+
+/** Records every event with what the definitions copy reads of it. */
+function recorder(): { handler: XmlEventHandler; events: unknown[] } {
+  const events: unknown[] = [];
+  return {
+    events,
+    handler: {
+      openElement: (tag, depth) =>
+        events.push(['open', depth, tag.prefix, tag.local, tag.uri, { ...tag.attributes }, { ...tag.namespaceDeclarations }]),
+      text: (text, depth) => events.push(['text', depth, text]),
+      closeElement: (depth) => events.push(['close', depth]),
+    },
+  };
+}
+
+async function eventsOf(read: typeof streamXml | typeof scanTrustedXml, text: string, size: number): Promise<unknown[]> {
+  const { handler, events } = recorder();
+  await read(piecewise(text, size), handler);
+  return events;
+}
+
+const DOCUMENT = [
+  '\uFEFF<?xml version="1.0" encoding="UTF-8"?>\r\n',
+  '<!-- before the root -->\r\n',
+  '<oval_definitions xmlns="urn:d" xmlns:a="urn:a" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xml:lang="en">\r\n',
+  '  <a:item id="x&amp;y&#x41;" note=\'single "quoted"\' spaced =  "line\r\nbreak\ttab&#10;kept" xsi:nil="true"/>\r\n',
+  '  <text>one &lt;two&gt; &#233;\r three<!-- split -->four<?pi data?>five</text>\r\n',
+  '  <code><![CDATA[if (a < b && c > d)\r\n]]>tail</code>\r\n',
+  '  <b:outer xmlns:b="urn:b1"><b:inner xmlns:b="urn:b2" b:attr="v" a:attr="w"/><b:after/></b:outer>\r\n',
+  '  <plain xmlns="">no namespace</plain>\r\n',
+  '  <empty></empty><selfclosed />\r\n',
+  '  <unicode>cafe\u0301 \u{1F600}</unicode>\r\n',
+  '</oval_definitions>\r\n<!-- after the root -->\r\n',
+].join('');
+
+describe('scanTrustedXml', () => {
+  it('sends the events streamXml sends, however the input is cut', async () => {
+    const expected = await eventsOf(streamXml, DOCUMENT, 1 << 16);
+    expect(expected.length).toBeGreaterThan(30);
+    for (const size of [1, 2, 3, 7, 64, 1 << 16]) {
+      expect(await eventsOf(scanTrustedXml, DOCUMENT, size)).toEqual(expected);
+    }
+  });
+
+  it('normalizes line ends and attribute whitespace as XML 1.0 says', async () => {
+    const events = await eventsOf(scanTrustedXml, DOCUMENT, 5);
+    expect(events).toContainEqual(['text', 1, 'one <two> \u00e9\n three']);
+    expect(events).toContainEqual(['text', 1, 'if (a < b && c > d)\n']);
+    const item = events.find((event) => Array.isArray(event) && event[3] === 'item') as unknown[];
+    expect(item[5]).toEqual({ id: 'x&yA', note: 'single "quoted"', spaced: 'line break tab\nkept', 'xsi:nil': 'true' });
+  });
+
+  it('raises XML_MALFORMED for input it cannot read, never hangs on it', async () => {
+    for (const bad of ['<a><!DOCTYPE x></a>', '<a b=c/>', '<a b="c/>', '<a>&unknown;</a>', '<a><b></a>', '<p:a/>']) {
+      const error = await scanTrustedXml(piecewise(bad, 3), recorder().handler).catch((caught: unknown) => caught);
+      expect(isScapulaError(error, 'XML_MALFORMED'), bad).toBe(true);
+    }
+  });
+});
