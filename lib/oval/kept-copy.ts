@@ -34,7 +34,7 @@ export type CopyWorkerMessage = { chunks: Uint8Array[] } | { error: string };
  * Limits of the worker's heap. The copy holds one element's start tag per level of nesting and
  * 64 KiB of output at a time; what is more is garbage, so small limits keep its memory down.
  */
-const WORKER_LIMITS = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 8 };
+const WORKER_LIMITS = { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 4 };
 
 const WORKER_SCRIPT = new URL('./definitions-copy-worker.js', import.meta.url);
 
