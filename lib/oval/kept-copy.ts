@@ -38,6 +38,13 @@ const WORKER_LIMITS = { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 4 
 
 const WORKER_SCRIPT = new URL('./definitions-copy-worker.js', import.meta.url);
 
+/**
+ * Smaller files are copied by the results writer. Starting a worker and its modules costs about
+ * as much as copying ssg-debian11 (1.5 MB), and on two cores the worker slowed the main thread:
+ * the wall time of ssg-debian11 on the bookworm root was the same with and without it.
+ */
+const MIN_WORKER_BYTES = 16 * 1024 * 1024;
+
 /** A definitions copy being made on a worker thread. */
 export class DefinitionsCopyJob {
   private readonly outcome: Promise<KeptDefinitionsCopy | undefined>;
@@ -53,11 +60,13 @@ export class DefinitionsCopyJob {
   }
 
   /**
-   * Starts the copy of `source` on a worker thread. Returns undefined where none can run: the
-   * source is not a file, or the worker's compiled script is missing (TypeScript sources).
+   * Starts the copy of `source` on a worker thread. Returns undefined where none runs: the
+   * source is not a file or is smaller than MIN_WORKER_BYTES, or the worker's compiled script
+   * is missing (the library run from its TypeScript sources).
    */
-  static start(source: ByteSource): DefinitionsCopyJob | undefined {
+  static async start(source: ByteSource): Promise<DefinitionsCopyJob | undefined> {
     if (source.path === undefined || WORKER_SCRIPT.protocol !== 'file:' || !existsSync(fileURLToPath(WORKER_SCRIPT))) return undefined;
+    if ((await source.size().catch(() => 0)) < MIN_WORKER_BYTES) return undefined;
     return new DefinitionsCopyJob(new Worker(WORKER_SCRIPT, { workerData: { path: source.path }, resourceLimits: WORKER_LIMITS, stdout: true, stderr: true }));
   }
 

@@ -78,7 +78,7 @@ export async function parseOvalDefinitions(input: ByteSource | string, options: 
   };
 
   const reader = new DefinitionsReader(context, document, options.keepDescriptions ?? false);
-  const copyJob = options.keepDefinitionsCopy === true ? DefinitionsCopyJob.start(source) : undefined;
+  const copyJob = options.keepDefinitionsCopy === true ? await DefinitionsCopyJob.start(source) : undefined;
   let result;
   try {
     result = await streamXml(source, reader);

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -84,15 +84,22 @@ describe('DefinitionsCopyRecorder', () => {
 });
 
 describe('DefinitionsCopyJob', () => {
-  it('runs no worker for a source that is not a file', () => {
-    expect(DefinitionsCopyJob.start(bufferSource('memory.xml', Buffer.from(document('', ''))))).toBeUndefined();
+  it('runs no worker for a source that is not a file', async () => {
+    expect(await DefinitionsCopyJob.start(bufferSource('memory.xml', Buffer.from(document('', ''))))).toBeUndefined();
   });
 
   const built = existsSync(path.join(repoRoot, 'dist/lib/oval/definitions-copy-worker.js'));
   it.skipIf(!built)('the command line writes the copy made on the worker thread, byte for byte as the writer makes it', () => {
+    // The worker copies files of 16 MiB and more; smaller ones are copied by the writer.
     const generator = '<generator><oval:schema_version>5.9</oval:schema_version><oval:timestamp>2024-01-01T00:00:00</oval:timestamp></generator>';
+    const filler = Array.from(
+      { length: 100_000 },
+      (_, index) => `<file_object xmlns="${DEFS}#unix" id="oval:t:obj:${index + 2}" version="1" comment="filler"><filepath>/nonexistent/${index}</filepath></file_object>`,
+    ).join('\n    ');
+    const body = MASKED_BODY.replace('</objects>', `  ${filler}\n  </objects>`);
     const definitionsFile = path.join(temporary, 'masked.xml');
-    writeFileSync(definitionsFile, document(generator, MASKED_BODY));
+    writeFileSync(definitionsFile, document(generator, body));
+    expect(statSync(definitionsFile).size).toBeGreaterThan(16 * 1024 * 1024);
     const resultsFile = path.join(temporary, 'results.xml');
     execFileSync(process.execPath, [path.join(repoRoot, 'bin/scapula.js'), 'oval', 'eval', '--results', resultsFile, '--root', temporary, definitionsFile]);
     const results = readFileSync(resultsFile, 'utf8');
@@ -101,7 +108,7 @@ describe('DefinitionsCopyJob', () => {
     // The same command in a process whose worker script cannot be found copies in the writer.
     const script = `
       const { DefinitionsCopyJob } = await import(${JSON.stringify(path.join(repoRoot, 'dist/lib/oval/kept-copy.js'))});
-      DefinitionsCopyJob.start = () => undefined;
+      DefinitionsCopyJob.start = async () => undefined;
       const { runCli } = await import(${JSON.stringify(path.join(repoRoot, 'dist/lib/cli/main.js'))});
       await runCli(process.argv.slice(1));`;
     const fallbackFile = path.join(temporary, 'results-fallback.xml');
