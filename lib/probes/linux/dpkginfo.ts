@@ -11,6 +11,7 @@ import { DPKG_STATUS, DPKG_STATUS_DIRECTORY, cachedDpkgDatabase, parseDebianVers
 import type { ProbeContext, ProbeRequest, ProbeResult } from '../probe.js';
 import { entityMatches, exactValues } from '../util/entity.js';
 import { defineProbe, itemEntity, makeItem, throwIfAborted } from '../util/items.js';
+import { schemaAtLeast } from '../util/schema-version.js';
 import { requireEntity } from './rpm-common.js';
 
 async function collect(request: ProbeRequest, context: ProbeContext): Promise<ProbeResult> {
@@ -26,16 +27,19 @@ async function collect(request: ProbeRequest, context: ProbeContext): Promise<Pr
   context.logger?.debug(`dpkg: read ${database.packages.length} installed packages from ${database.files.join(', ')}`);
 
   const names = exactValues(nameEntity);
+  // OVAL 5.11.1 made the item's evr a debian_evr_string; the schemas before it allow only
+  // evr_string, which OpenSCAP 1.3.7 writes for them.
+  const evrDatatype = schemaAtLeast(context, '5.11.1') ? 'debian_evr_string' : 'evr_string';
   const items: ProbeItem[] = [];
   for (const pkg of database.packages) {
     throwIfAborted(context);
     const selected = names === null ? entityMatches(nameEntity, pkg.name) : names.includes(pkg.name);
-    if (selected) items.push(dpkginfoItem(pkg));
+    if (selected) items.push(dpkginfoItem(pkg, evrDatatype));
   }
   return { items };
 }
 
-export function dpkginfoItem(pkg: DpkgPackage): ProbeItem {
+export function dpkginfoItem(pkg: DpkgPackage, evrDatatype: 'debian_evr_string' | 'evr_string' = 'debian_evr_string'): ProbeItem {
   const version = parseDebianVersion(pkg.version);
   const evr = version.revision === '' ? `${version.epoch}:${version.upstream}` : `${version.epoch}:${version.upstream}-${version.revision}`;
   return makeItem('dpkginfo_item', 'linux', [
@@ -44,7 +48,7 @@ export function dpkginfoItem(pkg: DpkgPackage): ProbeItem {
     itemEntity('epoch', version.epoch),
     itemEntity('release', version.revision),
     itemEntity('version', version.upstream),
-    itemEntity('evr', evr, 'debian_evr_string'),
+    itemEntity('evr', evr, evrDatatype),
   ]);
 }
 

@@ -10,7 +10,8 @@ import type { ProbeItem } from '../../oval/syschar.js';
 import { epochText, evrText, extendedName, type RpmPackage } from '../../packages/rpm/package.js';
 import type { ProbeContext, ProbeRequest, ProbeResult } from '../probe.js';
 import { defineProbe, itemEntity, makeItem, throwIfAborted } from '../util/items.js';
-import { behaviorEnabled, cachedFiles, noRpmDatabase, requireEntity, rpmDatabase, schemaAtLeast, selectPackages } from './rpm-common.js';
+import { behaviorEnabled, cachedFiles, noRpmDatabase, requireEntity, rpmDatabase, selectPackages } from './rpm-common.js';
+import { schemaAtLeast } from '../util/schema-version.js';
 
 async function collect(request: ProbeRequest, context: ProbeContext): Promise<ProbeResult> {
   requireEntity(request, 'name');

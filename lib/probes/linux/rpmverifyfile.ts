@@ -19,10 +19,10 @@ import {
   packageIdentityEntities,
   requireEntity,
   rpmDatabase,
-  schemaAtLeast,
   selectPackages,
   withEmptyValue,
 } from './rpm-common.js';
+import { schemaAtLeast } from '../util/schema-version.js';
 
 /** Behaviors that omit one check, with the RpmVerify bit they clear. */
 const OMIT_BEHAVIORS: Record<string, number> = {

@@ -21,6 +21,17 @@ describeWithShared('dpkginfo probe', [fixturesDir], () => {
     ]);
   });
 
+  it('types evr as OVAL 5.11.1 and later do, and as evr_string before, as oscap 1.3.7 writes it', async () => {
+    const evrDatatype = async (schemaVersion: string) => {
+      const result = await dpkginfoProbe.collect(request('dpkginfo_object', [entity('name', 'libc6')]), { ...context(ubuntu()), schemaVersion });
+      return result.items[0].entities.find((candidate) => candidate.name === 'evr')?.datatype;
+    };
+    expect(await evrDatatype('5.11')).toBe('evr_string');
+    expect(await evrDatatype('5.10.1')).toBe('evr_string');
+    expect(await evrDatatype('5.11.1')).toBe('debian_evr_string');
+    expect(await evrDatatype('5.11.2')).toBe('debian_evr_string');
+  });
+
   it('keeps an explicit epoch', async () => {
     const status = 'Package: passwd\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1:4.5-1ubuntu1\n';
     const result = await dpkginfoProbe.collect(request('dpkginfo_object', [entity('name', 'passwd')]), context(new MemoryFileSystem({ '/var/lib/dpkg/status': status })));
