@@ -193,7 +193,8 @@ async function collectWithProbe(evaluation: Evaluation, object: OvalObject): Pro
       evaluation.options.logger?.warn(`${object.id}: ${text}`);
       return { ...base(object), flag: 'error', messages: [{ level: 'error', text }] };
     }
-    evaluation.keepProbeResult(cacheKey, result);
+    // An error result is not shared: its message names the object that asked (and errors are rare).
+    if (result.flag !== 'error') evaluation.keepProbeResult(cacheKey, result);
   }
 
   // Filters run before numbering, as in OpenSCAP 1.3.7, whose probes drop filtered-out items
