@@ -1,5 +1,5 @@
 /** The context of every command: the streams to write to and the signal that Ctrl-C aborts. */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, rmSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -20,8 +20,13 @@ export interface CliContext {
  * The document goes to a temporary file beside `path` that replaces `path` only once it is
  * complete. So a failed run leaves no half-written file, and `--results` may name the input
  * itself: the writer still reads the old file while the new one is written.
+ *
+ * When `signal` is aborted (Ctrl-C), the temporary file is closed, so the writer fails at its
+ * next chunk. The temporary file is then removed and this throws an INTERRUPTED error. It is
+ * also removed when the process exits during the writing.
  */
-export async function writeToFile(path: string, write: (out: Writable) => Promise<void>): Promise<void> {
+export async function writeToFile(path: string, write: (out: Writable) => Promise<void>, signal?: AbortSignal): Promise<void> {
+  throwIfInterrupted(signal);
   const temporary = `${path}.scapula-${process.pid}.tmp`;
   const out = createWriteStream(temporary, { flags: 'wx' });
   const opened = new Promise<void>((resolve, reject) => {
@@ -30,15 +35,30 @@ export async function writeToFile(path: string, write: (out: Writable) => Promis
   });
   await opened;
 
+  const stopWriting = () => out.destroy();
+  signal?.addEventListener('abort', stopWriting, { once: true });
+  // A second Ctrl-C ends the process with process.exit(), which skips the cleanup below.
+  const removeOnExit = () => rmSync(temporary, { force: true });
+  process.once('exit', removeOnExit);
   try {
     await write(out);
+    throwIfInterrupted(signal);
     if (!out.writableEnded) out.end();
     await finished(out);
+    throwIfInterrupted(signal);
     await rename(temporary, path);
   } catch (error) {
     out.destroy();
     await rm(temporary, { force: true });
+    if (signal?.aborted) throw new ScapulaError('INTERRUPTED', 'interrupted', {}, { cause: error });
     if (error instanceof ScapulaError) throw error;
     throw new ScapulaError('IO', `cannot write: ${(error as Error).message}`, { file: path }, { cause: error });
+  } finally {
+    signal?.removeEventListener('abort', stopWriting);
+    process.off('exit', removeOnExit);
   }
+}
+
+function throwIfInterrupted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new ScapulaError('INTERRUPTED', 'interrupted');
 }

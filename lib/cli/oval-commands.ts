@@ -117,7 +117,7 @@ export async function ovalEvalCommand(argv: string[], context: CliContext): Prom
     const resultsFile = optionValue(args, 'results');
     if (resultsFile !== undefined) {
       collectGarbageIfLarge();
-      await writeResultsFile(resultsFile, definitions, results, directives, !optionFlag(args, 'without-syschar'));
+      await writeResultsFile(resultsFile, definitions, results, directives, !optionFlag(args, 'without-syschar'), context.signal);
     }
     return 0;
   } finally {
@@ -154,7 +154,7 @@ export async function ovalAnalyseCommand(argv: string[], context: CliContext): P
       signal: context.signal,
     });
 
-    await writeResultsFile(resultsFile, definitions, results, directives, true);
+    await writeResultsFile(resultsFile, definitions, results, directives, true, context.signal);
     return 0;
   } finally {
     await logger.close();
@@ -193,7 +193,7 @@ export async function ovalCollectCommand(argv: string[], context: CliContext): P
     const syscharFile = optionValue(args, 'syschar');
     const { writeSystemCharacteristics } = await import('../oval/syschar-writer.js');
     const writeSyschar = (out: Writable) => writeSystemCharacteristics(out, { systemCharacteristics: results.systemCharacteristics, definitions, generator: generatorFor(definitions) });
-    if (syscharFile !== undefined) await writeToFile(syscharFile, writeSyschar);
+    if (syscharFile !== undefined) await writeToFile(syscharFile, writeSyschar, context.signal);
     else await writeSyschar(context.stdout);
     return 0;
   } finally {
@@ -309,10 +309,11 @@ async function writeResultsFile(
   results: OvalResults,
   directives: Directives | undefined,
   includeSystemCharacteristics: boolean,
+  signal: AbortSignal,
 ): Promise<void> {
   const { writeOvalResults } = await import('../oval/results-writer.js');
   const generator = generatorFor(definitions);
-  await writeToFile(path, (out) => writeOvalResults(out, { definitions, results, directives, includeSystemCharacteristics, generator }));
+  await writeToFile(path, (out) => writeOvalResults(out, { definitions, results, directives, includeSystemCharacteristics, generator }), signal);
 }
 
 /**

@@ -1,0 +1,77 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Writable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { writeToFile } from '../../lib/cli/context.js';
+import { ScapulaError } from '../../lib/errors.js';
+import { XmlWriter } from '../../lib/xml/writer.js';
+
+let work: string;
+
+beforeEach(() => {
+  work = mkdtempSync(path.join(tmpdir(), 'scapula-write-'));
+});
+
+afterEach(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** Writes `chunks` pieces of 64 KiB through an XmlWriter, calling `afterChunk` after each. */
+async function writeChunks(out: Writable, chunks: number, afterChunk: (index: number) => void): Promise<void> {
+  const writer = new XmlWriter(out, 'r.xml');
+  for (let index = 0; index < chunks; index += 1) {
+    writer.raw('y'.repeat(64 * 1024));
+    await writer.flush();
+    afterChunk(index);
+  }
+}
+
+describe('writeToFile', () => {
+  it('writes the whole document', async () => {
+    const file = path.join(work, 'r.xml');
+    await writeToFile(file, (out) => writeChunks(out, 3, () => {}), new AbortController().signal);
+
+    expect(readFileSync(file).length).toBe(3 * 64 * 1024);
+    expect(readdirSync(work)).toEqual(['r.xml']);
+  });
+
+  it('stops at the next chunk when aborted', async () => {
+    const file = path.join(work, 'r.xml');
+    const controller = new AbortController();
+    let chunksWritten = 0;
+    const writing = writeToFile(
+      file,
+      (out) =>
+        writeChunks(out, 100, (index) => {
+          chunksWritten = index + 1;
+          if (index === 1) controller.abort();
+        }),
+      controller.signal,
+    );
+
+    const error = await writing.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ScapulaError);
+    expect((error as ScapulaError).code).toBe('INTERRUPTED');
+    expect(chunksWritten).toBe(2);
+    expect(readdirSync(work)).toEqual([]);
+  });
+
+  it('writes nothing when already aborted', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    let called = false;
+    const writing = writeToFile(
+      path.join(work, 'r.xml'),
+      async () => {
+        called = true;
+      },
+      controller.signal,
+    );
+
+    await expect(writing).rejects.toMatchObject({ code: 'INTERRUPTED' });
+    expect(called).toBe(false);
+    expect(readdirSync(work)).toEqual([]);
+  });
+});
