@@ -108,6 +108,25 @@ function wrapStreamErrors(stream: Readable, path: string): Readable {
 
 export function ioError(path: string, error: unknown): ScapulaError {
   const cause = error as NodeJS.ErrnoException;
-  const reason = cause?.code === 'ENOENT' ? 'no such file' : cause?.message ?? String(error);
-  return new ScapulaError('IO', `cannot read: ${reason}`, { file: path }, { cause: error });
+  const where = { file: path };
+  switch (cause?.code) {
+    case 'ENOENT':
+      return new ScapulaError('IO', 'cannot read: no such file', where, { cause: error });
+    case 'EISDIR':
+      return new ScapulaError('IO', 'is a directory, not a regular file', where, { cause: error });
+    case 'ESPIPE':
+    case 'ENXIO':
+      // A pipe or terminal (`/dev/stdin`, `<(...)`) cannot be read at an offset (ESPIPE), and
+      // Linux does not open a socket through /dev/stdin (ENXIO). Every document is read more
+      // than once: the format check reads its first bytes, then the parse and the definitions
+      // copy of --results read it again from the start.
+      return new ScapulaError(
+        'IO',
+        'is not a regular file (a pipe, socket or terminal). scapula reads each file more than once, so save the data to a regular file and pass that file',
+        where,
+        { cause: error },
+      );
+    default:
+      return new ScapulaError('IO', `cannot read: ${cause?.message ?? String(error)}`, where, { cause: error });
+  }
 }
