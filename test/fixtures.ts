@@ -3,6 +3,7 @@
  * OpenSCAP conformance data, and guards that skip a test with the reason when that data is
  * missing, in place of failing on the missing path.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,3 +48,17 @@ export function skipWithoutShared(context: TestContext, ...paths: string[]): voi
   const reason = missingSharedReason(...paths);
   if (reason !== null) context.skip(reason);
 }
+
+/** The OVAL 5.11.2 schemas that Debian's openscap-common installs, which results must validate against. */
+export const ovalSchemaDirectory = '/usr/share/openscap/schemas/oval/5.11.2';
+export const haveOvalSchemas = existsSync(ovalSchemaDirectory);
+
+/** Whether oscap runs on this machine, for tests that compare with it. */
+export const haveOscap = (() => {
+  try {
+    execFileSync('oscap', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -13,20 +13,12 @@ import { parseOvalDefinitions } from '../../lib/oval/parser.js';
 import type { OvalResults } from '../../lib/oval/results-model.js';
 import { writeOvalResults } from '../../lib/oval/results-writer.js';
 import { XmlWriter } from '../../lib/xml/writer.js';
-import { conformanceDir, fixturesDir, skipWithoutShared } from '../fixtures.js';
+import { conformanceDir, fixturesDir, haveOscap, haveOvalSchemas, ovalSchemaDirectory, skipWithoutShared } from '../fixtures.js';
 
 const upstreamTests = path.join(conformanceDir, 'tests');
 const debianExcerpt = path.join(fixturesDir, 'oval/debian/debian-buster-excerpt.xml');
-const schemaDirectory = '/usr/share/openscap/schemas/oval/5.11.2';
-const haveSchemas = existsSync(schemaDirectory);
-const haveOscap = (() => {
-  try {
-    execFileSync('oscap', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const schemaDirectory = ovalSchemaDirectory;
+const haveSchemas = haveOvalSchemas;
 
 const temporary = mkdtempSync(path.join(os.tmpdir(), 'scapula-definitions-copy-'));
 afterAll(() => rmSync(temporary, { recursive: true, force: true }));

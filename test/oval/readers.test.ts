@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -14,20 +14,12 @@ import { readSystemCharacteristics } from '../../lib/oval/syschar-reader.js';
 import { writeSystemCharacteristics } from '../../lib/oval/syschar-writer.js';
 import type { Item, SystemCharacteristics } from '../../lib/oval/syschar.js';
 import { readOvalVariables } from '../../lib/oval/variables-file.js';
-import { fixturesDir, skipWithoutShared } from '../fixtures.js';
+import { fixturesDir, haveOscap, haveOvalSchemas, ovalSchemaDirectory, skipWithoutShared } from '../fixtures.js';
 
 const debianExcerpt = path.join(fixturesDir, 'oval/debian/debian-buster-excerpt.xml');
-const schemaDirectory = '/usr/share/openscap/schemas/oval/5.11.2';
-const haveSchemas = existsSync(schemaDirectory);
+const schemaDirectory = ovalSchemaDirectory;
+const haveSchemas = haveOvalSchemas;
 if (!haveSchemas) console.warn(`skipping schema validation: ${schemaDirectory} is absent`);
-const haveOscap = (() => {
-  try {
-    execFileSync('oscap', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 const temporary = mkdtempSync(path.join(os.tmpdir(), 'scapula-readers-'));
 afterAll(() => rmSync(temporary, { recursive: true, force: true }));

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -14,21 +14,13 @@ import { parseOvalDefinitions } from '../../lib/oval/parser.js';
 import type { CriteriaResult, OvalResults } from '../../lib/oval/results-model.js';
 import { writeOvalResults, type ResultsWriterOptions } from '../../lib/oval/results-writer.js';
 import type { Item, SystemCharacteristics } from '../../lib/oval/syschar.js';
-import { describeWithShared, fixturesDir, skipWithoutShared } from '../fixtures.js';
+import { describeWithShared, fixturesDir, haveOscap, haveOvalSchemas, ovalSchemaDirectory, skipWithoutShared } from '../fixtures.js';
 
 const fixtures = fixturesDir;
 const debianExcerpt = path.join(fixtures, 'oval/debian/debian-buster-excerpt.xml');
-const schemaDirectory = '/usr/share/openscap/schemas/oval/5.11.2';
-const haveSchemas = existsSync(schemaDirectory);
+const schemaDirectory = ovalSchemaDirectory;
+const haveSchemas = haveOvalSchemas;
 if (!haveSchemas) console.warn(`skipping schema validation: ${schemaDirectory} is absent`);
-const haveOscap = (() => {
-  try {
-    execFileSync('oscap', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 const temporary = mkdtempSync(path.join(os.tmpdir(), 'scapula-results-'));
 afterAll(() => rmSync(temporary, { recursive: true, force: true }));

@@ -122,17 +122,22 @@ export function item(entities: Record<string, string | string[]>, status: ProbeI
  * "name" entity (every value when it has several) and records each request it receives.
  */
 export function fakeRegistry(itemsByName: Record<string, ProbeItem[]>, requests: ProbeRequest[] = []): ProbeRegistry {
+  return registryOf(async (request) => {
+    requests.push(request);
+    const name = request.entities.find((e) => e.name === 'name');
+    if (name?.values.includes('throw')) throw new Error('disk on fire');
+    const items = (name?.values ?? []).flatMap((value) => itemsByName[value] ?? []);
+    return { items };
+  });
+}
+
+/** A registry with one fake_object probe that answers with `collect`. */
+export function registryOf(collect: (request: ProbeRequest) => Promise<ProbeResult>): ProbeRegistry {
   const probe: Probe = {
     objectType: 'fake_object',
     family: 'independent',
     description: { summary: 'test probe', onImage: '', onHost: '' },
-    async collect(request: ProbeRequest): Promise<ProbeResult> {
-      requests.push(request);
-      const name = request.entities.find((e) => e.name === 'name');
-      if (name?.values.includes('throw')) throw new Error('disk on fire');
-      const items = (name?.values ?? []).flatMap((value) => itemsByName[value] ?? []);
-      return { items };
-    },
+    collect,
   };
   return new ProbeRegistry().register(probe);
 }

@@ -18,6 +18,7 @@ import {
   item,
   local,
   object,
+  registryOf,
   state,
   test,
 } from './builders.js';
@@ -357,21 +358,16 @@ describe('evaluateOval collection', () => {
 
   it('does not share an error result, whose message names its own object', async () => {
     const requests: ProbeRequest[] = [];
-    const probe: Probe = {
-      objectType: 'fake_object',
-      family: 'independent',
-      description: { summary: 'test probe', onImage: '', onHost: '' },
-      async collect(request: ProbeRequest): Promise<ProbeResult> {
-        requests.push(request);
-        return { flag: 'error', items: [], messages: [{ level: 'error', text: `${request.object.id}: cannot collect` }] };
-      },
-    };
+    const registry = registryOf(async (request) => {
+      requests.push(request);
+      return { flag: 'error', items: [], messages: [{ level: 'error', text: `${request.object.id}: cannot collect` }] };
+    });
     const doc = document({
       tests: [test('tst:1', 'obj:1'), test('tst:2', 'obj:2')],
       objects: [object('obj:1', [entity('name', 'x')]), object('obj:2', [entity('name', 'x')])],
       definitions: [definition('def:1', criteria('AND', [criterion('tst:1'), criterion('tst:2')]))],
     });
-    const results = await evaluateOval(doc, { registry: new ProbeRegistry().register(probe), target: fakeTarget });
+    const results = await evaluateOval(doc, { registry, target: fakeTarget });
     expect(requests.length).toBe(2);
     const messages = (id: string) => results.systemCharacteristics.collectedObjects.get(id)?.messages.map((message) => message.text);
     expect(messages('obj:1')).toEqual(['obj:1: cannot collect']);
