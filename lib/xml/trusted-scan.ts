@@ -1,15 +1,15 @@
 /**
- * A fast reader for XML whose well-formedness another reader checks: the definitions copy reads
- * the same file again on a worker thread while the main thread parses it with saxes
- * (./stream.ts), which rejects DOCTYPEs, malformed markup and undeclared prefixes. This reader
- * does not check them again. It finds markup with indexOf and one pass over each start tag, and
- * sends the handler the same events as streamXml: the same element names, namespaces and
- * attribute records, and each text run and CDATA section as one piece, with line ends and
- * attribute whitespace normalized and references replaced as XML 1.0 says.
+ * A fast reader for XML whose well-formedness another reader checks. The definitions copy
+ * reads a file again on a worker thread while the main thread parses it with saxes
+ * (./stream.ts), which rejects DOCTYPEs, malformed markup and undeclared prefixes, so this
+ * reader does not check them again. It finds markup with indexOf and one pass over each start
+ * tag. It sends the handler the same events as streamXml: the same element names, namespaces
+ * and attribute records, and each text run and CDATA section as one piece. Line ends and
+ * attribute whitespace are normalized and references replaced, as XML 1.0 specifies.
  *
  * Every step is linear in the input, so hostile input costs time in proportion to its size.
- * What it cannot read raises XML_MALFORMED without a position; the caller falls back to saxes.
- * Start tags carry line and column 0: positions are not tracked.
+ * What it cannot read raises XML_MALFORMED without a position, and the caller falls back to
+ * saxes. Start tags carry line and column 0, because positions are not tracked.
  */
 import { ScapulaError } from '../errors.js';
 import { openDecompressed } from '../io/decompress.js';
