@@ -16,7 +16,7 @@ import { collectGarbageIfLarge } from './memory.js';
 import type { CliLogger, VerbosityLevel } from './logger.js';
 import { VERBOSITY_LEVELS, createCliLogger } from './logger.js';
 import { packageVersion } from './package-version.js';
-import { TARGET_OPTION_SPECS, ignoredPathsFromArgs, openTargetFromArgs } from './target-options.js';
+import { TARGET_OPTION_SPECS, ignoredPathsFromArgs, openTargetFromArgs, outputsInsideRoot } from './target-options.js';
 import { ScapulaError } from '../errors.js';
 import { evaluateOval } from '../oval/evaluate/index.js';
 import type { Generator, OvalDefinitions } from '../oval/model.js';
@@ -89,6 +89,7 @@ export async function ovalEvalCommand(argv: string[], context: CliContext): Prom
   const logger = loggerFromArgs(args, context, command);
   let target: Target | undefined;
   try {
+    warnAboutOutputsInsideRoot(args, ['results', 'verbose-log-file'], logger);
     const directives = await readOptionalDirectives(args);
     const definitions = await parseOvalDefinitions(definitionsFile, {
       onWarning: (warning) => logger.warn(warning.message),
@@ -170,6 +171,7 @@ export async function ovalCollectCommand(argv: string[], context: CliContext): P
   const logger = loggerFromArgs(args, context, command);
   let target: Target | undefined;
   try {
+    warnAboutOutputsInsideRoot(args, ['syschar', 'verbose-log-file'], logger);
     const definitions = await parseOvalDefinitions(definitionsFile, { onWarning: (warning) => logger.warn(warning.message) });
     const objectIds = args.options.get('id') ?? [];
     for (const id of objectIds) {
@@ -348,4 +350,10 @@ function restrictToObjects(definitions: OvalDefinitions, objectIds: string[]): O
 function reportTargetWarnings(target: Target, logger: { warn(message: string): void }): void {
   const warnings = (target as Target & { warnings?: readonly string[] }).warnings ?? [];
   for (const warning of warnings) logger.warn(`${target.source}: ${warning}`);
+}
+
+/** Warns about each output file of `options` that --root puts inside the scanned target. */
+function warnAboutOutputsInsideRoot(args: ParsedArgs, options: string[], logger: { warn(message: string): void }): void {
+  const outputs = Object.fromEntries(options.map((option) => [option, optionValue(args, option)]));
+  for (const warning of outputsInsideRoot(args, outputs)) logger.warn(warning);
 }

@@ -1,4 +1,7 @@
 /** The target options shared by `oval eval` and `oval collect`: --root, --image, --platform, --no-verify, --skip-path. */
+import { realpathSync } from 'node:fs';
+import path from 'node:path';
+
 import type { OptionSpec, ParsedArgs } from './args.js';
 import { optionFlag, optionValue, usageError } from './args.js';
 import { openTarget } from '../targets/open.js';
@@ -35,4 +38,41 @@ export async function openTargetFromArgs(args: ParsedArgs, command: string, sign
 
   if (image !== undefined) return openTarget({ image, platform, verify: !noVerify, signal });
   return openTarget({ root: root ?? '/', signal });
+}
+
+/**
+ * Returns a warning for each output file (option name to path) that lies inside the --root
+ * directory, links resolved. scapula writes it there because the user asked, but the file then
+ * changes the target and later scans of it see the file. A root of "/" is the host, so no
+ * output there gets a warning.
+ */
+export function outputsInsideRoot(args: ParsedArgs, outputs: Record<string, string | undefined>): string[] {
+  const root = optionValue(args, 'root');
+  if (root === undefined) return [];
+  const realRoot = resolveLinks(root);
+  if (realRoot === path.parse(realRoot).root) return [];
+
+  const warnings: string[] = [];
+  for (const [option, file] of Object.entries(outputs)) {
+    if (file === undefined) continue;
+    const relative = path.relative(realRoot, resolveLinks(file));
+    const inside = relative !== '' && relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative);
+    if (inside) warnings.push(`--${option} ${file} is written into the scanned root (--root ${root}), and later scans of that root will see it`);
+  }
+  return warnings;
+}
+
+/** Resolves `file` to an absolute path without links, for a file that may not exist yet (its folder then). */
+function resolveLinks(file: string): string {
+  const absolute = path.resolve(file);
+  try {
+    return realpathSync(absolute);
+  } catch {
+    // The file does not exist yet: resolve its folder instead.
+  }
+  try {
+    return path.join(realpathSync(path.dirname(absolute)), path.basename(absolute));
+  } catch {
+    return absolute;
+  }
 }

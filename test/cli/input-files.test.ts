@@ -47,7 +47,7 @@ describe('OVAL file that is not a regular file', () => {
     ['oval eval'],
     ['info'],
     ['oval validate'],
-    ['oval eval --root . --results pipe-results.xml'],
+    ['oval eval --root / --results pipe-results.xml'],
   ])('reports a pipe to %s', (command) => {
     const outDir = mkdtempSync(path.join(work, 'out-'));
     const run = spawnSync('sh', ['-c', `cat "$0" | "$1" "$2" ${command} /dev/stdin`, baseline, process.execPath, path.join(repoRoot, 'bin/scapula.js')], {
