@@ -1,6 +1,7 @@
 /** The context of every command: the streams to write to and the signal that Ctrl-C aborts. */
 import { createWriteStream, rmSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 
@@ -31,7 +32,7 @@ export async function writeToFile(path: string, write: (out: Writable) => Promis
   const out = createWriteStream(temporary, { flags: 'wx' });
   const opened = new Promise<void>((resolve, reject) => {
     out.once('open', () => resolve());
-    out.once('error', (error) => reject(new ScapulaError('IO', `cannot write: ${error.message}`, { file: path }, { cause: error })));
+    out.once('error', (error) => reject(writeError(path, error)));
   });
   await opened;
 
@@ -52,11 +53,20 @@ export async function writeToFile(path: string, write: (out: Writable) => Promis
     await rm(temporary, { force: true });
     if (signal?.aborted) throw new ScapulaError('INTERRUPTED', 'interrupted', {}, { cause: error });
     if (error instanceof ScapulaError) throw error;
-    throw new ScapulaError('IO', `cannot write: ${(error as Error).message}`, { file: path }, { cause: error });
+    throw writeError(path, error);
   } finally {
     signal?.removeEventListener('abort', stopWriting);
     process.off('exit', removeOnExit);
   }
+}
+
+/** Describes a failed write of `path`, naming the output file rather than its temporary file. */
+function writeError(path: string, error: unknown): ScapulaError {
+  const cause = error as NodeJS.ErrnoException;
+  const where = { file: path };
+  if (cause.code === 'EISDIR') return new ScapulaError('IO', 'cannot write: is a directory, not a regular file', where, { cause: error });
+  if (cause.code === 'ENOENT') return new ScapulaError('IO', `cannot write: the folder ${dirname(path)} does not exist`, where, { cause: error });
+  return new ScapulaError('IO', `cannot write: ${cause.message}`, where, { cause: error });
 }
 
 function throwIfInterrupted(signal: AbortSignal | undefined): void {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
@@ -73,5 +73,21 @@ describe('writeToFile', () => {
     await expect(writing).rejects.toMatchObject({ code: 'INTERRUPTED' });
     expect(called).toBe(false);
     expect(readdirSync(work)).toEqual([]);
+  });
+
+  it('names a directory given as the file', async () => {
+    const directory = path.join(work, 'folder');
+    mkdirSync(directory);
+    const writing = writeToFile(directory, (out) => writeChunks(out, 1, () => {}));
+
+    await expect(writing).rejects.toThrow(`${directory}: cannot write: is a directory, not a regular file`);
+    expect(readdirSync(work)).toEqual(['folder']);
+  });
+
+  it('names a missing folder', async () => {
+    const file = path.join(work, 'missing/r.xml');
+    const writing = writeToFile(file, (out) => writeChunks(out, 1, () => {}));
+
+    await expect(writing).rejects.toThrow(`${file}: cannot write: the folder ${path.join(work, 'missing')} does not exist`);
   });
 });
