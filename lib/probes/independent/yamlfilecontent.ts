@@ -14,9 +14,9 @@
  * field per key, a sequence value giving one field per element. Keys are written as OVAL field
  * names, which must be lower case: "lastTransitionTime" becomes "last^transition^time".
  */
-import type { Document, Node as YamlNode, Pair } from 'yaml';
+import type { Alias, Document, Node as YamlNode, Pair } from 'yaml';
 
-import { ScapulaError } from '../../errors.js';
+import { ScapulaError, isScapulaError } from '../../errors.js';
 import type { Datatype } from '../../oval/model.js';
 import type { ItemEntity, Message, ProbeItem } from '../../oval/syschar.js';
 import type { ProbeContext, ProbeRequest, ProbeResult } from '../probe.js';
@@ -91,6 +91,23 @@ function parseSelector(inside: string, fail: (reason: string) => never): YamlPat
   return fail(`unsupported selector [${inside}]`);
 }
 
+/**
+ * Limits on the nodes one path may select and on the fields and sequences its records may
+ * contain. Aliases let a small file name one node many times: 527 bytes with ten levels of ten
+ * aliases name 10^10 scalars. Kubernetes supports clusters of at most 150,000 pods and 300,000
+ * containers (kubernetes.io, "Considerations for large clusters"), so a path such as
+ * `.items[:].spec.containers[:].image` over every pod of such a cluster stays below both.
+ * A CLI run that reached a limit took about 1 s and 300 MB of memory on a 2-core machine.
+ */
+export const MAX_YAML_SELECTED_NODES = 1_000_000;
+export const MAX_YAML_RECORD_NODES = 1_000_000;
+
+/** Sequences nested deeper than this inside a selected value are not flattened into fields. */
+export const MAX_YAML_FLATTENED_DEPTH = 100;
+
+/** The selection and the records yield to the event loop after this many nodes, so Ctrl-C is seen. */
+const NODES_PER_YIELD = 50_000;
+
 /** A mapping restricted to some of its keys by a `['a','b']` step. */
 interface PartialMap {
   kind: 'partial';
@@ -101,10 +118,78 @@ function isPartialMap(node: unknown): node is PartialMap {
   return typeof node === 'object' && node !== null && (node as PartialMap).kind === 'partial';
 }
 
-function mapPairs(node: unknown): [string, unknown][] {
-  if (isPartialMap(node)) return node.pairs;
-  if (!yaml.isMap(node)) return [];
-  return node.items.map((pair: Pair) => [String(yaml.isScalar(pair.key) ? pair.key.value : pair.key), pair.value]);
+/**
+ * One YAML document being read: it resolves aliases, counts the nodes each step visits and
+ * names the source and the place in its error messages.
+ */
+class YamlReader {
+  private readonly aliasTargets = new Map<unknown, unknown>();
+  private visitedSinceYield = 0;
+  /** The first alias with no anchor before it, which makes the document invalid YAML. */
+  readonly unresolvedAlias: Alias | undefined;
+
+  constructor(
+    readonly document: Document.Parsed,
+    private readonly text: string,
+    private readonly sourceName: string,
+    private readonly context: ProbeContext,
+  ) {
+    // One pass in document order maps each alias to the last node before it with that anchor,
+    // the node yaml's Alias.resolve finds. Alias.resolve without a context walks the whole
+    // document on every call, which made selection quadratic in the number of aliases.
+    const anchored = new Map<string, unknown>();
+    let unresolvedAlias: Alias | undefined;
+    yaml.visit(document, {
+      Node: (_key, node) => {
+        if (yaml.isAlias(node)) {
+          const target = anchored.get(node.source);
+          if (target === undefined) unresolvedAlias ??= node;
+          this.aliasTargets.set(node, target);
+        } else if (node.anchor !== undefined) {
+          anchored.set(node.anchor, node);
+        }
+      },
+    });
+    this.unresolvedAlias = unresolvedAlias;
+  }
+
+  /** Returns the node an alias names, or the node itself. */
+  resolve(node: unknown): unknown {
+    return yaml.isAlias(node) ? this.aliasTargets.get(node) : node;
+  }
+
+  mapPairs(node: unknown): [string, unknown][] {
+    if (isPartialMap(node)) return node.pairs;
+    if (!yaml.isMap(node)) return [];
+    return node.items.map((pair: Pair) => {
+      const key = this.resolve(pair.key);
+      return [String(yaml.isScalar(key) ? key.value : key), this.resolve(pair.value)];
+    });
+  }
+
+  sequenceItems(node: unknown): unknown[] {
+    return yaml.isSeq(node) ? node.items.map((item) => this.resolve(item)) : [];
+  }
+
+  /** Yields to the event loop now and then, and raises INTERRUPTED once the evaluation is cancelled. */
+  async visited(count: number): Promise<void> {
+    this.visitedSinceYield += count;
+    if (this.visitedSinceYield < NODES_PER_YIELD) return;
+    this.visitedSinceYield = 0;
+    await new Promise((resolve) => setImmediate(resolve));
+    throwIfAborted(this.context);
+  }
+
+  /** Returns a LIMIT error that names the source and the limit. */
+  limitError(problem: string): ScapulaError {
+    return new ScapulaError('LIMIT', `${this.sourceName}: ${problem}. Each alias counts as a copy of the node it names.`);
+  }
+
+  /** Returns the line and column where a node starts, for a message. */
+  place(node: { range?: [number, number, number] | null }): string {
+    const { line, column } = lineAndColumn(this.text, node.range?.[0] ?? 0);
+    return `line ${line}, column ${column}`;
+  }
 }
 
 function findAnchor(node: unknown, anchor: string, depth = 0): unknown {
@@ -118,59 +203,81 @@ function findAnchor(node: unknown, anchor: string, depth = 0): unknown {
   return undefined;
 }
 
-/** Selects the nodes a path reaches; steps over every element fan out. */
-function selectNodes(document: Document.Parsed, steps: YamlPathStep[]): unknown[] {
-  // An alias node is replaced by the node its anchor names; the path length bounds the work.
-  const resolve = (node: unknown): unknown => (yaml.isAlias(node) ? node.resolve(document) : node);
-  let current: unknown[] = [resolve(document.contents)];
+/** Returns the value of a `.key` step in a mapping, or the mapping cut to a `['a','b']` step's keys. */
+function pickKeys(reader: YamlReader, node: unknown, step: { kind: 'key'; key: string } | { kind: 'keys'; keys: string[] }): unknown {
+  const pairs = reader.mapPairs(node);
+  if (step.kind === 'key') return pairs.find(([key]) => key === step.key)?.[1];
+
+  const kept = pairs.filter(([key]) => step.keys.includes(key));
+  return kept.length > 0 ? ({ kind: 'partial', pairs: kept } satisfies PartialMap) : undefined;
+}
+
+/**
+ * The nodes a path reaches, and the sequence nesting level they lie at: 1 when they are the
+ * elements of a single selected sequence, else 0.
+ */
+interface Selection {
+  nodes: unknown[];
+  level: number;
+}
+
+/**
+ * Selects the nodes a path reaches. Steps over every element fan out, and each alias counts as
+ * a node of its own, so the selection raises LIMIT past MAX_YAML_SELECTED_NODES.
+ */
+async function selectNodes(reader: YamlReader, steps: YamlPathStep[]): Promise<Selection> {
+  const { document } = reader;
+  let current: unknown[] = [reader.resolve(document.contents)];
   let fannedOut = false;
 
   for (const step of steps) {
     const next: unknown[] = [];
+    const picked = new Map<unknown, unknown>();
     for (const node of current) {
       switch (step.kind) {
         case 'anchor': {
           const found = findAnchor(document.contents, step.anchor);
-          if (found !== undefined) next.push(resolve(found));
+          if (found !== undefined) next.push(reader.resolve(found));
           break;
         }
-        case 'key': {
-          const pair = mapPairs(node).find(([key]) => key === step.key);
-          if (pair !== undefined) next.push(resolve(pair[1]));
-          break;
-        }
+        case 'key':
         case 'keys': {
-          const pairs = mapPairs(node).filter(([key]) => step.keys.includes(key));
-          if (pairs.length > 0) next.push({ kind: 'partial', pairs } satisfies PartialMap);
+          // Aliases repeat a mapping, so each distinct mapping's keys are searched once per step.
+          if (!picked.has(node)) picked.set(node, pickKeys(reader, node, step));
+          const value = picked.get(node);
+          if (value !== undefined) next.push(value);
           break;
         }
         case 'index':
-          if (yaml.isSeq(node) && step.index < node.items.length) next.push(resolve(node.items[step.index]));
+          if (yaml.isSeq(node) && step.index < node.items.length) next.push(reader.resolve(node.items[step.index]));
           break;
         case 'slice':
           if (yaml.isSeq(node)) {
-            const elements = node.items.slice(step.start ?? 0, step.end ?? undefined);
-            next.push(...elements.map(resolve));
+            for (const element of node.items.slice(step.start ?? 0, step.end ?? undefined)) next.push(reader.resolve(element));
             fannedOut = true;
           }
           break;
         case 'all':
           // Every element of a sequence; a mapping stands for all of its values, so it stays whole.
           if (yaml.isSeq(node)) {
-            next.push(...node.items.map(resolve));
+            for (const element of node.items) next.push(reader.resolve(element));
             fannedOut = true;
           } else if (yaml.isMap(node) || isPartialMap(node)) {
             next.push(node);
           }
           break;
       }
+      if (next.length > MAX_YAML_SELECTED_NODES) {
+        throw reader.limitError(`the YAML path selects more than ${MAX_YAML_SELECTED_NODES} nodes, the maximum scapula reads`);
+      }
+      await reader.visited(1);
     }
     current = next;
   }
 
   // A sequence reached without fanning out stands for its elements, as OpenSCAP reports it.
-  if (!fannedOut && current.length === 1 && yaml.isSeq(current[0])) return current[0].items.map(resolve);
-  return current;
+  if (!fannedOut && current.length === 1 && yaml.isSeq(current[0])) return { nodes: reader.sequenceItems(current[0]), level: 1 };
+  return { nodes: current, level: 0 };
 }
 
 /** Writes a YAML key as an OVAL field name, which must be lower case: "aB" becomes "a^b". */
@@ -211,34 +318,58 @@ function formatNumber(value: number): string {
 
 /**
  * Builds the value records. Scalars, and scalars in nested sequences, go together into one
- * record of "#" fields. Each mapping gives its own record.
+ * record of "#" fields. Each mapping gives its own record. Raises LIMIT when the records would
+ * contain more than MAX_YAML_RECORD_NODES fields and sequences, or when sequences nest deeper
+ * than MAX_YAML_FLATTENED_DEPTH, which an alias inside its own anchored sequence does forever.
  */
-function recordsOf(nodes: unknown[]): ItemEntity[] {
+async function recordsOf(reader: YamlReader, { nodes, level }: Selection): Promise<ItemEntity[]> {
   const records: ItemEntity[] = [];
   const scalars: ItemEntity[] = [];
+  let recordNodes = 0;
+  const count = async (added: number): Promise<void> => {
+    recordNodes += added;
+    if (recordNodes > MAX_YAML_RECORD_NODES) {
+      throw reader.limitError(`the selected values contain more than ${MAX_YAML_RECORD_NODES} fields and sequences, the maximum scapula writes`);
+    }
+    await reader.visited(added);
+  };
 
-  const addNode = (node: unknown, depth: number): void => {
-    if (depth > 100) throw new ScapulaError('LIMIT', 'sequences are nested more than 100 levels deep');
+  // Depth first, in document order: the stack contains the nodes still to be written, the next one last.
+  const pending: Array<[unknown, number]> = nodes.map((node): [unknown, number] => [node, level]).reverse();
+  while (pending.length > 0) {
+    const [node, depth] = pending.pop()!;
     if (yaml.isMap(node) || isPartialMap(node)) {
-      records.push({ name: 'value', datatype: 'record', fields: mappingFields(node) });
+      const fields = mappingFields(reader, node);
+      await count(1 + fields.length);
+      records.push({ name: 'value', datatype: 'record', fields });
     } else if (yaml.isSeq(node)) {
-      for (const element of node.items) addNode(element, depth + 1);
+      if (depth >= MAX_YAML_FLATTENED_DEPTH) {
+        throw reader.limitError(
+          `the selected value nests sequences more than ${MAX_YAML_FLATTENED_DEPTH} levels deep (${reader.place(node)}), the maximum scapula flattens into fields`,
+        );
+      }
+      await count(1);
+      const elements = reader.sequenceItems(node);
+      for (let index = elements.length - 1; index >= 0; index--) pending.push([elements[index], depth + 1]);
     } else {
+      await count(1);
       scalars.push(scalarField('#', node));
     }
-  };
-  for (const node of nodes) addNode(node, 0);
+  }
 
   if (scalars.length > 0) records.unshift({ name: 'value', datatype: 'record', fields: scalars });
   return records;
 }
 
-function mappingFields(node: unknown): ItemEntity[] {
+function mappingFields(reader: YamlReader, node: unknown): ItemEntity[] {
   const fields: ItemEntity[] = [];
-  for (const [key, value] of mapPairs(node)) {
+  for (const [key, value] of reader.mapPairs(node)) {
     const name = fieldName(key);
-    if (yaml.isSeq(value)) for (const element of value.items) fields.push(scalarField(name, element));
-    else fields.push(scalarField(name, value));
+    const elements = yaml.isSeq(value) ? reader.sequenceItems(value) : [value];
+    if (fields.length + elements.length > MAX_YAML_RECORD_NODES) {
+      throw reader.limitError(`a selected mapping contains more than ${MAX_YAML_RECORD_NODES} fields, the maximum scapula writes`);
+    }
+    for (const element of elements) fields.push(scalarField(name, element));
   }
   return fields;
 }
@@ -262,7 +393,7 @@ async function collect(request: ProbeRequest, context: ProbeContext): Promise<Pr
     for (const content of contentEntity.values) {
       const source = [itemEntity('content', content)];
       for (const { path, steps } of paths) {
-        const item = evaluateYaml(source, 'the content entity', content, path, steps);
+        const item = await evaluateYaml(context, source, 'the content entity', content, path, steps);
         if (item !== null) items.push(item);
       }
     }
@@ -281,7 +412,7 @@ async function collect(request: ProbeRequest, context: ProbeContext): Promise<Pr
     }
 
     for (const { path, steps } of paths) {
-      const item = evaluateYaml(fileLocationEntities(file), file.filepath, content.text, path, steps);
+      const item = await evaluateYaml(context, fileLocationEntities(file), file.filepath, content.text, path, steps);
       if (item !== null) items.push(item);
     }
   }
@@ -292,7 +423,14 @@ async function collect(request: ProbeRequest, context: ProbeContext): Promise<Pr
  * Evaluates one path over the first document of a YAML text. `source` contains the entities
  * that name where the text came from (filepath, path, filename, or content).
  */
-function evaluateYaml(source: ItemEntity[], sourceName: string, text: string, path: string, steps: YamlPathStep[]): ProbeItem | null {
+async function evaluateYaml(
+  context: ProbeContext,
+  source: ItemEntity[],
+  sourceName: string,
+  text: string,
+  path: string,
+  steps: YamlPathStep[],
+): Promise<ProbeItem | null> {
   const tooDeep = findTooDeepCollection(text, MAX_YAML_DEPTH);
   if (tooDeep !== null) {
     const { line, column } = lineAndColumn(text, tooDeep);
@@ -306,17 +444,21 @@ function evaluateYaml(source: ItemEntity[], sourceName: string, text: string, pa
     return errorItem(source, path, `${sourceName} is not valid YAML: ${document.errors[0].message}`);
   }
 
-  const nodes = selectNodes(document, steps);
-  if (nodes.length === 0) return null;
-
-  let records: ItemEntity[];
+  const reader = new YamlReader(document, text, sourceName, context);
+  if (reader.unresolvedAlias !== undefined) {
+    const alias = reader.unresolvedAlias;
+    return errorItem(source, path, `${sourceName} is not valid YAML: the alias *${alias.source} (${reader.place(alias)}) names no anchor before it`);
+  }
   try {
-    records = recordsOf(nodes);
+    const selection = await selectNodes(reader, steps);
+    if (selection.nodes.length === 0) return null;
+    const records = await recordsOf(reader, selection);
+    return makeItem('yamlfilecontent_item', 'independent', [...source, itemEntity('yamlpath', path), ...records]);
   } catch (error) {
-    if (error instanceof ScapulaError) return errorItem(source, path, error.message);
+    if (isScapulaError(error, 'LIMIT')) return errorItem(source, path, error.message);
+    if (isScapulaError(error, 'UNSUPPORTED')) return errorItem(source, path, `${sourceName}: ${error.message}`);
     throw error;
   }
-  return makeItem('yamlfilecontent_item', 'independent', [...source, itemEntity('yamlpath', path), ...records]);
 }
 
 function errorItem(source: ItemEntity[], path: string, message: string): ProbeItem {
