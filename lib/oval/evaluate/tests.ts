@@ -36,18 +36,54 @@ const NO_TESTED_ITEMS = Object.freeze([]) as unknown as TestedItem[];
 const NO_TESTED_VARIABLES = Object.freeze([]) as unknown as TestedVariable[];
 
 function emptyResult(test: Test, result: OvalResult, messages: Message[] = NO_MESSAGES): TestResult {
-  return {
-    testId: test.id,
-    version: test.version,
-    variableInstance: 1,
-    check: test.check,
-    checkExistence: test.checkExistence,
-    stateOperator: test.stateOperator,
-    result,
-    testedItems: NO_TESTED_ITEMS,
-    testedVariables: NO_TESTED_VARIABLES,
-    messages,
-  };
+  return new EvaluatedTestResult(test, result, messages);
+}
+
+/**
+ * A test result that reads its id, version and check attributes from the test. A Red Hat feed
+ * has about 180,000 tests, and the five fields fewer per result save about 7 MB of heap.
+ */
+class EvaluatedTestResult implements TestResult {
+  testedItems: TestedItem[] = NO_TESTED_ITEMS;
+  testedVariables: TestedVariable[] = NO_TESTED_VARIABLES;
+  readonly #test: Test;
+
+  constructor(
+    test: Test,
+    public result: OvalResult,
+    public messages: Message[],
+  ) {
+    this.#test = test;
+  }
+
+  get testId(): string {
+    return this.#test.id;
+  }
+
+  get version(): number {
+    return this.#test.version;
+  }
+
+  get variableInstance(): number {
+    return 1;
+  }
+
+  get check(): Test['check'] {
+    return this.#test.check;
+  }
+
+  get checkExistence(): Test['checkExistence'] {
+    return this.#test.checkExistence;
+  }
+
+  get stateOperator(): Test['stateOperator'] {
+    return this.#test.stateOperator;
+  }
+
+  toJSON(): TestResult {
+    const { testId, version, variableInstance, check, checkExistence, stateOperator, result, testedItems, testedVariables, messages } = this;
+    return { testId, version, variableInstance, check, checkExistence, stateOperator, result, testedItems, testedVariables, messages };
+  }
 }
 
 async function computeTest(evaluation: Evaluation, test: Test): Promise<TestResult> {
