@@ -2,10 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { main } from '../../lib/cli/main.js';
+import { runInProcess } from './in-process.js';
 
 const repoRoot = path.resolve(__dirname, '../..');
 const built = existsSync(path.join(repoRoot, 'dist/lib/cli/main.js'));
@@ -23,16 +22,6 @@ beforeAll(() => {
 afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
-
-async function runInProcess(argv: string[]): Promise<{ status: number; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const err: Buffer[] = [];
-  stdout.resume();
-  stderr.on('data', (chunk: Buffer) => err.push(chunk));
-  const status = await main(argv, { stdout, stderr });
-  return { status, stderr: Buffer.concat(err).toString('utf8') };
-}
 
 describe('OVAL file that is not a regular file', () => {
   it('reports a directory', async () => {

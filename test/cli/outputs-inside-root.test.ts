@@ -1,10 +1,9 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { main } from '../../lib/cli/main.js';
+import { runInProcess } from './in-process.js';
 
 const repoRoot = path.resolve(__dirname, '../..');
 const baseline = path.join(repoRoot, 'content/scapula-container-baseline.oval.xml');
@@ -24,16 +23,6 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-async function run(argv: string[]): Promise<{ status: number; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const err: Buffer[] = [];
-  stdout.resume();
-  stderr.on('data', (chunk: Buffer) => err.push(chunk));
-  const status = await main(argv, { stdout, stderr });
-  return { status, stderr: Buffer.concat(err).toString('utf8') };
-}
-
 function warning(option: string, file: string, rootOption = root): string {
   return `W: --${option} ${file} is written into the scanned root (--root ${rootOption}), and later scans of that root will see it\n`;
 }
@@ -41,7 +30,7 @@ function warning(option: string, file: string, rootOption = root): string {
 describe('output file inside --root', () => {
   it('warns about --results in the root', async () => {
     const results = path.join(root, 'tmp/results.xml');
-    const result = await run(['oval', 'eval', '--root', root, '--results', results, baseline]);
+    const result = await runInProcess(['oval', 'eval', '--root', root, '--results', results, baseline]);
 
     expect(result.status).toBe(0);
     expect(result.stderr).toBe(warning('results', results));
@@ -50,7 +39,7 @@ describe('output file inside --root', () => {
 
   it('warns about --results through a link', async () => {
     const results = path.join(work, 'link-into-root/linked.xml');
-    const result = await run(['oval', 'eval', '--root', root, '--results', results, baseline]);
+    const result = await runInProcess(['oval', 'eval', '--root', root, '--results', results, baseline]);
 
     expect(result.status).toBe(0);
     expect(result.stderr).toBe(warning('results', results));
@@ -60,14 +49,14 @@ describe('output file inside --root', () => {
   it('warns when the root is a link', async () => {
     const rootLink = path.join(work, 'root-link');
     const results = path.join(root, 'tmp/via-root-link.xml');
-    const result = await run(['oval', 'eval', '--root', rootLink, '--results', results, baseline]);
+    const result = await runInProcess(['oval', 'eval', '--root', rootLink, '--results', results, baseline]);
 
     expect(result.stderr).toBe(warning('results', results, rootLink));
   });
 
   it('warns about --syschar in the root', async () => {
     const syschar = path.join(root, 'syschar.xml');
-    const result = await run(['oval', 'collect', '--root', root, '--syschar', syschar, baseline]);
+    const result = await runInProcess(['oval', 'collect', '--root', root, '--syschar', syschar, baseline]);
 
     expect(result.status).toBe(0);
     expect(result.stderr).toBe(warning('syschar', syschar));
@@ -75,7 +64,7 @@ describe('output file inside --root', () => {
 
   it('warns about the log file in the root', async () => {
     const log = path.join(root, 'tmp/scapula.log');
-    const result = await run(['oval', 'eval', '--root', root, '--verbose', 'WARNING', '--verbose-log-file', log, baseline]);
+    const result = await runInProcess(['oval', 'eval', '--root', root, '--verbose', 'WARNING', '--verbose-log-file', log, baseline]);
 
     expect(result.status).toBe(0);
     expect(result.stderr).toBe('');
@@ -84,7 +73,7 @@ describe('output file inside --root', () => {
 
   it('stays silent for files outside the root', async () => {
     const results = path.join(work, 'outside.xml');
-    const result = await run(['oval', 'eval', '--root', root, '--results', results, baseline]);
+    const result = await runInProcess(['oval', 'eval', '--root', root, '--results', results, baseline]);
 
     expect(result.status).toBe(0);
     expect(result.stderr).toBe('');
@@ -94,14 +83,14 @@ describe('output file inside --root', () => {
     const sibling = `${root}-sibling`;
     mkdirSync(sibling);
     const results = path.join(sibling, 'results.xml');
-    const result = await run(['oval', 'eval', '--root', root, '--results', results, baseline]);
+    const result = await runInProcess(['oval', 'eval', '--root', root, '--results', results, baseline]);
 
     expect(result.stderr).toBe('');
   });
 
   it('stays silent for the host root', async () => {
     const results = path.join(work, 'host.xml');
-    const result = await run(['oval', 'eval', '--root', '/', '--results', results, baseline]);
+    const result = await runInProcess(['oval', 'eval', '--root', '/', '--results', results, baseline]);
 
     expect(result.status).toBe(0);
     expect(result.stderr).not.toContain('scanned root');
