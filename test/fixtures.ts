@@ -53,7 +53,7 @@ export function skipWithoutShared(context: TestContext, ...paths: string[]): voi
 export const ovalSchemaDirectory = '/usr/share/openscap/schemas/oval/5.11.2';
 export const haveOvalSchemas = existsSync(ovalSchemaDirectory);
 
-/** Whether oscap runs on this machine, for tests that compare with it. */
+/** True when oscap runs on this machine, for tests that compare with it. */
 export const haveOscap = (() => {
   try {
     execFileSync('oscap', ['--version'], { stdio: 'ignore' });

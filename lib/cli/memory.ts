@@ -6,7 +6,7 @@
  * the last full collection can come early. On the 145 MiB bench feed it came 4 s into a 12 s
  * run with 96 MB live. The heap then grew to 390 MB, most of it garbage, before the process
  * ended. A collection after parsing and after evaluating, each of some 100 ms, bases
- * the limit on what is live then; the peak RSS fell from 499 MB to 390 MB in that run.
+ * the limit on what is live then. The peak RSS fell from 499 MB to 390 MB in that run.
  */
 import v8 from 'node:v8';
 import vm from 'node:vm';

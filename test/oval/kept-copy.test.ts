@@ -42,7 +42,7 @@ async function written(write: (writer: XmlWriter) => Promise<void>): Promise<str
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** The copy made by the recorder from the document's events, deflated and inflated again. */
+/** Makes the copy with the recorder from the document's events, then inflates it again. */
 async function recorded(source: ByteSource): Promise<string> {
   const recorder = new DefinitionsCopyRecorder();
   await streamXml(source, recorder);
@@ -56,7 +56,7 @@ function direct(source: ByteSource, schemaVersion: string): Promise<string> {
 }
 
 describe('DefinitionsCopyRecorder', () => {
-  it('reads the schema version from the generator, as the copy before OVAL 5.10 needs it', async () => {
+  it('reads the generator schema version', async () => {
     const generator = '<generator><oval:schema_version platform="x">5.11.2</oval:schema_version><oval:schema_version> 5.9 </oval:schema_version><oval:timestamp>2024-01-01T00:00:00</oval:timestamp></generator>';
     const source = bufferSource('masked.xml', Buffer.from(document(generator, MASKED_BODY)));
     const copy = await recorded(source);

@@ -338,7 +338,7 @@ describe('parseOvalDefinitions options and rules', () => {
     expect(document.definitions.get('oval:t:def:1')!.metadata.description).toBe('A long description.');
   });
 
-  it('leaves out the comments no output needs on request, and keeps those of objects', async () => {
+  it('drops unwritten comments on request', async () => {
     const document = await parseText(FULL, { keepComments: false });
     const criteria = document.definitions.get('oval:t:def:1')!.criteria!;
     expect(criteria.comment).toBeUndefined();

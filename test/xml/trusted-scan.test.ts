@@ -7,7 +7,7 @@ import type { ByteSource } from '../../lib/io/source.js';
 import { streamXml, type XmlEventHandler } from '../../lib/xml/stream.js';
 import { scanTrustedXml } from '../../lib/xml/trusted-scan.js';
 
-/** A source that hands out the document in pieces of `size` bytes, to cut markup anywhere. */
+/** Returns a source that streams the document in pieces of `size` bytes, to cut markup anywhere. */
 function piecewise(text: string, size: number): ByteSource {
   const bytes = Buffer.from(text, 'utf8');
   return {

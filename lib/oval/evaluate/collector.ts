@@ -211,7 +211,7 @@ async function collectWithProbe(evaluation: Evaluation, object: OvalObject): Pro
 /**
  * The key under which a probe's result is kept for other objects that ask the same: the
  * object type, the resolved entities and the behaviors, without the object's id, filters or
- * position. SSG content asks for the same directory walk under different filters several
+ * position. SSG content requests the same directory walk under different filters several
  * times. Items share their entity objects then, so nothing may change an entity in place.
  */
 function probeResultKey(object: OvalObject, entities: ResolvedEntity[]): string {

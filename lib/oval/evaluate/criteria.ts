@@ -190,8 +190,8 @@ const RESULT_CODES = new Map(RESULTS.map((result, index) => [result, String.from
 
 /**
  * A definition result that keeps the results of its criteria leaves (criterion and
- * extend_definition, negation applied) as one character each, in document order, and
- * builds the criteria result tree again each time `criteria` is read: the results of the
+ * extend_definition, negation applied) as one character each, in document order. It builds
+ * the criteria result tree again each time `criteria` is read, because the results of the
  * criteria nodes follow from their leaves by the operators. A Red Hat feed has some 540,000
  * criteria nodes, whose result objects took about 40 MB for as long as the results were kept.
  */
@@ -223,7 +223,7 @@ class CompactDefinitionResult implements DefinitionResult {
   }
 }
 
-/** The results of the leaves of a criteria result tree, in document order, one character each. */
+/** Encodes the results of a criteria result tree's leaves, in document order, one character each. */
 function leafCodes(root: CriteriaResult): string {
   const codes: string[] = [];
   const pending: NodeResult[] = [root];

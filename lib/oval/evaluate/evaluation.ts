@@ -45,8 +45,8 @@ export interface VariableValues {
 }
 
 /**
- * Probe result items kept for reuse at most, over all kept results; an item of the file probe
- * takes about 2 KB, so some 100 MB when full (an estimate).
+ * The most probe result items kept for reuse, over all kept results. An item of the file probe
+ * takes about 2 KB, so the limit is some 100 MB (an estimate).
  */
 const PROBE_RESULT_ITEM_LIMIT = 50_000;
 
@@ -62,7 +62,7 @@ export class Evaluation {
   readonly tests = new Map<string, TestResult>();
   readonly output: SystemCharacteristics;
   readonly probeCache = new Map<string, unknown>();
-  /** Probe results by the request they answer (see probeResultKey in the collector). */
+  /** Probe results by the request that produced them (see probeResultKey in the collector). */
   readonly probeResults = new Map<string, ProbeResult>();
   private probeResultItems = 0;
   /** Every numbered item, by the key itemKey builds from its content. */

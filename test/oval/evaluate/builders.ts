@@ -131,7 +131,7 @@ export function fakeRegistry(itemsByName: Record<string, ProbeItem[]>, requests:
   });
 }
 
-/** A registry with one fake_object probe that answers with `collect`. */
+/** Returns a registry with one fake_object probe whose collect function is `collect`. */
 export function registryOf(collect: (request: ProbeRequest) => Promise<ProbeResult>): ProbeRegistry {
   const probe: Probe = {
     objectType: 'fake_object',

@@ -21,7 +21,7 @@ describeWithShared('dpkginfo probe', [fixturesDir], () => {
     ]);
   });
 
-  it('types evr as OVAL 5.11.1 and later do, and as evr_string before, as oscap 1.3.7 writes it', async () => {
+  it('types evr by schema version', async () => {
     const evrDatatype = async (schemaVersion: string) => {
       const result = await dpkginfoProbe.collect(request('dpkginfo_object', [entity('name', 'libc6')]), { ...context(ubuntu()), schemaVersion });
       return result.items[0].entities.find((candidate) => candidate.name === 'evr')?.datatype;
