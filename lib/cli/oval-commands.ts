@@ -172,7 +172,7 @@ export async function ovalCollectCommand(argv: string[], context: CliContext): P
   let target: Target | undefined;
   try {
     warnAboutOutputsInsideRoot(args, ['syschar', 'verbose-log-file'], logger);
-    const definitions = await parseOvalDefinitions(definitionsFile, { onWarning: (warning) => logger.warn(warning.message) });
+    const definitions = await parseOvalDefinitions(definitionsFile, { onWarning: (warning) => logger.warn(warning.message), keepComments: false });
     const objectIds = args.options.get('id') ?? [];
     for (const id of objectIds) {
       if (!definitions.objects.has(id)) throw new ScapulaError('REF_NOT_FOUND', `no object with id '${id}'`, { file: definitionsFile });
