@@ -353,7 +353,7 @@ class StreamReader {
  * innermost element outwards, and OVAL documents declare their namespaces on the root, so each
  * element cost time in proportion to its depth: 20,000 nested elements took seconds.
  */
-class NamespaceScopes {
+export class NamespaceScopes {
   /** Declarations of the element whose start tag is being read; saxes fills it as it reads attributes. */
   current: Record<string, string> = {};
   private readonly uris = new Map<string, string[]>();

@@ -15,9 +15,8 @@ import { ScapulaError } from '../errors.js';
 import { openDecompressed } from '../io/decompress.js';
 import type { ByteSource } from '../io/source.js';
 import { XSI_NS } from './namespaces.js';
-import { MAX_ELEMENT_DEPTH, MAX_TEXT_CHARACTERS, type StartTag, type XmlEventHandler } from './stream.js';
+import { MAX_ELEMENT_DEPTH, MAX_TEXT_CHARACTERS, NamespaceScopes, type StartTag, type XmlEventHandler } from './stream.js';
 
-const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 const NO_DECLARATIONS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
@@ -51,11 +50,8 @@ class TrustedScanner {
   private textLength = 0;
   private depth = 0;
   private sawRoot = false;
-  /** URIs in scope by prefix; each element's own declarations are pushed and popped. */
-  private readonly scopes = new Map<string, string[]>([
-    ['xml', [XML_NS]],
-    ['', ['']],
-  ]);
+  /** The namespace declarations in scope, as streamXml keeps them. */
+  private readonly namespaces = new NamespaceScopes();
   private readonly openDeclarations: Record<string, string>[] = [];
 
   constructor(
@@ -179,7 +175,7 @@ class TrustedScanner {
 
     if (this.depth >= MAX_ELEMENT_DEPTH) throw this.malformed('elements are nested deeper than the maximum');
     const ownDeclarations = declarations ?? NO_DECLARATIONS;
-    for (const prefix in ownDeclarations) this.bind(prefix, ownDeclarations[prefix]!);
+    this.namespaces.enter(ownDeclarations);
     this.openDeclarations.push(ownDeclarations);
 
     const colon = qualifiedName.indexOf(':');
@@ -214,20 +210,16 @@ class TrustedScanner {
   private endTag(): void {
     if (this.depth === 0) throw this.malformed('an end tag without a start tag');
     this.depth--;
-    for (const prefix in this.openDeclarations.pop()!) this.scopes.get(prefix)!.pop();
+    this.namespaces.leave(this.openDeclarations.pop()!);
     this.handler.closeElement(this.depth);
   }
 
-  private bind(prefix: string, uri: string): void {
-    const stack = this.scopes.get(prefix);
-    if (stack === undefined) this.scopes.set(prefix, [uri]);
-    else stack.push(uri);
-  }
-
+  /** Returns the URI of `prefix`; no prefix without a default namespace is no namespace. */
   private resolve(prefix: string): string {
-    const stack = this.scopes.get(prefix);
-    if (stack === undefined || stack.length === 0) throw this.malformed(`the prefix ${prefix} is not declared`);
-    return stack[stack.length - 1]!;
+    const uri = this.namespaces.resolve(prefix);
+    if (uri !== undefined) return uri;
+    if (prefix === '') return '';
+    throw this.malformed(`the prefix ${prefix} is not declared`);
   }
 
   private malformed(what: string): ScapulaError {
