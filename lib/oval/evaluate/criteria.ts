@@ -4,7 +4,7 @@
  * extend_definition chains of any depth cannot overflow the call stack. Test results
  * must be computed before (see `gatherTests`), because this walk is synchronous.
  */
-import type { Criteria, CriteriaNode, Definition } from '../model.js';
+import type { Criteria, CriteriaNode, Criterion, Definition, ExtendDefinition } from '../model.js';
 import type { CriteriaResult, CriterionResult, DefinitionResult, ExtendDefinitionResult, OvalResult } from '../results-model.js';
 import type { Message } from '../syschar.js';
 import type { Evaluation } from './evaluation.js';
@@ -163,25 +163,18 @@ function criterionResult(evaluation: Evaluation, node: CriteriaNode & { kind: 'c
   } else {
     result = test.result;
   }
-  return {
-    kind: 'criterion',
-    testRef: node.testRef,
-    variableInstance: 1,
-    negate: node.negate,
-    applicabilityCheck: node.applicabilityCheck,
-    result: negateResult(result, node.negate),
-  };
+  return leafNode(node, negateResult(result, node.negate)) as CriterionResult;
 }
 
 function extendResult(node: CriteriaNode & { kind: 'extend_definition' }, result: OvalResult): ExtendDefinitionResult {
-  return {
-    kind: 'extend_definition',
-    definitionRef: node.definitionRef,
-    variableInstance: 1,
-    negate: node.negate,
-    applicabilityCheck: node.applicabilityCheck,
-    result: negateResult(result, node.negate),
-  };
+  return leafNode(node, negateResult(result, node.negate)) as ExtendDefinitionResult;
+}
+
+/** Builds the result node of a criterion or extend_definition whose result, negation applied, is `result`. */
+function leafNode(node: Criterion | ExtendDefinition, result: OvalResult): CriterionResult | ExtendDefinitionResult {
+  const common = { variableInstance: 1, negate: node.negate, applicabilityCheck: node.applicabilityCheck, result };
+  if (node.kind === 'criterion') return { kind: 'criterion', testRef: node.testRef, ...common };
+  return { kind: 'extend_definition', definitionRef: node.definitionRef, ...common };
 }
 
 /** The results a criteria leaf can have, each kept as the character of its index. */
@@ -261,24 +254,8 @@ function rebuildCriteria(root: Criteria, leaves: string): CriteriaResult {
     const child = frame.node.children[frame.next++]!;
     if (child.kind === 'criteria') {
       stack.push({ node: child, next: 0, children: [] });
-    } else if (child.kind === 'criterion') {
-      frame.children.push({
-        kind: 'criterion',
-        testRef: child.testRef,
-        variableInstance: 1,
-        negate: child.negate,
-        applicabilityCheck: child.applicabilityCheck,
-        result: leafResult(),
-      });
     } else {
-      frame.children.push({
-        kind: 'extend_definition',
-        definitionRef: child.definitionRef,
-        variableInstance: 1,
-        negate: child.negate,
-        applicabilityCheck: child.applicabilityCheck,
-        result: leafResult(),
-      });
+      frame.children.push(leafNode(child, leafResult()));
     }
   }
 }
