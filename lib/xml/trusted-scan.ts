@@ -17,6 +17,14 @@ import type { ByteSource } from '../io/source.js';
 import { XSI_NS } from './namespaces.js';
 import { MAX_ELEMENT_DEPTH, MAX_TEXT_CHARACTERS, NamespaceScopes, type StartTag, type XmlEventHandler } from './stream.js';
 
+/**
+ * The longest markup item (tag, comment, CDATA section) read. An item cut by the end of a chunk
+ * is searched again from its start with the next chunk, so the work grows with the square of
+ * its length. OVAL content has no item near this size; a longer one raises XML_MALFORMED, and
+ * the caller falls back to saxes, which reads it in linear time.
+ */
+const MAX_MARKUP_CHARACTERS = 1024 * 1024;
+
 const NO_DECLARATIONS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
@@ -75,7 +83,9 @@ class TrustedScanner {
       const end = this.markupEnd(data, lessThan);
       if (end < 0) {
         this.pending = data.slice(lessThan);
-        if (this.pending.length > MAX_TEXT_CHARACTERS) throw this.malformed('a markup item is longer than the maximum');
+        if (this.pending.length > MAX_MARKUP_CHARACTERS) {
+          throw this.malformed(`a tag, comment or CDATA section is longer than ${MAX_MARKUP_CHARACTERS} characters, the most this reader takes`);
+        }
         return;
       }
       this.flushText();

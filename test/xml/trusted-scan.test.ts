@@ -74,6 +74,16 @@ describe('scanTrustedXml', () => {
     expect(item[5]).toEqual({ id: 'x&yA', note: 'single "quoted"', spaced: 'line break tab\nkept', 'xsi:nil': 'true' });
   });
 
+  it('declines a markup item over 1 MiB quickly', async () => {
+    // Read in 64 KiB chunks, a 60 MB attribute would be searched again with each chunk.
+    const document = `<a b="${'x'.repeat(60 * 1024 * 1024)}"/>`;
+    const error = await scanTrustedXml(piecewise(document, 1 << 16), recorder().handler).catch((caught: unknown) => caught);
+    expect(isScapulaError(error, 'XML_MALFORMED')).toBe(true);
+    expect((error as Error).message).toContain('longer than 1048576 characters');
+    const small = await eventsOf(scanTrustedXml, `<a b="${'x'.repeat(900 * 1024)}"/>`, 1 << 16);
+    expect(small).toEqual(await eventsOf(streamXml, `<a b="${'x'.repeat(900 * 1024)}"/>`, 1 << 16));
+  });
+
   it('raises XML_MALFORMED for input it cannot read, never hangs on it', async () => {
     for (const bad of ['<a><!DOCTYPE x></a>', '<a b=c/>', '<a b="c/>', '<a>&unknown;</a>', '<a><b></a>', '<p:a/>']) {
       const error = await scanTrustedXml(piecewise(bad, 3), recorder().handler).catch((caught: unknown) => caught);
