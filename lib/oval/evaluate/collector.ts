@@ -209,8 +209,8 @@ async function collectWithProbe(evaluation: Evaluation, object: OvalObject): Pro
 }
 
 /**
- * The key under which a probe's result is kept for other objects that ask the same: the
- * object type, the resolved entities and the behaviors, without the object's id, filters or
+ * Returns the key under which a probe's result is kept for other objects that make the same
+ * request: the object type, the resolved entities and the behaviors, without the object's id, filters or
  * position. SSG content requests the same directory walk under different filters several
  * times. Items share their entity objects then, so nothing may change an entity in place.
  */

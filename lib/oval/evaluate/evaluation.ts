@@ -45,7 +45,7 @@ export interface VariableValues {
 }
 
 /**
- * The most probe result items kept for reuse, over all kept results. An item of the file probe
+ * The maximum number of probe result items kept for reuse, over all kept results. An item of the file probe
  * takes about 2 KB, so the limit is some 100 MB (an estimate).
  */
 const PROBE_RESULT_ITEM_LIMIT = 50_000;

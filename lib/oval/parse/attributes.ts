@@ -83,7 +83,7 @@ export function requiredAttribute(context: ParseContext, node: XmlNode, name: st
   return context.intern(value);
 }
 
-/** The comment attribute of an element whose comment no output needs; see ParseContext.keepComments. */
+/** Returns the comment attribute of an element whose comment no output needs (see ParseContext.keepComments). */
 export function optionalComment(context: ParseContext, node: XmlNode): string | undefined {
   return context.keepComments ? optionalAttribute(context, node, 'comment') : undefined;
 }
