@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -110,5 +110,73 @@ describe('XmlWriter.startMarkup', () => {
         '</tests>',
       ].join('\n'),
     );
+  });
+});
+
+describe('XmlWriter on a file stream', () => {
+  /** Writes `count` elements whose text mixes ASCII and multi-byte characters, and returns the text expected. */
+  async function writeElements(writer: XmlWriter, count: number): Promise<string> {
+    let expected = '\n<list>';
+    writer.start('list');
+    for (let index = 0; index < count; index++) {
+      const text = `item ${index} é 😀 ${'x'.repeat(index % 97)}`;
+      writer.element('entry', [['n', index]], text);
+      expected += `\n  <entry n="${index}">${text}</entry>`;
+      await writer.drain();
+    }
+    writer.end('list');
+    await writer.flush();
+    return `${expected}\n</list>`;
+  }
+
+  it('writes many megabytes in order, as a pass-through stream receives them', async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), 'scapula-writer-'));
+    try {
+      const file = path.join(folder, 'out.xml');
+      const out = createWriteStream(file);
+      await new Promise((resolve) => out.once('open', resolve));
+      // Well over the 4 MiB after which the writer lets the event loop run.
+      const expected = await writeElements(new XmlWriter(out), 120_000);
+      out.end();
+      await finished(out);
+      const written = await readFile(file, 'utf8');
+      expect(written.length).toBe(expected.length);
+      expect(Buffer.byteLength(written)).toBeGreaterThan(9 * 1024 * 1024);
+      expect(written === expected).toBe(true);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('writes a stream opened at an offset through the stream', async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), 'scapula-writer-'));
+    try {
+      const file = path.join(folder, 'out.xml');
+      await writeFile(file, 'HEADER|');
+      const out = createWriteStream(file, { flags: 'r+', start: 7 });
+      await new Promise((resolve) => out.once('open', resolve));
+      const expected = await writeElements(new XmlWriter(out), 20_000);
+      out.end();
+      await finished(out);
+      expect((await readFile(file, 'utf8')) === `HEADER|${expected}`).toBe(true);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('fails with an IO error once the file stream is destroyed', async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), 'scapula-writer-'));
+    try {
+      const out = createWriteStream(path.join(folder, 'out.xml'));
+      await new Promise((resolve) => out.once('open', resolve));
+      const writer = new XmlWriter(out, 'out.xml');
+      writer.raw('x'.repeat(70_000));
+      await writer.drain();
+      out.destroy();
+      writer.raw('y'.repeat(70_000));
+      await expect(writer.drain()).rejects.toMatchObject({ code: 'IO', message: expect.stringContaining('closed') });
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 });
