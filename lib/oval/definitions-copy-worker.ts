@@ -12,13 +12,16 @@ import { DefinitionsCopyRecorder, type CopyWorkerMessage } from './kept-copy.js'
 const { path } = workerData as { path: string };
 const recorder = new DefinitionsCopyRecorder();
 let message: CopyWorkerMessage;
+let buffers: ArrayBuffer[] = [];
 try {
   // The main thread parses the same file with saxes, and its errors stop the evaluation, so the
   // worker reads it with the faster reader that trusts its well-formedness.
   await scanTrustedXml(fileSource(path), recorder, () => recorder.drain());
   const copy = await recorder.finish();
   message = { chunks: [...copy.chunks] };
+  // The chunks are views of a few slabs, which move to the main thread without a copy.
+  buffers = [...new Set(copy.chunks.map((chunk) => chunk.buffer as ArrayBuffer))];
 } catch (error) {
   message = { error: error instanceof Error ? error.message : String(error) };
 }
-parentPort!.postMessage(message);
+parentPort!.postMessage(message, buffers);
