@@ -6,9 +6,8 @@
  *
  * The worker keeps the copy as raw DEFLATE at level 1, about a tenth of its size for OVAL
  * content, and hands it over when the results are written. Each chunk the copy's writer flushes
- * (64 KiB of text) is compressed on its own, synchronously: zlib's streams would run on the
- * thread pool, whose threads keep the memory they allocated (glibc gives each thread its own
- * heap) long after the copy is done. Where no worker can run (a source
+ * (64 KiB of text) is compressed on its own, synchronously. zlib's streams run on the thread
+ * pool, and glibc keeps a heap per thread, so those threads held on to their memory. Where no worker can run (a source
  * that is not a file, the library run from its TypeScript sources, a worker that fails or runs
  * out of memory), the results writer makes the copy itself, as before.
  */
@@ -160,8 +159,8 @@ export class DefinitionsCopyRecorder implements XmlEventHandler {
 
   /**
    * Copies a compressed chunk into the current slab. zlib's result sits in a buffer three times
-   * its size, and thousands of small buffers kept among the parse's short-lived ones would leave
-   * the thread's heap fragmented: slabs of 1 MiB leave it as it was once they are handed over.
+   * its size. Thousands of small kept buffers would also fragment the thread's heap, so they
+   * go into slabs of 1 MiB, which leave the heap as it was once they are handed over.
    */
   private keep(compressed: Uint8Array): void {
     if (this.slabUsed + compressed.length > this.slab.length) {
