@@ -17,8 +17,9 @@ import { escapeAttribute, XmlWriter, type Attributes } from '../xml/writer.js';
 import { writeDefinitionsCopy } from './definitions-copy.js';
 import { writeKeptCopy, type DefinitionsCopyJob } from './kept-copy.js';
 import { DIRECTIVE_ELEMENTS, defaultDirectives, directiveFor, type Directives, type ResultDirectives } from './directives.js';
-import type { Component, Criteria, Generator, OvalDefinitions, OvalObject } from './model.js';
-import type { CriteriaResult, CriterionResult, DefinitionResult, ExtendDefinitionResult, OvalResults, TestResult } from './results-model.js';
+import type { Component, Criteria, CriteriaNode, Criterion, ExtendDefinition, Generator, OvalDefinitions, OvalObject } from './model.js';
+import type { CriteriaResult, CriterionResult, DefinitionResult, ExtendDefinitionResult, OvalResult, OvalResults, TestResult } from './results-model.js';
+import { compactCriteriaOf, compactNodeResults, leafResultAt, type CompactCriteria } from './evaluate/criteria.js';
 import { compareText, writeGenerator, writeMessages, writeSyscharElement } from './syschar-writer.js';
 
 export interface ResultsWriterOptions {
@@ -132,10 +133,18 @@ async function writeDefinitionResults(writer: XmlWriter, options: ResultsWriterO
       opened = true;
     }
     const full = directive.content === 'full';
-    // Read once: an evaluation's definition results build their criteria tree on each read.
-    const criteria = full ? result.criteria : undefined;
-    writeDefinitionResult(writer, options.definitions, result, criteria);
-    if (criteria !== undefined) collectTestIds(criteria, testIds);
+    // An evaluation's own results are written from their compact form. Another result is read
+    // once, because an evaluation's results build their criteria tree on each read.
+    const compact = full ? compactCriteriaOf(result) : undefined;
+    if (compact !== undefined) {
+      writeDefinitionStart(writer, result);
+      writeCompactCriteria(writer, options.definitions, compact, testIds);
+      writer.end('definition');
+    } else {
+      const criteria = full ? result.criteria : undefined;
+      writeDefinitionResult(writer, options.definitions, result, criteria);
+      if (criteria !== undefined) collectTestIds(criteria, testIds);
+    }
     await writer.drain();
   }
   if (opened) writer.end('definitions');
@@ -178,20 +187,28 @@ function notEvaluatedCriteria(root: Criteria): CriteriaResult {
 
 /** Writes one definition result, with `criteria` when its content is full. */
 function writeDefinitionResult(writer: XmlWriter, definitions: OvalDefinitions, result: DefinitionResult, criteria: CriteriaResult | undefined): void {
-  const attributes: Attributes = [
+  if (result.messages.length === 0 && criteria === undefined) {
+    writer.start('definition', definitionAttributes(result), true);
+    return;
+  }
+  writeDefinitionStart(writer, result);
+  if (criteria !== undefined) writeCriteria(writer, definitions, criteria);
+  writer.end('definition');
+}
+
+/** Writes the start tag of a definition result and its messages. */
+function writeDefinitionStart(writer: XmlWriter, result: DefinitionResult): void {
+  writer.start('definition', definitionAttributes(result));
+  writeMessages(writer, result.messages, 'message');
+}
+
+function definitionAttributes(result: DefinitionResult): Attributes {
+  return [
     ['definition_id', result.definitionId],
     ['result', result.result],
     ['version', result.version],
     ['variable_instance', result.variableInstance === 1 ? undefined : result.variableInstance],
   ];
-  if (result.messages.length === 0 && criteria === undefined) {
-    writer.start('definition', attributes, true);
-    return;
-  }
-  writer.start('definition', attributes);
-  writeMessages(writer, result.messages, 'message');
-  if (criteria !== undefined) writeCriteria(writer, definitions, criteria);
-  writer.end('definition');
 }
 
 /** Writes a criteria result tree without recursion, so that any depth is written. */
@@ -203,25 +220,62 @@ function writeCriteria(writer: XmlWriter, definitions: OvalDefinitions, root: Cr
       writer.end('criteria');
       continue;
     }
-    // Attributes in the order oscap writes them: applicability_check first, result last.
-    const check = node.applicabilityCheck === undefined ? '' : ` applicability_check="${node.applicabilityCheck}"`;
-    const negate = node.negate ? ' negate="true"' : '';
-    const result = ` result="${escapeAttribute(node.result)}"`;
     if (node.kind === 'criteria') {
-      writer.startMarkup(`<criteria${check} operator="${escapeAttribute(node.operator)}"${negate}${result}>`);
+      writer.startMarkup(criteriaMarkup(node, node.result));
       pending.push('close');
       for (let index = node.children.length - 1; index >= 0; index--) pending.push(node.children[index]!);
-      continue;
-    }
-    const instance = node.variableInstance === 1 ? '' : ` variable_instance="${node.variableInstance}"`;
-    if (node.kind === 'criterion') {
-      const version = definitions.tests.get(node.testRef)?.version ?? 0;
-      writer.startMarkup(`<criterion${check} test_ref="${escapeAttribute(node.testRef)}" version="${version}"${instance}${negate}${result}/>`, true);
     } else {
-      const version = definitions.definitions.get(node.definitionRef)?.version ?? 0;
-      writer.startMarkup(`<extend_definition${check} definition_ref="${escapeAttribute(node.definitionRef)}" version="${version}"${instance}${negate}${result}/>`, true);
+      writer.startMarkup(leafMarkup(definitions, node, node.result, node.variableInstance), true);
     }
   }
+}
+
+/**
+ * Writes the criteria of an evaluation's definition result from its compact form, as
+ * writeCriteria writes the tree that form stands for, and adds the tests it names to `testIds`.
+ */
+function writeCompactCriteria(writer: XmlWriter, definitions: OvalDefinitions, compact: CompactCriteria, testIds: Set<string>): void {
+  const nodeResults = compactNodeResults(compact);
+  let nodeIndex = 0;
+  let leafIndex = 0;
+  const pending: (CriteriaNode | 'close')[] = [compact.root];
+  while (pending.length > 0) {
+    const node = pending.pop()!;
+    if (node === 'close') {
+      writer.end('criteria');
+      continue;
+    }
+    if (node.kind === 'criteria') {
+      writer.startMarkup(criteriaMarkup(node, nodeResults[nodeIndex++]!));
+      pending.push('close');
+      for (let index = node.children.length - 1; index >= 0; index--) pending.push(node.children[index]!);
+    } else {
+      if (node.kind === 'criterion') testIds.add(node.testRef);
+      writer.startMarkup(leafMarkup(definitions, node, leafResultAt(compact, leafIndex++), 1), true);
+    }
+  }
+}
+
+/** Returns the start tag of a criteria result, with attributes in the order oscap writes them. */
+function criteriaMarkup(node: Criteria | CriteriaResult, result: OvalResult): string {
+  return `<criteria${applicabilityMarkup(node)} operator="${escapeAttribute(node.operator)}"${node.negate ? ' negate="true"' : ''} result="${escapeAttribute(result)}">`;
+}
+
+/** Returns the empty element of a criterion or extend_definition result. */
+function leafMarkup(definitions: OvalDefinitions, node: Criterion | ExtendDefinition, result: OvalResult, variableInstance: number): string {
+  const instance = variableInstance === 1 ? '' : ` variable_instance="${variableInstance}"`;
+  const rest = `${instance}${node.negate ? ' negate="true"' : ''} result="${escapeAttribute(result)}"/>`;
+  if (node.kind === 'criterion') {
+    const version = definitions.tests.get(node.testRef)?.version ?? 0;
+    return `<criterion${applicabilityMarkup(node)} test_ref="${escapeAttribute(node.testRef)}" version="${version}"${rest}`;
+  }
+  const version = definitions.definitions.get(node.definitionRef)?.version ?? 0;
+  return `<extend_definition${applicabilityMarkup(node)} definition_ref="${escapeAttribute(node.definitionRef)}" version="${version}"${rest}`;
+}
+
+/** Returns the applicability_check attribute, which oscap writes first, or nothing. */
+function applicabilityMarkup(node: { applicabilityCheck?: boolean }): string {
+  return node.applicabilityCheck === undefined ? '' : ` applicability_check="${node.applicabilityCheck}"`;
 }
 
 function collectTestIds(root: CriteriaResult, testIds: Set<string>): void {

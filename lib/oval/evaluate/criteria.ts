@@ -8,7 +8,7 @@ import type { Criteria, CriteriaNode, Criterion, Definition, ExtendDefinition } 
 import type { CriteriaResult, CriterionResult, DefinitionResult, ExtendDefinitionResult, OvalResult } from '../results-model.js';
 import type { Message } from '../syschar.js';
 import type { Evaluation } from './evaluation.js';
-import { combineByOperator, negateResult } from './logic.js';
+import { combineByOperator, combineRangeByOperator, negateResult } from './logic.js';
 
 type NodeResult = CriteriaResult | CriterionResult | ExtendDefinitionResult;
 
@@ -38,15 +38,19 @@ interface CriteriaFrame {
   kind: 'criteria';
   node: Criteria;
   next: number;
-  children: NodeResult[];
+  /** The index on the shared stack of values at which this node's child results begin. */
+  start: number;
+  owner: DefinitionFrame;
 }
 
 interface DefinitionFrame {
   kind: 'definition';
   definition: Definition;
   /** The extend_definition leaf waiting for this definition, if any. */
-  parent?: { frame: CriteriaFrame; leaf: CriteriaNode & { kind: 'extend_definition' } };
+  parent?: { frame: CriteriaFrame; leaf: ExtendDefinition };
   messages: Message[];
+  /** The results of the criteria leaves met so far, one character each (see RESULT_CODES). */
+  leaves: string[];
 }
 
 type Frame = CriteriaFrame | DefinitionFrame;
@@ -55,6 +59,10 @@ type Frame = CriteriaFrame | DefinitionFrame;
  * Evaluates definition `id` and every definition it extends, storing each in `results`.
  * A definition met again while it is still being evaluated closes a cycle: that
  * extend_definition is "not evaluated", as OpenSCAP 1.3.7 reports it, with a message.
+ *
+ * No result nodes are built: the results of a criteria node's children wait on one shared
+ * stack until the node combines them, and each definition keeps its leaf results as a string
+ * (see CompactDefinitionResult).
  */
 export function evaluateDefinition(evaluation: Evaluation, id: string, results: Map<string, DefinitionResult>): DefinitionResult {
   const done = results.get(id);
@@ -73,26 +81,31 @@ export function evaluateDefinition(evaluation: Evaluation, id: string, results: 
 
   const inProgress = new Set<string>();
   const stack: Frame[] = [];
+  const values: OvalResult[] = [];
   let last: DefinitionResult | undefined;
 
-  const startDefinition = (target: Definition, parent?: DefinitionFrame['parent']): DefinitionResult | undefined => {
+  const startDefinition = (target: Definition, parent?: DefinitionFrame['parent']): void => {
     inProgress.add(target.id);
-    const frame: DefinitionFrame = { kind: 'definition', definition: target, parent, messages: [] };
+    const frame: DefinitionFrame = { kind: 'definition', definition: target, parent, messages: [], leaves: [] };
     stack.push(frame);
-    if (target.criteria === undefined) return finishDefinition(frame, undefined);
-    stack.push({ kind: 'criteria', node: target.criteria, next: 0, children: [] });
-    return undefined;
+    if (target.criteria === undefined) finishDefinition(frame, undefined);
+    else stack.push({ kind: 'criteria', node: target.criteria, next: 0, start: values.length, owner: frame });
   };
 
-  const finishDefinition = (frame: DefinitionFrame, criteria: CriteriaResult | undefined): DefinitionResult => {
+  /** Records a leaf's result, negation applied, for the criteria node on top of the stack. */
+  const addLeaf = (frame: CriteriaFrame, result: OvalResult): void => {
+    values.push(result);
+    frame.owner.leaves.push(RESULT_CODES.get(result)!);
+  };
+
+  const finishDefinition = (frame: DefinitionFrame, criteriaResult: OvalResult | undefined): void => {
     stack.pop();
     inProgress.delete(frame.definition.id);
     // A definition without criteria is allowed only when deprecated, and OpenSCAP does not evaluate it.
-    const result = new CompactDefinitionResult(frame.definition, criteria, frame.messages);
+    const result = new CompactDefinitionResult(frame.definition, criteriaResult, frame.leaves.join(''), frame.messages);
     results.set(frame.definition.id, result);
-    if (frame.parent !== undefined) frame.parent.frame.children.push(extendResult(frame.parent.leaf, result.result));
+    if (frame.parent !== undefined) addLeaf(frame.parent.frame, negateResult(result.result, frame.parent.leaf.negate));
     last = result;
-    return result;
   };
 
   startDefinition(definition);
@@ -105,33 +118,35 @@ export function evaluateDefinition(evaluation: Evaluation, id: string, results: 
 
     if (frame.next >= frame.node.children.length) {
       stack.pop();
-      const criteriaResult = finishCriteria(frame);
+      const combined = combineRangeByOperator(frame.node.operator, values, frame.start, values.length);
+      values.length = frame.start;
+      const result = negateResult(combined, frame.node.negate);
       const below = stack[stack.length - 1]!;
-      if (below.kind === 'definition') finishDefinition(below, criteriaResult);
-      else below.children.push(criteriaResult);
+      if (below.kind === 'definition') finishDefinition(below, result);
+      else values.push(result);
       continue;
     }
 
     const child = frame.node.children[frame.next++]!;
     if (child.kind === 'criteria') {
-      stack.push({ kind: 'criteria', node: child, next: 0, children: [] });
+      stack.push({ kind: 'criteria', node: child, next: 0, start: values.length, owner: frame.owner });
     } else if (child.kind === 'criterion') {
-      frame.children.push(criterionResult(evaluation, child, ownerOf(stack)));
+      addLeaf(frame, negateResult(testResultOf(evaluation, child, frame.owner), child.negate));
     } else {
       const extended = results.get(child.definitionRef);
       const target = evaluation.definitions.definitions.get(child.definitionRef);
       if (extended !== undefined) {
-        frame.children.push(extendResult(child, extended.result));
+        addLeaf(frame, negateResult(extended.result, child.negate));
       } else if (target === undefined) {
         const text = `extend_definition refers to the definition '${child.definitionRef}', which is not defined`;
-        ownerOf(stack).messages.push({ level: 'error', text });
+        frame.owner.messages.push({ level: 'error', text });
         evaluation.logOnce('warn', text);
-        frame.children.push(extendResult(child, 'error'));
+        addLeaf(frame, 'error');
       } else if (inProgress.has(target.id)) {
         const text = `Circular dependency in OVAL definition '${target.id}'.`;
         evaluation.options.logger?.warn(text);
-        ownerOf(stack).messages.push({ level: 'error', text });
-        frame.children.push(extendResult(child, 'not evaluated'));
+        frame.owner.messages.push({ level: 'error', text });
+        addLeaf(frame, 'not evaluated');
       } else {
         startDefinition(target, { frame, leaf: child });
       }
@@ -140,34 +155,14 @@ export function evaluateDefinition(evaluation: Evaluation, id: string, results: 
   return results.get(id) ?? last!;
 }
 
-function ownerOf(stack: Frame[]): DefinitionFrame {
-  for (let k = stack.length - 1; k >= 0; k--) {
-    const frame = stack[k]!;
-    if (frame.kind === 'definition') return frame;
-  }
-  throw new Error('a criteria frame has no definition below it');
-}
-
-function finishCriteria(frame: CriteriaFrame): CriteriaResult {
-  return criteriaResult(frame.node, frame.children);
-}
-
-function criterionResult(evaluation: Evaluation, node: CriteriaNode & { kind: 'criterion' }, owner: DefinitionFrame): CriterionResult {
+/** Returns the result of a criterion's test, before negation; "error", with a message, for an unknown test. */
+function testResultOf(evaluation: Evaluation, node: Criterion, owner: DefinitionFrame): OvalResult {
   const test = evaluation.tests.get(node.testRef);
-  let result: OvalResult;
-  if (test === undefined) {
-    const text = `the criterion refers to the test '${node.testRef}', which is not defined`;
-    owner.messages.push({ level: 'error', text });
-    evaluation.logOnce('warn', text);
-    result = 'error';
-  } else {
-    result = test.result;
-  }
-  return leafNode(node, negateResult(result, node.negate)) as CriterionResult;
-}
-
-function extendResult(node: CriteriaNode & { kind: 'extend_definition' }, result: OvalResult): ExtendDefinitionResult {
-  return leafNode(node, negateResult(result, node.negate)) as ExtendDefinitionResult;
+  if (test !== undefined) return test.result;
+  const text = `the criterion refers to the test '${node.testRef}', which is not defined`;
+  owner.messages.push({ level: 'error', text });
+  evaluation.logOnce('warn', text);
+  return 'error';
 }
 
 /** Builds the result node of a criterion or extend_definition whose result, negation applied, is `result`. */
@@ -175,6 +170,50 @@ function leafNode(node: Criterion | ExtendDefinition, result: OvalResult): Crite
   const common = { variableInstance: 1, negate: node.negate, applicabilityCheck: node.applicabilityCheck, result };
   if (node.kind === 'criterion') return { kind: 'criterion', testRef: node.testRef, ...common };
   return { kind: 'extend_definition', definitionRef: node.definitionRef, ...common };
+}
+
+/** A definition's criteria tree with the results of its leaves, negation applied, in document order. */
+export interface CompactCriteria {
+  root: Criteria;
+  /** One character per leaf: the index in RESULTS of its result, plus 48 ('0'). */
+  leaves: string;
+}
+
+/** Returns the compact form of an evaluation's definition result, or undefined for any other result. */
+export function compactCriteriaOf(result: DefinitionResult): CompactCriteria | undefined {
+  return result instanceof CompactDefinitionResult ? result.compactCriteria : undefined;
+}
+
+/**
+ * Returns the results of the criteria nodes of `compact` in document order (the root first),
+ * combined from the leaf results as the evaluation combined them.
+ */
+export function compactNodeResults(compact: CompactCriteria): OvalResult[] {
+  const nodeResults: OvalResult[] = [];
+  const values: OvalResult[] = [];
+  let leaf = 0;
+  let nodes = 1;
+  const stack: { node: Criteria; next: number; start: number; index: number }[] = [{ node: compact.root, next: 0, start: 0, index: 0 }];
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1]!;
+    if (frame.next >= frame.node.children.length) {
+      stack.pop();
+      const combined = combineRangeByOperator(frame.node.operator, values, frame.start, values.length);
+      values.length = frame.start;
+      nodeResults[frame.index] = negateResult(combined, frame.node.negate);
+      if (stack.length > 0) values.push(nodeResults[frame.index]!);
+      continue;
+    }
+    const child = frame.node.children[frame.next++]!;
+    if (child.kind === 'criteria') stack.push({ node: child, next: 0, start: values.length, index: nodes++ });
+    else values.push(leafResultAt(compact, leaf++));
+  }
+  return nodeResults;
+}
+
+/** Returns the result of leaf `index` (in document order) of `compact`. */
+export function leafResultAt(compact: CompactCriteria, index: number): OvalResult {
+  return RESULTS[compact.leaves.charCodeAt(index) - 48]!;
 }
 
 /** The results a criteria leaf can have, each kept as the character of its index. */
@@ -197,13 +236,19 @@ class CompactDefinitionResult implements DefinitionResult {
   readonly #criteria: Criteria | undefined;
   readonly #leaves: string;
 
-  constructor(definition: Definition, criteria: CriteriaResult | undefined, messages: Message[]) {
+  /** `criteriaResult`: the result of the definition's criteria, undefined when it has none. */
+  constructor(definition: Definition, criteriaResult: OvalResult | undefined, leaves: string, messages: Message[]) {
     this.definitionId = definition.id;
     this.version = definition.version;
-    this.result = criteria?.result ?? 'not evaluated';
+    this.result = criteriaResult ?? 'not evaluated';
     this.messages = messages;
-    this.#criteria = criteria === undefined ? undefined : definition.criteria;
-    this.#leaves = criteria === undefined ? '' : leafCodes(criteria);
+    this.#criteria = criteriaResult === undefined ? undefined : definition.criteria;
+    this.#leaves = leaves;
+  }
+
+  /** The definition's criteria and the results of their leaves, for writers that walk the tree themselves. */
+  get compactCriteria(): CompactCriteria | undefined {
+    return this.#criteria === undefined ? undefined : { root: this.#criteria, leaves: this.#leaves };
   }
 
   get criteria(): CriteriaResult | undefined {
@@ -214,21 +259,6 @@ class CompactDefinitionResult implements DefinitionResult {
     const { definitionId, version, variableInstance, result, criteria, messages } = this;
     return { definitionId, version, variableInstance, result, criteria, messages };
   }
-}
-
-/** Encodes the results of a criteria result tree's leaves, in document order, one character each. */
-function leafCodes(root: CriteriaResult): string {
-  const codes: string[] = [];
-  const pending: NodeResult[] = [root];
-  while (pending.length > 0) {
-    const node = pending.pop()!;
-    if (node.kind === 'criteria') {
-      for (let index = node.children.length - 1; index >= 0; index--) pending.push(node.children[index]!);
-    } else {
-      codes.push(RESULT_CODES.get(node.result)!);
-    }
-  }
-  return codes.join('');
 }
 
 interface RebuildFrame {

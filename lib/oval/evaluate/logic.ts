@@ -60,7 +60,38 @@ function onlyNotApplicable(counts: ResultCounts): boolean {
  * made only of them (or an empty set) is "not applicable".
  */
 export function combineByOperator(operator: LogicalOperator, results: Iterable<OvalResult>): OvalResult {
-  const counts = countResults(results);
+  return combineCountsByOperator(operator, countResults(results));
+}
+
+/** Combines `results[start]` up to `results[end - 1]` as combineByOperator does, without a copy of the range. */
+export function combineRangeByOperator(operator: LogicalOperator, results: readonly OvalResult[], start: number, end: number): OvalResult {
+  const counts: ResultCounts = { true: 0, false: 0, error: 0, unknown: 0, notEvaluated: 0, notApplicable: 0 };
+  for (let index = start; index < end; index++) {
+    switch (results[index]) {
+      case 'true':
+        counts.true++;
+        break;
+      case 'false':
+        counts.false++;
+        break;
+      case 'error':
+        counts.error++;
+        break;
+      case 'unknown':
+        counts.unknown++;
+        break;
+      case 'not evaluated':
+        counts.notEvaluated++;
+        break;
+      case 'not applicable':
+        counts.notApplicable++;
+        break;
+    }
+  }
+  return combineCountsByOperator(operator, counts);
+}
+
+function combineCountsByOperator(operator: LogicalOperator, counts: ResultCounts): OvalResult {
   if (onlyNotApplicable(counts)) return 'not applicable';
 
   switch (operator) {

@@ -1,8 +1,13 @@
+import { PassThrough } from 'node:stream';
+
 import { describe, expect, it } from 'vitest';
+import { defaultDirectives } from '../../../lib/oval/directives.js';
 import { evaluateOval, entityMatches } from '../../../lib/oval/evaluate/index.js';
 import { ProbeRegistry, type Probe, type ProbeRequest, type ProbeResult } from '../../../lib/probes/probe.js';
 import type { ProbeItem } from '../../../lib/oval/syschar.js';
 import type { CriteriaNode } from '../../../lib/oval/model.js';
+import type { DefinitionResult, OvalResults } from '../../../lib/oval/results-model.js';
+import { writeOvalResults, type ResultsWriterOptions } from '../../../lib/oval/results-writer.js';
 import type { SystemCharacteristics } from '../../../lib/oval/syschar.js';
 import { variableProbe } from '../../../lib/probes/independent/variable.js';
 import {
@@ -30,6 +35,15 @@ const packages = {
   missing: [],
   broken: [item({ name: 'broken' }, 'error')],
 };
+
+async function renderResults(options: ResultsWriterOptions): Promise<string> {
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  out.on('data', (chunk: Buffer) => chunks.push(chunk));
+  await writeOvalResults(out, options);
+  out.end();
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 function run(doc: ReturnType<typeof document>, requests: ProbeRequest[] = [], extra: Parameters<typeof evaluateOval>[1] = {}) {
   return evaluateOval(doc, { registry: fakeRegistry(packages, requests), target: fakeTarget, ...extra });
@@ -714,6 +728,43 @@ describe('evaluateOval criteria', () => {
     const results = await run(doc, [], { definitionIds: ['def:1'] });
     expect(results.definitions.get('def:1')?.result).toBe('true');
     expect([...results.definitions.keys()]).toEqual(['def:1']);
+  });
+
+  it('writes compact criteria as plain ones', async () => {
+    const checked: CriteriaNode = { ...criterion('tst:t', true), applicabilityCheck: true };
+    const doc = document({
+      ...base,
+      definitions: [
+        definition(
+          'def:a',
+          criteria('OR', [
+            criteria('AND', [criterion('tst:t'), criterion('tst:f', true), checked], true),
+            extend('def:b', true),
+            criteria('ONE', [criterion('tst:t'), criterion('tst:t')]),
+            criteria('XOR', [criterion('tst:t'), criterion('tst:none')]),
+          ]),
+        ),
+        definition('def:b', criteria('AND', [criterion('tst:t'), extend('def:c')])),
+        definition('def:c', criteria('AND', [extend('def:b', true)])),
+        definition('def:d', criteria('AND', [extend('def:missing', true)], true)),
+      ],
+    });
+    const results = await run(doc);
+    // Plain objects, as a caller building its own results passes them, take the writer's other path.
+    const plain: OvalResults = {
+      ...results,
+      definitions: new Map([...results.definitions].map(([id, result]) => [id, JSON.parse(JSON.stringify(result)) as DefinitionResult])),
+    };
+    const directives = { ...defaultDirectives(), includeSourceDefinitions: false };
+    const compactXml = await renderResults({ definitions: doc, results, directives });
+    const plainXml = await renderResults({ definitions: doc, results: plain, directives });
+    const withoutTimes = (xml: string) => xml.replace(/<oval:timestamp>[^<]*</g, '<oval:timestamp><');
+    expect(withoutTimes(compactXml)).toBe(withoutTimes(plainXml));
+    expect(compactXml).toContain('<criteria operator="AND" negate="true" result="true">');
+    expect(compactXml).toContain('<criterion applicability_check="true" test_ref="tst:t" version="1" negate="true" result="false"/>');
+    expect(compactXml).toContain('<criteria operator="XOR" result="error">');
+    expect(compactXml).toContain('<extend_definition definition_ref="def:missing" version="0" negate="true" result="error"/>');
+    expect(compactXml).toContain('<criteria operator="AND" negate="true" result="error">');
   });
 
   it('a cycle of extend_definition is not evaluated', async () => {
