@@ -8,7 +8,7 @@ import type { DefinitionResult, OvalResults } from '../results-model.js';
 import type { SystemInfo } from '../syschar.js';
 import { gatherTests, evaluateDefinition } from './criteria.js';
 import { Evaluation, type EvaluateOptions } from './evaluation.js';
-import { evaluateTest } from './tests.js';
+import { evaluateTest, evaluateTestNow } from './tests.js';
 
 export type { EvaluateOptions, ExternalVariableValue } from './evaluation.js';
 export { entityMatches } from './collector.js';
@@ -28,7 +28,7 @@ export async function evaluateOval(definitions: OvalDefinitions, options: Evalua
   // Tests first, one at a time, so probes run in a predictable order and each object once.
   for (const [index, testId] of testIds.entries()) {
     if (index % TESTS_PER_TURN === TESTS_PER_TURN - 1) await yieldToSignals(evaluation);
-    await evaluateTest(evaluation, testId);
+    if (!evaluateTestNow(evaluation, testId)) await evaluateTest(evaluation, testId);
   }
 
   const computed = new Map<string, DefinitionResult>();
