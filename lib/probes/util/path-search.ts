@@ -9,7 +9,7 @@ import type { ProbeContext, ProbeRequest, ResolvedEntity } from '../probe.js';
 import { entityMatches, exactValues, findEntity } from './entity.js';
 import { throwIfAborted } from './items.js';
 import { remoteDevices } from './mounts.js';
-import { literalDirectoryPrefix, literalPatternPath } from './pattern.js';
+import { literalDirectoryPrefix, literalMatchPrefixes, literalPatternPath } from './pattern.js';
 
 export type RecurseMode = 'directories' | 'symlinks' | 'symlinks and directories' | 'files and directories';
 export type RecurseDirection = 'none' | 'up' | 'down';
@@ -207,7 +207,7 @@ async function searchByFilepath(fs: FileSystemView, filepath: ResolvedEntity, be
 
   const found: FoundFile[] = [];
   const start = patternStart(filepath);
-  await walkDown(fs, start, walk, budget, async (directory, entries) => {
+  await walkDown(fs, start, { ...walk, mayHoldMatches: matchPrefixFilter(filepath) }, budget, async (directory, entries) => {
     for (const entry of entries) {
       if (entry.isDirectory) continue;
       if (entityMatches(filepath, joinPath(directory, entry.name))) found.push(foundFile(directory, entry.name));
@@ -224,6 +224,23 @@ function foundFile(directory: string, name: string): FoundFile {
 function patternStart(entity: ResolvedEntity): string {
   if (isSinglePositivePattern(entity)) return literalDirectoryPrefix(entity.values[0]);
   return '/';
+}
+
+/**
+ * Returns a test of whether a directory can hold a path that the pattern entity matches, from
+ * the literal prefixes that every match starts with, or undefined when the entity has none.
+ * SSG's "^\/(|s)bin|^\/usr\/(|local\/)(|s)bin|^\/usr\/libexec" starts at the root, and
+ * without the test its search walks the whole tree.
+ */
+function matchPrefixFilter(entity: ResolvedEntity): ((directory: string) => boolean) | undefined {
+  if (!isSinglePositivePattern(entity)) return undefined;
+  const prefixes = literalMatchPrefixes(entity.values[0]);
+  if (prefixes === null) return undefined;
+  return (directory) => {
+    // Every path below the directory starts with this string.
+    const below = directory === '/' ? '/' : `${directory}/`;
+    return prefixes.some((prefix) => below.startsWith(prefix) || prefix.startsWith(below));
+  };
 }
 
 /**
@@ -293,7 +310,7 @@ async function findBaseDirectories(fs: FileSystemView, path: ResolvedEntity, beh
   if ((await statOrNull(fs, start))?.type !== 'directory') return directories;
 
   if (entityMatches(path, start)) directories.push(start);
-  await walkDown(fs, start, walk, budget, async (directory, entries) => {
+  await walkDown(fs, start, { ...walk, mayHoldMatches: matchPrefixFilter(path) }, budget, async (directory, entries) => {
     for (const entry of entries) {
       if (!entry.isDirectory) continue;
       const candidate = joinPath(directory, entry.name);
@@ -312,6 +329,11 @@ interface WalkOptions {
   sameDevice: boolean;
   /** Devices not to enter (network mounts, for recurse_file_system "local"). */
   excludedDevices: Set<number>;
+  /**
+   * A test of whether a directory can hold a path the search wants. The walk neither enters
+   * nor stats a directory that fails it, so the directory's entry is not marked isDirectory.
+   */
+  mayHoldMatches?: (directory: string) => boolean;
 }
 
 function walkOptionsOf(behaviors: FileBehaviors, remote: Set<number>): WalkOptions {
@@ -361,8 +383,8 @@ async function walkDown(
     for (const listed of listing) {
       const entry: WalkEntry = { name: listed.name, type: listed.type, isDirectory: listed.type === 'directory' };
       const mayEnter = (listed.type === 'directory' && options.followDirectories) || (listed.type === 'symlink' && options.followLinks);
-      if (mayEnter) {
-        const childPath = joinPath(directory, listed.name);
+      const childPath = mayEnter ? joinPath(directory, listed.name) : '';
+      if (mayEnter && (options.mayHoldMatches === undefined || options.mayHoldMatches(childPath))) {
         const childStat = listed.type === 'directory' ? await lstatOrNull(fs, childPath) : await statOrNull(fs, childPath);
         if (childStat?.type === 'directory') {
           entry.isDirectory = true;

@@ -105,6 +105,135 @@ export function literalPatternPath(pattern: string): string | null {
   return literal;
 }
 
+/** The maximum number of prefixes that literalMatchPrefixes expands groups into. */
+const MAX_MATCH_PREFIXES = 64;
+
+/**
+ * Returns literal strings such that every match of `pattern` starts with one of them, for
+ * patterns whose top-level alternatives are all anchored with `^/`. Groups of literal
+ * alternatives are expanded: "^\/(|s)bin|^\/usr\/libexec" gives "/bin", "/sbin" and
+ * "/usr/libexec". Returns null for any other pattern, and when the pattern contains a nested
+ * character class, which the scan for top-level `|` does not parse.
+ * A file search uses the prefixes to skip directories that no match can lie below.
+ */
+export function literalMatchPrefixes(pattern: string): string[] | null {
+  const alternatives = splitTopLevelAlternatives(pattern);
+  if (alternatives === null) return null;
+
+  const prefixes: string[] = [];
+  for (const alternative of alternatives) {
+    if (!alternative.startsWith('^')) return null;
+    const expanded = literalPrefixesOf(alternative, 1);
+    if (expanded.some((prefix) => !prefix.startsWith('/'))) return null;
+    prefixes.push(...expanded);
+  }
+  return prefixes;
+}
+
+/**
+ * Expands the literal text at the start of `pattern` (from `start`) into every string that it
+ * can spell. The expansion stops before the first element that is neither a literal character
+ * nor a group of literal alternatives, and before any element that a quantifier applies to.
+ */
+function literalPrefixesOf(pattern: string, start: number): string[] {
+  let prefixes = [''];
+  let i = start;
+  while (i < pattern.length) {
+    const char = pattern[i];
+    let choices: string[];
+    let next: number;
+    if (char === '\\') {
+      const escaped = pattern[i + 1];
+      // An escaped letter or digit is a class or an anchor (\d, \w, \b, \Q), not a literal.
+      if (escaped === undefined || /[A-Za-z0-9]/.test(escaped)) break;
+      choices = [escaped];
+      next = i + 2;
+    } else if (char === '(') {
+      const group = literalGroupAlternatives(pattern, i);
+      if (group === null) break;
+      choices = group.alternatives;
+      next = group.end;
+    } else if ('.[]{}()*+?|^$'.includes(char)) {
+      break;
+    } else {
+      choices = [char];
+      next = i + 1;
+    }
+
+    // A quantifier makes the element optional or repeated, so it is no longer a fixed prefix.
+    if (next < pattern.length && '*+?{'.includes(pattern[next])) break;
+    if (prefixes.length * choices.length > MAX_MATCH_PREFIXES) break;
+    prefixes = prefixes.flatMap((prefix) => choices.map((choice) => prefix + choice));
+    i = next;
+  }
+  return prefixes;
+}
+
+/**
+ * Reads a group such as "(|local\/)" at `open`, whose alternatives are plain literals, and
+ * returns them with the index after the ")". Returns null for any other group: one with
+ * "(?", a nested group, a class or any special character.
+ */
+function literalGroupAlternatives(pattern: string, open: number): { alternatives: string[]; end: number } | null {
+  const alternatives: string[] = [''];
+  for (let i = open + 1; i < pattern.length; i++) {
+    const char = pattern[i];
+    if (char === ')') return { alternatives, end: i + 1 };
+    if (char === '|') {
+      alternatives.push('');
+    } else if (char === '\\') {
+      const escaped = pattern[i + 1];
+      if (escaped === undefined || /[A-Za-z0-9]/.test(escaped)) return null;
+      alternatives[alternatives.length - 1] += escaped;
+      i++;
+    } else if ('.[]{}()*+?^$'.includes(char)) {
+      return null;
+    } else {
+      alternatives[alternatives.length - 1] += char;
+    }
+  }
+  return null;
+}
+
+/**
+ * Splits `pattern` at each `|` outside every group and character class. Returns null when a
+ * character class contains "[" (a POSIX class such as [[:alpha:]]), which this scan does not
+ * parse, or when the groups do not balance.
+ */
+function splitTopLevelAlternatives(pattern: string): string[] | null {
+  const alternatives: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < pattern.length; i++) {
+    const char = pattern[i];
+    if (char === '\\') {
+      i++;
+    } else if (char === '[') {
+      // In Perl, a "]" right after "[" or "[^" is a literal member of the class.
+      let j = i + 1;
+      if (pattern[j] === '^') j++;
+      if (pattern[j] === ']') j++;
+      for (; j < pattern.length && pattern[j] !== ']'; j++) {
+        if (pattern[j] === '[') return null;
+        if (pattern[j] === '\\') j++;
+      }
+      if (j >= pattern.length) return null;
+      i = j;
+    } else if (char === '(') {
+      depth++;
+    } else if (char === ')') {
+      if (depth === 0) return null;
+      depth--;
+    } else if (char === '|' && depth === 0) {
+      alternatives.push(pattern.slice(start, i));
+      start = i + 1;
+    }
+  }
+  if (depth !== 0) return null;
+  alternatives.push(pattern.slice(start));
+  return alternatives;
+}
+
 /** Tells whether `pattern` has a `|` outside every group and character class. */
 function hasTopLevelAlternation(pattern: string): boolean {
   let depth = 0;

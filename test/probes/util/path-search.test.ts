@@ -56,6 +56,26 @@ describe('searchFiles', () => {
     expect(listed).toEqual([]);
   });
 
+  it('path pattern walk skips unrelated directories', async () => {
+    const { paths, listed } = await search([
+      { name: 'path', value: '^/etc/(ssh|x)|^/usr/share/doc/a', operation: 'pattern match' },
+      { name: 'filename', nil: true },
+    ]);
+    expect(paths).toEqual(['/etc/ssh', '/etc/ssh-link', '/usr/share/doc/a', '/usr/share/doc/a/b', '/usr/share/doc/a/b/c']);
+    expect(listed).toContain('/usr/share/doc/a/b');
+    expect(listed).not.toContain('/data');
+    expect(listed).not.toContain('/srv');
+    expect(listed).not.toContain('/etc\n');
+  });
+
+  it('filepath pattern walk skips unrelated directories', async () => {
+    const { paths, listed } = await search([{ name: 'filepath', value: '^/(etc|data)/ssh/.*_config$|^/etc/passwd$', operation: 'pattern match' }]);
+    // "$" also matches before a final line break, so "/etc/passwd\n" matches too.
+    expect(paths).toEqual(['/etc/passwd', '/etc/passwd\n', '/etc/ssh/sshd_config']);
+    expect(listed).not.toContain('/usr');
+    expect(listed).not.toContain('/srv');
+  });
+
   it('literal path pattern with filename', async () => {
     const { paths, listed } = await search([
       { name: 'path', value: '^/etc$', operation: 'pattern match' },

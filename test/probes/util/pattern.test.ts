@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { literalDirectoryPrefix, literalPatternPath } from '../../../lib/probes/util/pattern.js';
+import { literalDirectoryPrefix, literalMatchPrefixes, literalPatternPath } from '../../../lib/probes/util/pattern.js';
 
 describe('literalDirectoryPrefix', () => {
   it('stops at the last slash', () => {
@@ -58,5 +58,61 @@ describe('literalPatternPath', () => {
     expect(literalPatternPath('^/etc//ssh$')).toBeNull();
     expect(literalPatternPath('^/etc/\\.\\./root$')).toBeNull();
     expect(literalPatternPath('^/etc/\\.$')).toBeNull();
+  });
+});
+
+describe('literalMatchPrefixes', () => {
+  it('expands groups of literal alternatives', () => {
+    expect(literalMatchPrefixes('^\\/(|s)bin|^\\/usr\\/(|local\\/)(|s)bin|^\\/usr\\/libexec')).toEqual([
+      '/bin',
+      '/sbin',
+      '/usr/bin',
+      '/usr/sbin',
+      '/usr/local/bin',
+      '/usr/local/sbin',
+      '/usr/libexec',
+    ]);
+  });
+
+  it('stops before a quantified element', () => {
+    expect(literalMatchPrefixes('^/etc/sshd?/x')).toEqual(['/etc/ssh']);
+    expect(literalMatchPrefixes('^/etc/(a|b)?/x')).toEqual(['/etc/']);
+    expect(literalMatchPrefixes('^/etc/(a|b){2}')).toEqual(['/etc/']);
+  });
+
+  it('stops at a class, escape class or special group', () => {
+    expect(literalMatchPrefixes('^/etc/[a-z]+')).toEqual(['/etc/']);
+    expect(literalMatchPrefixes('^/etc/\\d')).toEqual(['/etc/']);
+    expect(literalMatchPrefixes('^/etc/(?i)ssh')).toEqual(['/etc/']);
+    expect(literalMatchPrefixes('^/etc/(a|[bc])')).toEqual(['/etc/']);
+    expect(literalMatchPrefixes('^/etc/(a|(b))')).toEqual(['/etc/']);
+  });
+
+  it('keeps the literal before an end anchor', () => {
+    expect(literalMatchPrefixes('^/etc$')).toEqual(['/etc']);
+  });
+
+  it('splits only at top-level bars', () => {
+    expect(literalMatchPrefixes('^/a[|]b|^/c\\|d')).toEqual(['/a', '/c|d']);
+  });
+
+  it('rejects an alternative without an anchor', () => {
+    expect(literalMatchPrefixes('^/etc|/var')).toBeNull();
+    expect(literalMatchPrefixes('/etc')).toBeNull();
+    expect(literalMatchPrefixes('^(/etc|/var)')).toEqual(['/etc', '/var']);
+    expect(literalMatchPrefixes('^etc')).toBeNull();
+    expect(literalMatchPrefixes('^.*')).toBeNull();
+  });
+
+  it('rejects a nested class and unbalanced groups', () => {
+    expect(literalMatchPrefixes('^/a[[:alpha:]|^/b]')).toBeNull();
+    expect(literalMatchPrefixes('^/a(b')).toBeNull();
+    expect(literalMatchPrefixes('^/a)b')).toBeNull();
+  });
+
+  it('stops expanding past 64 prefixes', () => {
+    const prefixes = literalMatchPrefixes('^/(a|b)(c|d)(e|f)(g|h)(i|j)(k|l)(m|n)');
+    expect(prefixes).toHaveLength(64);
+    expect(prefixes?.[0]).toBe('/acegik');
   });
 });
