@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync, utimesSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -280,6 +280,23 @@ describe('directory target caches', () => {
   it('returns missing paths under a missing parent', async () => {
     expect(await cached.fs.lstat('/missing/child')).toBeNull();
     expect(await cached.fs.lstat('/missing/child/grandchild')).toBeNull();
+  });
+
+  it('reads a resolved small file to its end', async () => {
+    writeFileSync(join(cacheRoot, 'growing'), 'start');
+    expect(Buffer.from(await cached.fs.readFile('/growing')).toString()).toBe('start');
+    // The cached lstat still says 5 bytes: the read goes by the open file instead.
+    writeFileSync(join(cacheRoot, 'growing'), 'start and more');
+    expect(Buffer.from(await cached.fs.readFile('/growing')).toString()).toBe('start and more');
+    expect(await errorCode(cached.fs.readFile('/growing', { maxBytes: 13 }))).toBe('LIMIT');
+  });
+
+  it('rejects a small file swapped after resolving', async () => {
+    writeFileSync(join(cacheRoot, 'swapped'), 'first');
+    expect(Buffer.from(await cached.fs.readFile('/swapped')).toString()).toBe('first');
+    writeFileSync(join(cacheRoot, 'swapped.new'), 'second');
+    renameSync(join(cacheRoot, 'swapped.new'), join(cacheRoot, 'swapped'));
+    await expect(cached.fs.readFile('/swapped')).rejects.toThrow('/swapped changed while it was being opened');
   });
 
   it('hands out a fresh listing each time', async () => {
