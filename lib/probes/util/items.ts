@@ -21,8 +21,24 @@ export function missingEntity(name: string, datatype: Datatype = 'string'): Item
   return { name, datatype, status: 'does not exist' };
 }
 
+/** The true and false entities of each boolean name, built once. */
+const booleanEntities = new Map<string, { true: ItemEntity; false: ItemEntity }>();
+
+/**
+ * Returns a boolean entity, shared by every item with the same name and value: a file_item has
+ * twelve of them. Items never change an entity in place (the evaluator copies one to mask it),
+ * and the shared entities are frozen so that no code can.
+ */
 export function booleanEntity(name: string, value: boolean): ItemEntity {
-  return { name, value: value ? 'true' : 'false', datatype: 'boolean' };
+  let pair = booleanEntities.get(name);
+  if (pair === undefined) {
+    pair = {
+      true: Object.freeze<ItemEntity>({ name, value: 'true', datatype: 'boolean' }),
+      false: Object.freeze<ItemEntity>({ name, value: 'false', datatype: 'boolean' }),
+    };
+    booleanEntities.set(name, pair);
+  }
+  return value ? pair.true : pair.false;
 }
 
 export function makeItem(
