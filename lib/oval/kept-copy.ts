@@ -3,13 +3,17 @@
  * parses and evaluates, so that writing the results does not parse the source a second time.
  * On the 145 MiB bench feed the copy costs about 3.5 s of CPU time. On a machine with two cores
  * the worker cut the wall time of a run from 11.8 s to 8.9 s, because both threads run at once.
+ * The worker reads the source with saxes, and so also checks that it is well-formed: the main
+ * thread then builds the model with the faster reader of ../xml/trusted-scan.ts (see the parser).
  *
  * The worker keeps the copy as raw DEFLATE at level 1, about a tenth of its size for OVAL
  * content, and hands it over when the results are written. Each chunk the copy's writer flushes
  * (64 KiB of text) is compressed on its own, synchronously. zlib's streams run on the thread
- * pool, and glibc keeps a heap per thread, so those threads held on to their memory. Where no worker can run (a source
- * that is not a file, the library run from its TypeScript sources, a worker that fails or runs
- * out of memory), the results writer makes the copy itself, as before.
+ * pool, and glibc keeps a heap per thread, so those threads held on to their memory.
+ *
+ * Where no worker can run (a source that is not a file, the library run from its TypeScript
+ * sources, a worker that fails or runs out of memory), the parser reads with saxes and the
+ * results writer makes the copy itself.
  */
 import { existsSync } from 'node:fs';
 import { Writable } from 'node:stream';
@@ -17,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 
+import { ScapulaError, type ErrorCode } from '../errors.js';
 import type { ByteSource } from '../io/source.js';
 import { OVAL_COMMON_NS, OVAL_DEFINITIONS_NS } from '../xml/namespaces.js';
 import type { StartTag, XmlEventHandler } from '../xml/stream.js';
@@ -28,15 +33,38 @@ export interface KeptDefinitionsCopy {
   readonly chunks: readonly Uint8Array[];
 }
 
-/** The worker's closing message: the copy, or the reason it failed. */
-export type CopyWorkerMessage = { chunks: Uint8Array[] } | { error: string };
+/** A fault of the document that saxes found on the worker, as it crosses to the main thread. */
+export interface DocumentFault {
+  code: ErrorCode;
+  /** The message with its place in front, as ScapulaError formats it. */
+  message: string;
+  file?: string;
+  line?: number;
+  column?: number;
+}
+
+/** The codes of the errors that streamXml raises for a fault of the document itself. */
+export const DOCUMENT_FAULTS: ReadonlySet<ErrorCode> = new Set(['XML_MALFORMED', 'XML_FORBIDDEN', 'LIMIT', 'UNSUPPORTED']);
+
+/**
+ * The worker's closing message: the copy with the root element's byte span, the fault that
+ * made the document unreadable, or the reason the worker failed otherwise.
+ */
+export type CopyWorkerMessage =
+  | { chunks: Uint8Array[]; span: { start?: number; end?: number } }
+  | { fault: DocumentFault }
+  | { error: string };
+
+/** The worker's verdict on a document: well-formed, with the span of its root, or its fault. */
+export type CopyVerdict = { wellFormed: true; span: { start?: number; end?: number } } | { wellFormed: false; fault: ScapulaError };
 
 /**
  * Limits of the worker's heap. The copy keeps one element's start tag per level of nesting and
- * 64 KiB of output at a time. Everything else it allocates is garbage, so small limits keep
- * its memory down.
+ * 64 KiB of output at a time, and everything else it allocates is garbage. saxes makes a lot of
+ * garbage, though: with 32 MB and 4 MB the worker spent a third of its time collecting it
+ * (6.1 s instead of 4.5 s for the bench feed, with the machine loaded).
  */
-const WORKER_LIMITS = { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 4 };
+const WORKER_LIMITS = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 24 };
 
 const WORKER_SCRIPT = new URL('./definitions-copy-worker.js', import.meta.url);
 
@@ -52,16 +80,30 @@ const SLAB_SIZE = 1024 * 1024;
 
 /** A definitions copy being made on a worker thread. */
 export class DefinitionsCopyJob {
-  private readonly outcome: Promise<KeptDefinitionsCopy | undefined>;
+  private readonly outcome: Promise<CopyWorkerMessage | undefined>;
 
   private constructor(private readonly worker: Worker) {
     // Until someone waits for the copy, the worker must not keep the process alive.
     worker.unref();
     this.outcome = new Promise((resolve) => {
-      worker.once('message', (message: CopyWorkerMessage) => resolve('chunks' in message ? { chunks: message.chunks } : undefined));
+      worker.once('message', (message: CopyWorkerMessage) => resolve(message));
       worker.once('error', () => resolve(undefined));
       worker.once('exit', () => resolve(undefined));
     });
+  }
+
+  /**
+   * Waits for the worker's reading of the document: well-formed, or the fault saxes raised with
+   * its place. Undefined when the worker failed for another reason, and the caller must then
+   * check the document itself.
+   */
+  async verdict(): Promise<CopyVerdict | undefined> {
+    this.worker.ref();
+    const message = await this.outcome;
+    this.worker.unref();
+    if (message === undefined || 'error' in message) return undefined;
+    if ('fault' in message) return { wellFormed: false, fault: errorOfFault(message.fault) };
+    return { wellFormed: true, span: message.span };
   }
 
   /**
@@ -79,7 +121,8 @@ export class DefinitionsCopyJob {
   async result(): Promise<KeptDefinitionsCopy | undefined> {
     this.worker.ref();
     try {
-      return await this.outcome;
+      const message = await this.outcome;
+      return message !== undefined && 'chunks' in message ? { chunks: message.chunks } : undefined;
     } finally {
       void this.worker.terminate();
     }
@@ -89,6 +132,20 @@ export class DefinitionsCopyJob {
   cancel(): void {
     void this.worker.terminate();
   }
+}
+
+/** Returns `error` as a DocumentFault that can be posted to another thread. */
+export function faultOf(error: ScapulaError): DocumentFault {
+  return { code: error.code, message: error.message, file: error.file, line: error.line, column: error.column };
+}
+
+/** Rebuilds the error of a posted fault, with the same message and place. */
+function errorOfFault(fault: DocumentFault): ScapulaError {
+  const where = { file: fault.file, line: fault.line, column: fault.column };
+  // ScapulaError puts the place in front of the message again.
+  const place = new ScapulaError(fault.code, '', where).message;
+  const message = fault.message.startsWith(place) ? fault.message.slice(place.length) : fault.message;
+  return new ScapulaError(fault.code, message, where);
 }
 
 type Event = { kind: 'open'; tag: StartTag; depth: number } | { kind: 'text'; text: string; depth: number } | { kind: 'close'; depth: number };

@@ -84,9 +84,10 @@ const KEPT_CHARACTERS = 4096;
 /**
  * Reads `source` and calls `handler` for every element start, text piece and element end.
  * Errors thrown by the handler propagate unchanged. XML faults become ScapulaError
- * XML_MALFORMED (with file, line and column) or XML_FORBIDDEN.
+ * XML_MALFORMED (with file, line and column) or XML_FORBIDDEN. `afterChunk` runs after each
+ * chunk of input, for a handler whose output must catch up.
  */
-export async function streamXml(source: ByteSource | string, handler: XmlEventHandler): Promise<StreamResult> {
+export async function streamXml(source: ByteSource | string, handler: XmlEventHandler, afterChunk?: () => Promise<void>): Promise<StreamResult> {
   const byteSource = toByteSource(source);
   const { stream, compression } = await openDecompressed(byteSource);
   const reader = new StreamReader(byteSource.name, handler, compression !== 'none');
@@ -108,6 +109,7 @@ export async function streamXml(source: ByteSource | string, handler: XmlEventHa
       bytesRead += bytes.length;
       lastBytes = Buffer.concat([lastBytes, bytes.subarray(-3)]).subarray(-3);
       if (text.length > 0) reader.feed(text);
+      if (afterChunk !== undefined) await afterChunk();
     }
     let rest: string;
     try {

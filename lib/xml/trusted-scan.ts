@@ -1,15 +1,16 @@
 /**
- * A fast reader for XML whose well-formedness another reader checks. The definitions copy
- * reads a file again on a worker thread while the main thread parses it with saxes
+ * A fast reader for XML whose well-formedness another reader checks. For a large file, the
+ * parser builds the model with it while a worker thread reads the same file with saxes
  * (./stream.ts), which rejects DOCTYPEs, malformed markup and undeclared prefixes, so this
- * reader does not check them again. It finds markup with indexOf and one pass over each start
+ * reader does not check them again. Nothing it read is used unless saxes accepted the file. It finds markup with indexOf and one pass over each start
  * tag. It sends the handler the same events as streamXml: the same element names, namespaces
  * and attribute records, and each text run and CDATA section as one piece. Line ends and
  * attribute whitespace are normalized and references replaced, as XML 1.0 specifies.
  *
  * Every step is linear in the input, so hostile input costs time in proportion to its size.
  * What it cannot read raises XML_MALFORMED without a position, and the caller falls back to
- * saxes. Start tags carry line and column 0, because positions are not tracked.
+ * saxes. Start tags carry line and column 0 unless `positions` is set: then they carry the
+ * line and column streamXml gives them, counted as saxes counts (see `tagPosition`).
  */
 import { ScapulaError } from '../errors.js';
 import { openDecompressed } from '../io/decompress.js';
@@ -33,10 +34,16 @@ const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '
  * Reads `source` and calls `handler` for each element start, text run and element end.
  * `afterChunk` runs after each chunk of input, for a handler whose output must catch up.
  */
-export async function scanTrustedXml(source: ByteSource, handler: XmlEventHandler, afterChunk?: () => Promise<void>): Promise<void> {
+export async function scanTrustedXml(
+  source: ByteSource,
+  handler: XmlEventHandler,
+  afterChunk?: () => Promise<void>,
+  options: { positions?: boolean } = {},
+): Promise<void> {
   const { stream } = await openDecompressed(source);
-  const scanner = new TrustedScanner(source.name, handler);
-  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+  const scanner = new TrustedScanner(source.name, handler, options.positions ?? false);
+  // The scanner skips a byte order mark itself, because saxes counts it as a column.
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   try {
     for await (const chunk of stream) {
       scanner.feed(decoder.decode(chunk as Buffer, { stream: true }));
@@ -62,21 +69,37 @@ class TrustedScanner {
   private readonly namespaces = new NamespaceScopes();
   private readonly openDeclarations: Record<string, string>[] = [];
 
+  private started = false;
+  /** Position tracking: the line and column (in code points from 0, as saxes counts) at `cursor`. */
+  private readonly lines: LineCounter | undefined;
+
   constructor(
     private readonly file: string,
     private readonly handler: XmlEventHandler,
-  ) {}
+    positions: boolean,
+  ) {
+    this.lines = positions ? new LineCounter() : undefined;
+  }
 
   feed(chunk: string): void {
+    if (!this.started && chunk.length > 0) {
+      this.started = true;
+      if (chunk.charCodeAt(0) === 0xfeff) {
+        chunk = chunk.slice(1);
+        if (this.lines !== undefined) this.lines.column = 1;
+      }
+    }
     // A flat string, not a concatenation: in optimized code, slicing a concatenation copied
     // the whole of it for each slice, which made a 21 MB feed take 3.5 s instead of 0.2 s.
     const data = this.pending === '' ? chunk : [this.pending, chunk].join('');
     this.pending = '';
+    this.lines?.startData(data);
     let at = 0;
     while (at < data.length) {
       const lessThan = data.indexOf('<', at);
       if (lessThan < 0) {
         this.addText(data.slice(at));
+        this.lines?.advance(data.length);
         return;
       }
       if (lessThan > at) this.addText(data.slice(at, lessThan));
@@ -86,12 +109,15 @@ class TrustedScanner {
         if (this.pending.length > MAX_MARKUP_CHARACTERS) {
           throw this.malformed(`a tag, comment or CDATA section is longer than ${MAX_MARKUP_CHARACTERS} characters, the most this reader takes`);
         }
+        this.lines?.advance(lessThan);
         return;
       }
       this.flushText();
+      this.lines?.advance(lessThan);
       this.markup(data, lessThan, end);
       at = end;
     }
+    this.lines?.advance(data.length);
   }
 
   close(): void {
@@ -211,6 +237,7 @@ class TrustedScanner {
       line: 0,
       column: 0,
     };
+    if (this.lines !== undefined) this.tagPosition(startTag, qualifiedName, body.charCodeAt(nameEnd));
     this.sawRoot = true;
     this.handler.openElement(startTag, this.depth);
     this.depth++;
@@ -224,6 +251,25 @@ class TrustedScanner {
     this.handler.closeElement(this.depth);
   }
 
+  /**
+   * Sets the line and column of a start tag whose `<` is at the counter's cursor, as streamXml
+   * sets them from saxes. saxes reports its place once it has read the name and the character
+   * after it, and streamXml goes back over the name. So the column is that of `<`, unless the
+   * name ends at a line break: then the tag is placed at column 1 of the next line.
+   */
+  private tagPosition(tag: StartTag, qualifiedName: string, after: number): void {
+    const lines = this.lines!;
+    if (after === 0x0a || after === 0x0d) {
+      tag.line = lines.line + 1;
+      tag.column = 1;
+      return;
+    }
+    // saxes counts code points, and streamXml subtracts the name's length in UTF-16 units.
+    const nameCodePoints = codePoints(qualifiedName, 0, qualifiedName.length);
+    tag.line = lines.line;
+    tag.column = Math.max(1, lines.column + 1 + nameCodePoints - qualifiedName.length);
+  }
+
   /** Returns the URI of `prefix`; no prefix without a default namespace is no namespace. */
   private resolve(prefix: string): string {
     const uri = this.namespaces.resolve(prefix);
@@ -235,6 +281,84 @@ class TrustedScanner {
   private malformed(what: string): ScapulaError {
     return new ScapulaError('XML_MALFORMED', `malformed XML: ${what}`, { file: this.file });
   }
+}
+
+/**
+ * Counts lines and columns as saxes does: "\r\n", a lone "\r" and "\n" each end a line, and
+ * columns count code points. The cursor moves forward only, through one data string at a time,
+ * and each line feed is found once, so the work is linear in the input.
+ */
+class LineCounter {
+  line = 1;
+  column = 0;
+  private data = '';
+  private cursor = 0;
+  /** The index of the next line feed at or after the cursor, or the data's length. */
+  private nextLineFeed = 0;
+  private hasCarriageReturns = false;
+  private hasSurrogates = false;
+  /** Whether the last data string ended with "\r", so that a "\n" starting the next is part of it. */
+  private afterCarriageReturn = false;
+
+  startData(data: string): void {
+    this.data = data;
+    this.cursor = 0;
+    this.nextLineFeed = -1;
+    this.hasCarriageReturns = data.includes('\r');
+    this.hasSurrogates = /[\uD800-\uDFFF]/.test(data);
+    if (this.afterCarriageReturn) {
+      this.afterCarriageReturn = false;
+      if (data.charCodeAt(0) === 0x0a) this.cursor = 1;
+    }
+  }
+
+  /** Moves the cursor to `to`, counting the line ends and code points on the way. */
+  advance(to: number): void {
+    const data = this.data;
+    const from = this.cursor;
+    if (to <= from) return;
+    let lineStart = -1;
+    if (this.nextLineFeed < from) this.nextLineFeed = indexOrLength(data, '\n', from);
+    while (this.nextLineFeed < to) {
+      this.line++;
+      lineStart = this.nextLineFeed + 1;
+      this.nextLineFeed = indexOrLength(data, '\n', lineStart);
+    }
+    if (this.hasCarriageReturns) {
+      for (let at = data.indexOf('\r', from); at >= 0 && at < to; at = data.indexOf('\r', at + 1)) {
+        // A "\r\n" ends its line at the line feed, counted above.
+        if (data.charCodeAt(at + 1) === 0x0a) continue;
+        this.line++;
+        if (at + 1 > lineStart) lineStart = at + 1;
+        if (at + 1 === data.length) this.afterCarriageReturn = true;
+      }
+    }
+    const count = this.hasSurrogates ? codePoints : (_: string, start: number, end: number) => end - start;
+    if (lineStart >= 0) this.column = count(data, lineStart, to);
+    else this.column += count(data, from, to);
+    this.cursor = to;
+  }
+}
+
+function indexOrLength(data: string, search: string, from: number): number {
+  const found = data.indexOf(search, from);
+  return found < 0 ? data.length : found;
+}
+
+/** Returns the number of code points in `text` from `start` to `end`: a surrogate pair counts once. */
+function codePoints(text: string, start: number, end: number): number {
+  let count = end - start;
+  for (let index = start; index < end - 1; index++) {
+    const code = text.charCodeAt(index);
+    if (code >= 0xd800 && code <= 0xdbff) {
+      const next = text.charCodeAt(index + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        count--;
+        index++;
+      }
+    }
+  }
+  return count;
 }
 
 /** Returns the index just past `terminator` at or after `from`, or -1. */

@@ -57,7 +57,39 @@ const DOCUMENT = [
   '</oval_definitions>\r\n<!-- after the root -->\r\n',
 ].join('');
 
+/** Records each start tag's name and position, as the parser keeps them for its messages. */
+async function positionsOf(read: 'saxes' | 'trusted', text: string, size: number): Promise<string[]> {
+  const positions: string[] = [];
+  const handler: XmlEventHandler = {
+    openElement: (tag) => positions.push(`${tag.local}@${tag.line}:${tag.column}`),
+    text: () => {},
+    closeElement: () => {},
+  };
+  if (read === 'saxes') await streamXml(piecewise(text, size), handler);
+  else await scanTrustedXml(piecewise(text, size), handler, undefined, { positions: true });
+  return positions;
+}
+
+/** Line ends of every kind, tabs, astral characters before tags and a name that ends a line. */
+const POSITIONS_DOCUMENT = [
+  '\uFEFF<root>',
+  '<a/>\n  <b>\r\n\t<c\n   x="1"/><d\r\n/>\r<e attr="\u{1F600}\r\n"/>',
+  '\u{1F600}\u{1F600} <f/><!-- \n\r\n --><g/><![CDATA[\r]]><h/>\r',
+  '\n<i/>\r\r\n<j/>caf\u00e9\u{1F600}<k><?pi \n?><l/></k></b>',
+  '</root>\r\n',
+].join('');
+
 describe('scanTrustedXml', () => {
+  it('places start tags where streamXml places them', async () => {
+    for (const text of [POSITIONS_DOCUMENT, DOCUMENT, POSITIONS_DOCUMENT.slice(1)]) {
+      const expected = await positionsOf('saxes', text, 1 << 16);
+      expect(expected.length).toBeGreaterThan(8);
+      for (const size of [1, 2, 3, 5, 7, 64, 1 << 16]) {
+        expect(await positionsOf('trusted', text, size)).toEqual(expected);
+      }
+    }
+  });
+
   it('sends the events streamXml sends, however the input is cut', async () => {
     const expected = await eventsOf(streamXml, DOCUMENT, 1 << 16);
     expect(expected.length).toBeGreaterThan(30);
