@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { fileProbe } from '../../../lib/probes/unix/file.js';
 import { setXattr, xattrUnavailableReason } from '../../host-xattrs.js';
-import { entityNames, makeTempRoot, request, run, value, type TempRoot } from '../helpers.js';
+import { context, entityNames, makeTempRoot, request, run, value, type TempRoot } from '../helpers.js';
 
 let root: TempRoot;
 
@@ -200,5 +200,39 @@ describe('file probe', () => {
       ]),
     );
     expect(result.items.map((item) => value(item, 'filepath'))).toEqual(['/etc/conf.d/y.conf']);
+  });
+
+  it('reuses a file item per evaluation', async () => {
+    const shared = context(root.target);
+    const byFilepath = request('file_object', 'unix', [{ name: 'filepath', value: '/etc/ssh.conf' }]);
+    const byPath = request('file_object', 'unix', [
+      { name: 'path', value: '/etc' },
+      { name: 'filename', value: 'ssh.conf' },
+    ]);
+    const first = (await fileProbe.collect(byFilepath, shared)).items[0];
+    const second = (await fileProbe.collect(byPath, shared)).items[0];
+    expect(second).toBe(first);
+
+    // Another evaluation, with its own cache, reads the file again.
+    const other = (await fileProbe.collect(byPath, context(root.target))).items[0];
+    expect(other).not.toBe(first);
+    expect(other).toEqual(first);
+  });
+
+  it('rereads files of a live target', async () => {
+    const live = { ...root.target, live: true };
+    const shared = context(live);
+    const byFilepath = request('file_object', 'unix', [{ name: 'filepath', value: '/etc/ssh.conf' }]);
+    const first = (await fileProbe.collect(byFilepath, shared)).items[0];
+    const second = (await fileProbe.collect(byFilepath, shared)).items[0];
+    expect(second).not.toBe(first);
+    expect(second).toEqual(first);
+  });
+
+  it('shares frozen boolean entities', async () => {
+    const result = await run(fileProbe, root.target, request('file_object', 'unix', [{ name: 'filepath', value: '/etc/setuid' }]));
+    const suid = result.items[0].entities.find((entity) => entity.name === 'suid');
+    expect(suid).toEqual({ name: 'suid', value: 'true', datatype: 'boolean' });
+    expect(Object.isFrozen(suid)).toBe(true);
   });
 });
