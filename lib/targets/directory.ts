@@ -152,7 +152,7 @@ export class RootedFileSystemView implements FileSystemView {
   }
 
   async realpath(path: string): Promise<string> {
-    return (this.resolveExisting(path, true)).innerPath;
+    return this.resolveExisting(path, true).innerPath;
   }
 
   async readFile(path: string, options: ReadOptions = {}): Promise<Uint8Array> {

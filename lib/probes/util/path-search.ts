@@ -164,12 +164,14 @@ async function searchAllFiles(request: ProbeRequest, context: ProbeContext, allo
   const directories = await expandDirectories(fs, baseDirectories, behaviors, budget);
 
   const found: FoundFile[] = [];
+  const matchesFilename = filename === undefined || filename.nil ? null : filenameMatcher(context, filename);
   for (const directory of directories) {
-    if (filename === undefined || filename.nil) {
+    if (filename === undefined || matchesFilename === null) {
       if (allowDirectoryResults) found.push({ path: directory, filename: null, filepath: directory });
       continue;
     }
-    found.push(...(await filesInDirectory(fs, directory, filename, budget)));
+    // A loop, not push(...files): spreading more than about 150,000 arguments overflows the stack.
+    for (const file of await filesInDirectory(fs, directory, filename, matchesFilename, budget)) found.push(file);
   }
   context.logger?.debug(
     `${request.object.id}: the path search matched ${baseDirectories.length} directories, ` +
@@ -458,8 +460,52 @@ function inodeKey(stat: FileStat): string {
   return `${stat.dev}:${stat.ino}`;
 }
 
+/** The key of the per-evaluation memo of filename comparisons (see filenameMatcher). */
+const FILENAME_MATCHES_KEY = 'path-search:filename-matches';
+
+/** The maximum number of names remembered per filename entity; the memo starts over beyond it. */
+const MAX_REMEMBERED_NAMES = 100_000;
+
+/**
+ * Returns a test of a name against the filename entity that remembers its results for the
+ * evaluation. SSG content compares "^.*$" with the names of the same trees under several
+ * objects, and names such as "copyright" recur in many directories. A comparison that fails
+ * with an error is not remembered, so it raises its error each time.
+ */
+function filenameMatcher(context: ProbeContext, filename: ResolvedEntity): (name: string) => boolean {
+  let memos = context.cache.get(FILENAME_MATCHES_KEY) as Map<string, Map<string, boolean>> | undefined;
+  if (memos === undefined) {
+    memos = new Map();
+    context.cache.set(FILENAME_MATCHES_KEY, memos);
+  }
+
+  // Everything entityMatches reads of a non-nil entity, apart from the position in its errors.
+  const key = JSON.stringify([filename.operation, filename.datatype, filename.varCheck ?? 'all', filename.values]);
+  let memo = memos.get(key);
+  if (memo === undefined) {
+    memo = new Map();
+    memos.set(key, memo);
+  }
+
+  const results = memo;
+  return (name) => {
+    const known = results.get(name);
+    if (known !== undefined) return known;
+    const matches = entityMatches(filename, name);
+    if (results.size >= MAX_REMEMBERED_NAMES) results.clear();
+    results.set(name, matches);
+    return matches;
+  };
+}
+
 /** Lists the files in one directory whose name matches the filename entity, skipping directories. */
-async function filesInDirectory(fs: FileSystemView, directory: string, filename: ResolvedEntity, budget: SearchBudget): Promise<FoundFile[]> {
+async function filesInDirectory(
+  fs: FileSystemView,
+  directory: string,
+  filename: ResolvedEntity,
+  matchesFilename: (name: string) => boolean,
+  budget: SearchBudget,
+): Promise<FoundFile[]> {
   const exact = exactValues(filename);
   const found: FoundFile[] = [];
 
@@ -477,7 +523,7 @@ async function filesInDirectory(fs: FileSystemView, directory: string, filename:
   budget.visit(entries.length);
   for (const entry of entries) {
     if (entry.type === 'directory') continue;
-    if (entityMatches(filename, entry.name)) found.push(foundFile(directory, entry.name));
+    if (matchesFilename(entry.name)) found.push(foundFile(directory, entry.name));
   }
   return found;
 }

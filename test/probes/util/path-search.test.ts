@@ -76,6 +76,31 @@ describe('searchFiles', () => {
     expect(listed).not.toContain('/srv');
   });
 
+  it('filename memo keeps entities apart', async () => {
+    const shared = context(root.target);
+    const inEtc = (pattern: string) =>
+      request('file_object', 'unix', [
+        { name: 'path', value: '/etc' },
+        { name: 'filename', value: pattern, operation: 'pattern match' },
+      ]);
+    const startsWithP = await searchFiles(inEtc('^p'), shared);
+    const anyName = await searchFiles(inEtc('^.*$'), shared);
+    const startsWithPAgain = await searchFiles(inEtc('^p'), shared);
+    expect(startsWithP.map((file) => file.filepath)).toEqual(['/etc/passwd', '/etc/passwd\n']);
+    expect(anyName.map((file) => file.filepath)).toEqual(['/etc/passwd', '/etc/passwd\n', '/etc/ssh-link']);
+    expect(startsWithPAgain).toEqual(startsWithP);
+  });
+
+  it('invalid filename pattern fails each time', async () => {
+    const shared = context(root.target);
+    const invalid = request('file_object', 'unix', [
+      { name: 'path', value: '/etc' },
+      { name: 'filename', value: '(', operation: 'pattern match' },
+    ]);
+    await expect(searchFiles(invalid, shared)).rejects.toMatchObject({ code: 'OVAL_INVALID' });
+    await expect(searchFiles(invalid, shared)).rejects.toMatchObject({ code: 'OVAL_INVALID' });
+  });
+
   it('literal path pattern with filename', async () => {
     const { paths, listed } = await search([
       { name: 'path', value: '^/etc$', operation: 'pattern match' },
