@@ -67,6 +67,7 @@ export class Evaluation {
   private probeResultItems = 0;
   /** Every numbered item, by the key itemKey builds from its content. */
   private readonly itemsByKey = new Map<string, Item>();
+  private readonly itemsByObject = new WeakMap<ProbeItem, Item>();
   private nextItemId = 1;
 
   constructor(
@@ -113,13 +114,19 @@ export class Evaluation {
    * item when an identical one was collected, as OpenSCAP reports identical items once.
    */
   addItem(item: ProbeItem | Item): Item {
+    // A probe may hand out one item object again (the file probe does for a file seen before):
+    // it is known without building its key.
+    const known = this.itemsByObject.get(item);
+    if (known !== undefined) return known;
     const key = itemKey(item);
-    const existing = this.itemsByKey.get(key);
-    if (existing !== undefined) return existing;
-    const { id: _unused, ...content } = item as Item;
-    const numbered: Item = { id: this.nextItemId++, ...content };
-    this.itemsByKey.set(key, numbered);
-    this.output.items.set(numbered.id, numbered);
+    let numbered = this.itemsByKey.get(key);
+    if (numbered === undefined) {
+      const { id: _unused, ...content } = item as Item;
+      numbered = { id: this.nextItemId++, ...content };
+      this.itemsByKey.set(key, numbered);
+      this.output.items.set(numbered.id, numbered);
+    }
+    this.itemsByObject.set(item, numbered);
     return numbered;
   }
 }
