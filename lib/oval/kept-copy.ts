@@ -177,23 +177,25 @@ export class DefinitionsCopyRecorder implements XmlEventHandler {
   private versionText = '';
 
   openElement(tag: StartTag, depth: number): void {
-    if (this.copier === undefined) {
-      if (depth === 1 && tag.uri === OVAL_DEFINITIONS_NS && tag.local === 'generator') this.inGenerator = true;
-      else if (depth === 1) this.start();
-      else if (depth === 2 && this.inGenerator && tag.uri === OVAL_COMMON_NS && tag.local === 'schema_version') {
-        this.readingVersion = tag.attributes['platform'] === undefined;
-        this.versionText = '';
-      }
+    // Once the copy has started, events go straight to the copier, without an event object each.
+    if (this.copier !== undefined) return this.copier.openElement(tag, depth);
+    if (depth === 1 && tag.uri === OVAL_DEFINITIONS_NS && tag.local === 'generator') this.inGenerator = true;
+    else if (depth === 1) this.start();
+    else if (depth === 2 && this.inGenerator && tag.uri === OVAL_COMMON_NS && tag.local === 'schema_version') {
+      this.readingVersion = tag.attributes['platform'] === undefined;
+      this.versionText = '';
     }
     this.handle({ kind: 'open', tag, depth });
   }
 
   text(text: string, depth: number): void {
+    if (this.copier !== undefined) return this.copier.text(text, depth);
     if (this.readingVersion) this.versionText += text;
     this.handle({ kind: 'text', text, depth });
   }
 
   closeElement(depth: number): void {
+    if (this.copier !== undefined) return this.copier.closeElement(depth);
     if (this.readingVersion && depth === 2) {
       this.version = this.versionText.trim();
       this.readingVersion = false;
