@@ -113,7 +113,7 @@ async function copyDefinitions(writer: XmlWriter, options: ResultsWriterOptions)
 
 /** Writes the definitions section and returns the ids of the tests to report, in order. */
 async function writeDefinitionResults(writer: XmlWriter, options: ResultsWriterOptions, directives: Directives): Promise<string[]> {
-  const testIds = new Set<string>();
+  const testIds = new TestReferences(options.definitions);
   let opened = false;
   // OpenSCAP 1.3.7 writes definitions in descending order of id.
   const definitions = [...options.definitions.definitions.values()].sort((a, b) => compareText(b.id, a.id));
@@ -142,14 +142,39 @@ async function writeDefinitionResults(writer: XmlWriter, options: ResultsWriterO
       writer.end('definition');
     } else {
       const criteria = full ? result.criteria : undefined;
-      writeDefinitionResult(writer, options.definitions, result, criteria);
-      if (criteria !== undefined) collectTestIds(criteria, testIds);
+      writeDefinitionResult(writer, options.definitions, result, criteria, testIds);
     }
     await writer.drain();
   }
   if (opened) writer.end('definitions');
   // OpenSCAP 1.3.7 writes tests in ascending order of id.
-  return [...testIds].sort(compareText);
+  return testIds.ids().sort(compareText);
+}
+
+/**
+ * The tests that reported criteria name, each with the `test_ref` and `version` attributes of
+ * its criterion elements, made once per test. A Red Hat feed names each of its 176,849 tests
+ * about twice.
+ */
+class TestReferences {
+  private readonly markup = new Map<string, string>();
+
+  constructor(private readonly definitions: OvalDefinitions) {}
+
+  /** Returns ` test_ref="…" version="…"` for `testRef`, and records the test as reported. */
+  reference(testRef: string): string {
+    let markup = this.markup.get(testRef);
+    if (markup === undefined) {
+      const version = this.definitions.tests.get(testRef)?.version ?? 0;
+      markup = ` test_ref="${escapeAttribute(testRef)}" version="${version}"`;
+      this.markup.set(testRef, markup);
+    }
+    return markup;
+  }
+
+  ids(): string[] {
+    return [...this.markup.keys()];
+  }
 }
 
 /**
@@ -186,13 +211,19 @@ function notEvaluatedCriteria(root: Criteria): CriteriaResult {
 }
 
 /** Writes one definition result, with `criteria` when its content is full. */
-function writeDefinitionResult(writer: XmlWriter, definitions: OvalDefinitions, result: DefinitionResult, criteria: CriteriaResult | undefined): void {
+function writeDefinitionResult(
+  writer: XmlWriter,
+  definitions: OvalDefinitions,
+  result: DefinitionResult,
+  criteria: CriteriaResult | undefined,
+  testIds: TestReferences,
+): void {
   if (result.messages.length === 0 && criteria === undefined) {
     writer.start('definition', definitionAttributes(result), true);
     return;
   }
   writeDefinitionStart(writer, result);
-  if (criteria !== undefined) writeCriteria(writer, definitions, criteria);
+  if (criteria !== undefined) writeCriteria(writer, definitions, criteria, testIds);
   writer.end('definition');
 }
 
@@ -211,8 +242,11 @@ function definitionAttributes(result: DefinitionResult): Attributes {
   ];
 }
 
-/** Writes a criteria result tree without recursion, so that any depth is written. */
-function writeCriteria(writer: XmlWriter, definitions: OvalDefinitions, root: CriteriaResult): void {
+/**
+ * Writes a criteria result tree without recursion, so that any depth is written, and records
+ * the tests it names in `testIds`.
+ */
+function writeCriteria(writer: XmlWriter, definitions: OvalDefinitions, root: CriteriaResult, testIds: TestReferences): void {
   const pending: (ResultNode | 'close')[] = [root];
   while (pending.length > 0) {
     const node = pending.pop()!;
@@ -225,7 +259,7 @@ function writeCriteria(writer: XmlWriter, definitions: OvalDefinitions, root: Cr
       pending.push('close');
       for (let index = node.children.length - 1; index >= 0; index--) pending.push(node.children[index]!);
     } else {
-      writer.startMarkup(leafMarkup(definitions, node, node.result, node.variableInstance), true);
+      writer.startMarkup(leafMarkup(definitions, testIds, node, node.result, node.variableInstance), true);
     }
   }
 }
@@ -234,7 +268,7 @@ function writeCriteria(writer: XmlWriter, definitions: OvalDefinitions, root: Cr
  * Writes the criteria of an evaluation's definition result from its compact form, as
  * writeCriteria writes the tree that form stands for, and adds the tests it names to `testIds`.
  */
-function writeCompactCriteria(writer: XmlWriter, definitions: OvalDefinitions, compact: CompactCriteria, testIds: Set<string>): void {
+function writeCompactCriteria(writer: XmlWriter, definitions: OvalDefinitions, compact: CompactCriteria, testIds: TestReferences): void {
   const nodeResults = compactNodeResults(compact);
   let nodeIndex = 0;
   let leafIndex = 0;
@@ -250,8 +284,7 @@ function writeCompactCriteria(writer: XmlWriter, definitions: OvalDefinitions, c
       pending.push('close');
       for (let index = node.children.length - 1; index >= 0; index--) pending.push(node.children[index]!);
     } else {
-      if (node.kind === 'criterion') testIds.add(node.testRef);
-      writer.startMarkup(leafMarkup(definitions, node, leafResultAt(compact, leafIndex++), 1), true);
+      writer.startMarkup(leafMarkup(definitions, testIds, node, leafResultAt(compact, leafIndex++), 1), true);
     }
   }
 }
@@ -262,13 +295,16 @@ function criteriaMarkup(node: Criteria | CriteriaResult, result: OvalResult): st
 }
 
 /** Returns the empty element of a criterion or extend_definition result. */
-function leafMarkup(definitions: OvalDefinitions, node: Criterion | ExtendDefinition, result: OvalResult, variableInstance: number): string {
+function leafMarkup(
+  definitions: OvalDefinitions,
+  testIds: TestReferences,
+  node: Criterion | ExtendDefinition,
+  result: OvalResult,
+  variableInstance: number,
+): string {
   const instance = variableInstance === 1 ? '' : ` variable_instance="${variableInstance}"`;
   const rest = `${instance}${node.negate ? ' negate="true"' : ''} result="${escapeAttribute(result)}"/>`;
-  if (node.kind === 'criterion') {
-    const version = definitions.tests.get(node.testRef)?.version ?? 0;
-    return `<criterion${applicabilityMarkup(node)} test_ref="${escapeAttribute(node.testRef)}" version="${version}"${rest}`;
-  }
+  if (node.kind === 'criterion') return `<criterion${applicabilityMarkup(node)}${testIds.reference(node.testRef)}${rest}`;
   const version = definitions.definitions.get(node.definitionRef)?.version ?? 0;
   return `<extend_definition${applicabilityMarkup(node)} definition_ref="${escapeAttribute(node.definitionRef)}" version="${version}"${rest}`;
 }
@@ -276,15 +312,6 @@ function leafMarkup(definitions: OvalDefinitions, node: Criterion | ExtendDefini
 /** Returns the applicability_check attribute, which oscap writes first, or nothing. */
 function applicabilityMarkup(node: { applicabilityCheck?: boolean }): string {
   return node.applicabilityCheck === undefined ? '' : ` applicability_check="${node.applicabilityCheck}"`;
-}
-
-function collectTestIds(root: CriteriaResult, testIds: Set<string>): void {
-  const pending: ResultNode[] = [root];
-  while (pending.length > 0) {
-    const node = pending.pop()!;
-    if (node.kind === 'criterion') testIds.add(node.testRef);
-    else if (node.kind === 'criteria') for (let index = node.children.length - 1; index >= 0; index--) pending.push(node.children[index]!);
-  }
 }
 
 async function writeTestResults(writer: XmlWriter, options: ResultsWriterOptions, testIds: string[]): Promise<void> {
