@@ -20,9 +20,10 @@ import { TARGET_OPTION_SPECS, ignoredPathsFromArgs, openTargetFromArgs, outputsI
 import { ScapulaError } from '../errors.js';
 import { evaluateOval } from '../oval/evaluate/index.js';
 import type { Generator, OvalDefinitions } from '../oval/model.js';
-import { parseOvalDefinitions } from '../oval/parser.js';
+import { parseOvalDefinitions, parseOvalDefinitionsUnchecked } from '../oval/parser.js';
 import type { OvalResults } from '../oval/results-model.js';
 import { createDefaultRegistry } from '../probes/builtin.js';
+import type { Logger } from '../probes/probe.js';
 import type { Target } from '../targets/target.js';
 
 const DEFAULT_CONTENT_NAME = 'scapula-container-baseline.oval.xml';
@@ -91,28 +92,41 @@ export async function ovalEvalCommand(argv: string[], context: CliContext): Prom
   try {
     warnAboutOutputsInsideRoot(args, ['results', 'verbose-log-file'], logger);
     const directives = await readOptionalDirectives(args);
-    const definitions = await parseOvalDefinitions(definitionsFile, {
+    // A large document is evaluated while the copy's worker still checks it: what the evaluation
+    // logs is held, and nothing is printed or written, until the check has passed.
+    const { document: definitions, checked } = await parseOvalDefinitionsUnchecked(definitionsFile, {
       onWarning: (warning) => logger.warn(warning.message),
       keepComments: false,
       keepDefinitionsCopy: needsDefinitionsCopy(optionValue(args, 'results'), directives),
     });
-    const definitionIds = selectedDefinitionIds(args, definitions);
-    const externalVariables = await readOptionalVariables(args);
-    collectGarbageIfLarge();
+    const held = holdingLogger(logger, checked);
+    let results: OvalResults;
+    let definitionIds: string[] | undefined;
+    try {
+      definitionIds = selectedDefinitionIds(args, definitions);
+      const externalVariables = await readOptionalVariables(args);
+      collectGarbageIfLarge();
 
-    throwIfAborted(context.signal);
-    target = await openTargetFromArgs(args, command, context.signal);
-    reportTargetWarnings(target, logger);
-    logger.info(`Evaluating ${definitionsFile} against ${target.kind} ${target.source}`);
-    const results = await evaluateOval(definitions, {
-      registry: createDefaultRegistry(),
-      target,
-      externalVariables,
-      definitionIds,
-      logger,
-      signal: context.signal,
-      ignoredPaths: ignoredPathsFromArgs(args),
-    });
+      throwIfAborted(context.signal);
+      target = await openTargetFromArgs(args, command, context.signal);
+      reportTargetWarnings(target, held);
+      held.info(`Evaluating ${definitionsFile} against ${target.kind} ${target.source}`);
+      results = await evaluateOval(definitions, {
+        registry: createDefaultRegistry(),
+        target,
+        externalVariables,
+        definitionIds,
+        logger: held,
+        signal: context.signal,
+        ignoredPaths: ignoredPathsFromArgs(args),
+      });
+    } catch (error) {
+      // A document that is not well-formed fails for that, as it would have before evaluating.
+      // An interruption does not wait for the check.
+      if (!(error instanceof ScapulaError && error.code === 'INTERRUPTED')) await checked;
+      throw error;
+    }
+    await checked;
 
     printDefinitionResults(context, results, definitionIds);
     const resultsFile = optionValue(args, 'results');
@@ -259,6 +273,27 @@ function selectedDefinitionIds(args: ParsedArgs, definitions: OvalDefinitions): 
     }
   }
   return [...new Set(ids)];
+}
+
+/**
+ * Returns a logger that keeps what it is given until `checked` is fulfilled, then passes it
+ * on, as it does all later messages. When `checked` rejects, what it kept is dropped.
+ */
+function holdingLogger(logger: Logger, checked: Promise<void>): Logger {
+  let held: [level: keyof Logger, message: string][] | undefined = [];
+  void checked.then(
+    () => {
+      const messages = held ?? [];
+      held = undefined;
+      for (const [level, message] of messages) logger[level](message);
+    },
+    () => undefined,
+  );
+  const log = (level: keyof Logger) => (message: string) => {
+    if (held === undefined) logger[level](message);
+    else held.push([level, message]);
+  };
+  return { debug: log('debug'), info: log('info'), warn: log('warn') };
 }
 
 // The readers and writers below are imported only when an option needs them, which keeps

@@ -6,7 +6,8 @@
  * The worker runs only from the compiled library (its script is a .js file in dist/), so the
  * cases load the parser from there.
  */
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -133,5 +134,27 @@ describe.skipIf(!built)('parseOvalDefinitions beside the copy worker', () => {
     const [fast, checked] = await bothWays(file, { strict: true });
     expect(fast.code).toBe('OVAL_INVALID');
     expect(fast.error).toBe(checked.error);
+  });
+
+  it('evaluates while the worker checks, and reports only a fault', { timeout: 120_000 }, () => {
+    const root = path.join(temporary, 'empty-root');
+    mkdirSync(root, { recursive: true });
+    const run = (file: string, results: string) =>
+      spawnSync(process.execPath, [path.join(repoRoot, 'bin/scapula.js'), 'oval', 'eval', '--results', results, '--root', root, file], { encoding: 'utf8' });
+
+    const valid = run(bigDocument('cli-valid.xml', { tests: TESTS }), path.join(temporary, 'valid-results.xml'));
+    expect(valid.status).toBe(0);
+    expect(valid.stdout).toBe('Definition oval:t:def:1: false\nEvaluation done.\n');
+    // The parse warning comes once, before what the evaluation logs.
+    expect(valid.stderr.split('\n')[0]).toMatch(/^W: .*cli-valid\.xml:10:5: test oval:t:tst:2 has no check attribute/);
+    expect(valid.stderr.match(/has no check attribute/g)).toHaveLength(1);
+    expect(statSync(path.join(temporary, 'valid-results.xml')).size).toBeGreaterThan(16 * 1024 * 1024);
+
+    const malformedFile = bigDocument('cli-malformed.xml', { tests: TESTS, objectsTail: '<file_object id="x"></wrong>' });
+    const malformed = run(malformedFile, path.join(temporary, 'malformed-results.xml'));
+    expect(malformed.status).toBe(1);
+    expect(malformed.stdout).toBe('');
+    expect(malformed.stderr).toBe(`scapula: ${malformedFile}:120014:33: malformed XML: unexpected close tag.\n`);
+    expect(existsSync(path.join(temporary, 'malformed-results.xml'))).toBe(false);
   });
 });
