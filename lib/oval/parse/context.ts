@@ -4,7 +4,7 @@
  */
 import { ScapulaError } from '../../errors.js';
 import type { XmlNode } from '../../xml/tree.js';
-import type { Position } from '../model.js';
+import type { Criterion, Position } from '../model.js';
 
 /** At most this many warnings are kept; later ones are only counted. */
 const MAX_WARNINGS = 1000;
@@ -15,6 +15,9 @@ export class ParseContext {
   private readonly pool = new Map<string, string>();
   /** Element names and namespace URIs: few, and looked up in a small map that stays in cache. */
   private readonly namePool = new Map<string, string>();
+  /** Criterion leaves with nothing but a test and negate, shared: see sharedCriterion. */
+  private readonly criteria = new Map<string, Criterion>();
+  private readonly negatedCriteria = new Map<string, Criterion>();
 
   /**
    * Whether comments that nothing writes (of criteria, tests, states and variables) are kept.
@@ -57,10 +60,27 @@ export class ParseContext {
     return copy;
   }
 
+  /**
+   * Returns one shared, frozen criterion leaf for a test and negate. A Red Hat feed has 344,803
+   * criterion elements for 176,849 tests, none with a comment or applicability_check that the
+   * command line keeps: sharing saves 8 MB of heap.
+   */
+  sharedCriterion(testRef: string, negate: boolean): Criterion {
+    const pool = negate ? this.negatedCriteria : this.criteria;
+    let criterion = pool.get(testRef);
+    if (criterion === undefined) {
+      criterion = Object.freeze<Criterion>({ kind: 'criterion', testRef, negate });
+      pool.set(testRef, criterion);
+    }
+    return criterion;
+  }
+
   /** Releases the string pools once the document is read. */
   releasePool(): void {
     this.pool.clear();
     this.namePool.clear();
+    this.criteria.clear();
+    this.negatedCriteria.clear();
   }
 
   invalid(message: string, node: Pick<XmlNode, 'line' | 'column'>): ScapulaError {

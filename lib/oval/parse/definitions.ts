@@ -3,7 +3,7 @@
  */
 import { OVAL_DEFINITIONS_NS } from '../../xml/namespaces.js';
 import type { XmlNode } from '../../xml/tree.js';
-import type { Affected, Criteria, CriteriaNode, Definition, DefinitionMetadata, Reference } from '../model.js';
+import type { Affected, Criteria, CriteriaNode, Criterion, Definition, DefinitionMetadata, Reference } from '../model.js';
 import {
   booleanAttribute,
   DEFINITION_CLASSES,
@@ -118,12 +118,17 @@ function criteriaNodeOf(context: ParseContext, node: XmlNode): CriteriaNode {
   switch (node.name) {
     case 'criteria':
       return criteriaOf(context, node);
-    case 'criterion':
-      return withOptional(context, node, {
-        kind: 'criterion',
-        testRef: requiredAttribute(context, node, 'test_ref'),
-        negate: booleanAttribute(context, node, 'negate', false),
-      });
+    case 'criterion': {
+      const testRef = requiredAttribute(context, node, 'test_ref');
+      const negate = booleanAttribute(context, node, 'negate', false);
+      const applicabilityCheck = applicabilityCheckOf(context, node);
+      const comment = optionalComment(context, node);
+      if (applicabilityCheck === undefined && comment === undefined) return context.sharedCriterion(testRef, negate);
+      const criterion: Criterion = { kind: 'criterion', testRef, negate };
+      if (applicabilityCheck !== undefined) criterion.applicabilityCheck = applicabilityCheck;
+      if (comment !== undefined) criterion.comment = comment;
+      return criterion;
+    }
     case 'extend_definition':
       return withOptional(context, node, {
         kind: 'extend_definition',
