@@ -100,6 +100,10 @@ export async function ovalEvalCommand(argv: string[], context: CliContext): Prom
       keepDefinitionsCopy: needsDefinitionsCopy(optionValue(args, 'results'), directives),
     });
     const held = holdingLogger(logger, checked);
+    // A fault the check finds stops the evaluation: there will be no results to report.
+    const onFault = new AbortController();
+    checked.catch(() => onFault.abort());
+    const signal = eitherAborted(context.signal, onFault.signal);
     let results: OvalResults;
     let definitionIds: string[] | undefined;
     try {
@@ -107,8 +111,8 @@ export async function ovalEvalCommand(argv: string[], context: CliContext): Prom
       const externalVariables = await readOptionalVariables(args);
       collectGarbageIfLarge();
 
-      throwIfAborted(context.signal);
-      target = await openTargetFromArgs(args, command, context.signal);
+      throwIfAborted(signal);
+      target = await openTargetFromArgs(args, command, signal);
       reportTargetWarnings(target, held);
       held.info(`Evaluating ${definitionsFile} against ${target.kind} ${target.source}`);
       results = await evaluateOval(definitions, {
@@ -117,13 +121,13 @@ export async function ovalEvalCommand(argv: string[], context: CliContext): Prom
         externalVariables,
         definitionIds,
         logger: held,
-        signal: context.signal,
+        signal,
         ignoredPaths: ignoredPathsFromArgs(args),
       });
     } catch (error) {
       // A document that is not well-formed fails for that, as it would have before evaluating.
-      // An interruption does not wait for the check.
-      if (!(error instanceof ScapulaError && error.code === 'INTERRUPTED')) await checked;
+      // Ctrl-C does not wait for the check.
+      if (onFault.signal.aborted || !(error instanceof ScapulaError && error.code === 'INTERRUPTED')) await checked;
       throw error;
     }
     await checked;
@@ -231,6 +235,16 @@ export function defaultContentFile(): string {
     if (parent === directory) throw new ScapulaError('IO', `the default content ${DEFAULT_CONTENT_NAME} is missing from the package; pass an OVAL file`);
     directory = parent;
   }
+}
+
+/** Returns a signal that aborts when either of two does (AbortSignal.any needs Node 20.3). */
+function eitherAborted(first: AbortSignal, second: AbortSignal): AbortSignal {
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  if (first.aborted || second.aborted) abort();
+  first.addEventListener('abort', abort, { once: true });
+  second.addEventListener('abort', abort, { once: true });
+  return controller.signal;
 }
 
 function throwIfAborted(signal: AbortSignal): void {
