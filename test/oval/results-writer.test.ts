@@ -2,7 +2,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 
 import libxml from 'libxmljs2';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,8 +11,8 @@ import { defaultDirectives, type Directives } from '../../lib/oval/directives.js
 import type { OvalDefinitions } from '../../lib/oval/model.js';
 import { parseOvalDefinitions } from '../../lib/oval/parser.js';
 import type { CriteriaResult, OvalResults } from '../../lib/oval/results-model.js';
-import { writeOvalResults, type ResultsWriterOptions } from '../../lib/oval/results-writer.js';
 import type { Item, SystemCharacteristics } from '../../lib/oval/syschar.js';
+import { renderResults } from './render-results.js';
 import { describeWithShared, fixturesDir, haveOscap, haveOvalSchemas, ovalSchemaDirectory, skipWithoutShared } from '../fixtures.js';
 
 const fixtures = fixturesDir;
@@ -46,14 +45,6 @@ function violations(xml: string, file: string): string[] {
   return document.validationErrors.map((error) => `${error.line}: ${error.message.trim()}`);
 }
 
-async function render(options: ResultsWriterOptions): Promise<string> {
-  const out = new PassThrough();
-  const chunks: Buffer[] = [];
-  out.on('data', (chunk: Buffer) => chunks.push(chunk));
-  await writeOvalResults(out, options);
-  out.end();
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 /** Items as oscap 1.3.7 collects them for the Debian excerpt on a Debian 12 system. */
 function debianSystemCharacteristics(): SystemCharacteristics {
@@ -219,7 +210,7 @@ function testIds(xml: string): string[] {
 
 describeWithShared('writeOvalResults', [debianExcerpt], async () => {
   const definitions = await parseOvalDefinitions(debianExcerpt);
-  const xml = await render({ definitions, results: debianResults(), generator: { timestamp: '2024-01-01T00:00:00' } });
+  const xml = await renderResults({ definitions, results: debianResults(), generator: { timestamp: '2024-01-01T00:00:00' } });
 
   it.skipIf(!haveSchemas)('validates against the results schema', () => {
     expect(violations(xml, 'oval-results-schema.xsd')).toEqual([]);
@@ -274,7 +265,7 @@ describeWithShared('writeOvalResults', [debianExcerpt], async () => {
   });
 
   it('leaves out collected objects on request', async () => {
-    const without = await render({ definitions, results: debianResults(), includeSystemCharacteristics: false });
+    const without = await renderResults({ definitions, results: debianResults(), includeSystemCharacteristics: false });
     const document = libxml.parseXml(without);
     expect(document.find('//s:collected_objects', NAMESPACES)).toHaveLength(0);
     expect(document.find('//s:system_data', NAMESPACES)).toHaveLength(0);
@@ -289,7 +280,7 @@ describeWithShared('writeOvalResults with directives', [debianExcerpt], async ()
   it('writes thin content without criteria or tests', async () => {
     const directives = defaultDirectives();
     directives.defaults.false = { reported: true, content: 'thin' };
-    const xml = await render({ definitions, results: debianResults(), directives });
+    const xml = await renderResults({ definitions, results: debianResults(), directives });
     const document = libxml.parseXml(xml);
     const definition = document.get('//r:results//r:definition', NAMESPACES) as libxml.Element;
     expect(definition.attr('result')!.value()).toBe('false');
@@ -305,7 +296,7 @@ describeWithShared('writeOvalResults with directives', [debianExcerpt], async ()
     directives.includeSourceDefinitions = false;
     directives.classes.vulnerability = defaultDirectives().defaults;
     directives.classes.vulnerability.false = { reported: false, content: 'full' };
-    const xml = await render({ definitions, results: debianResults(), directives });
+    const xml = await renderResults({ definitions, results: debianResults(), directives });
     const document = libxml.parseXml(xml);
     expect(document.find('/r:oval_results/d:oval_definitions', NAMESPACES)).toHaveLength(0);
     expect(document.find('//r:results//r:definitions', NAMESPACES)).toHaveLength(0);
@@ -327,7 +318,7 @@ describe('writeOvalResults on hard input', () => {
     item.entities[5] = { name: 'text', datatype: 'string', value };
     results.tests.get('oval:org.debian.oval:tst:1')!.messages.push({ level: 'info', text: value });
     results.tests.get('oval:org.debian.oval:tst:1')!.testedVariables.push({ variableId: 'oval:t:var:1', value });
-    const xml = await render({ definitions, results });
+    const xml = await renderResults({ definitions, results });
     const document = libxml.parseXml(xml);
     const expected = 'a & b < c > d "quoted"\ttab\nline\rcr \uFFFDcontrol \uFFFDlone 😀';
     expect((document.get('//s:system_data/*[@id="1"]/*[local-name()="text"]', NAMESPACES) as libxml.Element).text()).toBe(expected);
@@ -354,7 +345,7 @@ describe('writeOvalResults on hard input', () => {
       tests: new Map(),
       systemCharacteristics: { ...debianSystemCharacteristics(), collectedObjects: new Map(), items: new Map() },
     };
-    const xml = await render({ definitions, results });
+    const xml = await renderResults({ definitions, results });
     expect(xml.split('<criteria operator="AND" result="error">').length - 1).toBe(depth);
     expect(xml.split('</criteria>').length - 1).toBe(2 * depth);
     expect(xml).toContain('<criterion test_ref="oval:t:tst:1" version="0" result="error"/>');
@@ -369,7 +360,7 @@ describe('writeOvalResults on hard input', () => {
     const definitions = await parseOvalDefinitions(bufferSource('excerpt.xml', plain));
     const results: OvalResults = { definitions: new Map(), tests: new Map(), systemCharacteristics: { ...debianSystemCharacteristics(), collectedObjects: new Map(), items: new Map() } };
     const shortened = bufferSource('excerpt.xml', plain.subarray(0, 1000));
-    await expect(render({ definitions, results, source: shortened })).rejects.toThrow(/^excerpt\.xml:\d+:\d+: malformed XML: unclosed tag/);
+    await expect(renderResults({ definitions, results, source: shortened })).rejects.toThrow(/^excerpt\.xml:\d+:\d+: malformed XML: unclosed tag/);
   });
 
   it('copies definitions from a compressed source', { timeout: 60_000 }, async (context) => {
@@ -377,7 +368,7 @@ describe('writeOvalResults on hard input', () => {
     skipWithoutShared(context, compressed);
     const definitions = await parseOvalDefinitions(compressed);
     const results: OvalResults = { definitions: new Map(), tests: new Map(), systemCharacteristics: { ...debianSystemCharacteristics(), collectedObjects: new Map(), items: new Map() } };
-    const xml = await render({ definitions, results });
+    const xml = await renderResults({ definitions, results });
     const document = libxml.parseXml(xml);
     expect(document.find('/r:oval_results/d:oval_definitions/d:definitions/d:definition', NAMESPACES)).toHaveLength(275);
     const written = document.find('//r:results//r:definitions/r:definition', NAMESPACES) as libxml.Element[];
@@ -402,10 +393,10 @@ describe('writeOvalResults on hard input', () => {
     const oscapResults = path.join(temporary, 'oscap-id-results.xml');
     execFileSync('oscap', ['oval', 'eval', '--id', evaluatedId, '--results', oscapResults, plainFile], { stdio: 'ignore' });
     const results: OvalResults = { definitions: new Map(), tests: new Map(), systemCharacteristics: { ...debianSystemCharacteristics(), collectedObjects: new Map(), items: new Map() } };
-    const ours = definitionShapes(await render({ definitions, results }));
+    const ours = definitionShapes(await renderResults({ definitions, results }));
     const expected = definitionShapes(readFileSync(oscapResults, 'utf8'));
     expect(ours.map(([id]) => id)).toEqual(expected.map(([id]) => id));
     expect(ours.filter(([id]) => id !== evaluatedId)).toEqual(expected.filter(([id]) => id !== evaluatedId));
-    expect(testIds(await render({ definitions, results }))).toEqual(testIds(readFileSync(oscapResults, 'utf8')));
+    expect(testIds(await renderResults({ definitions, results }))).toEqual(testIds(readFileSync(oscapResults, 'utf8')));
   });
 });

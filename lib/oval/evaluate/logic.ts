@@ -17,30 +17,36 @@ export interface ResultCounts {
 }
 
 export function countResults(results: Iterable<OvalResult>): ResultCounts {
-  const counts: ResultCounts = { true: 0, false: 0, error: 0, unknown: 0, notEvaluated: 0, notApplicable: 0 };
-  for (const result of results) {
-    switch (result) {
-      case 'true':
-        counts.true++;
-        break;
-      case 'false':
-        counts.false++;
-        break;
-      case 'error':
-        counts.error++;
-        break;
-      case 'unknown':
-        counts.unknown++;
-        break;
-      case 'not evaluated':
-        counts.notEvaluated++;
-        break;
-      case 'not applicable':
-        counts.notApplicable++;
-        break;
-    }
-  }
+  const counts = noResults();
+  for (const result of results) countResult(counts, result);
   return counts;
+}
+
+function noResults(): ResultCounts {
+  return { true: 0, false: 0, error: 0, unknown: 0, notEvaluated: 0, notApplicable: 0 };
+}
+
+function countResult(counts: ResultCounts, result: OvalResult | undefined): void {
+  switch (result) {
+    case 'true':
+      counts.true++;
+      break;
+    case 'false':
+      counts.false++;
+      break;
+    case 'error':
+      counts.error++;
+      break;
+    case 'unknown':
+      counts.unknown++;
+      break;
+    case 'not evaluated':
+      counts.notEvaluated++;
+      break;
+    case 'not applicable':
+      counts.notApplicable++;
+      break;
+  }
 }
 
 /** Returns the result that no true or false can decide: error, then unknown, then not evaluated. */
@@ -65,29 +71,8 @@ export function combineByOperator(operator: LogicalOperator, results: Iterable<O
 
 /** Combines `results[start]` up to `results[end - 1]` as combineByOperator does, without a copy of the range. */
 export function combineRangeByOperator(operator: LogicalOperator, results: readonly OvalResult[], start: number, end: number): OvalResult {
-  const counts: ResultCounts = { true: 0, false: 0, error: 0, unknown: 0, notEvaluated: 0, notApplicable: 0 };
-  for (let index = start; index < end; index++) {
-    switch (results[index]) {
-      case 'true':
-        counts.true++;
-        break;
-      case 'false':
-        counts.false++;
-        break;
-      case 'error':
-        counts.error++;
-        break;
-      case 'unknown':
-        counts.unknown++;
-        break;
-      case 'not evaluated':
-        counts.notEvaluated++;
-        break;
-      case 'not applicable':
-        counts.notApplicable++;
-        break;
-    }
-  }
+  const counts = noResults();
+  for (let index = start; index < end; index++) countResult(counts, results[index]);
   return combineCountsByOperator(operator, counts);
 }
 

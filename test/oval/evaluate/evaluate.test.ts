@@ -1,5 +1,3 @@
-import { PassThrough } from 'node:stream';
-
 import { describe, expect, it } from 'vitest';
 import { defaultDirectives } from '../../../lib/oval/directives.js';
 import { evaluateOval, entityMatches } from '../../../lib/oval/evaluate/index.js';
@@ -7,7 +5,7 @@ import { ProbeRegistry, type Probe, type ProbeRequest, type ProbeResult } from '
 import type { ProbeItem } from '../../../lib/oval/syschar.js';
 import type { CriteriaNode } from '../../../lib/oval/model.js';
 import type { DefinitionResult, OvalResults } from '../../../lib/oval/results-model.js';
-import { writeOvalResults, type ResultsWriterOptions } from '../../../lib/oval/results-writer.js';
+import { renderResults } from '../render-results.js';
 import type { SystemCharacteristics } from '../../../lib/oval/syschar.js';
 import { variableProbe } from '../../../lib/probes/independent/variable.js';
 import {
@@ -35,15 +33,6 @@ const packages = {
   missing: [],
   broken: [item({ name: 'broken' }, 'error')],
 };
-
-async function renderResults(options: ResultsWriterOptions): Promise<string> {
-  const out = new PassThrough();
-  const chunks: Buffer[] = [];
-  out.on('data', (chunk: Buffer) => chunks.push(chunk));
-  await writeOvalResults(out, options);
-  out.end();
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 function run(doc: ReturnType<typeof document>, requests: ProbeRequest[] = [], extra: Parameters<typeof evaluateOval>[1] = {}) {
   return evaluateOval(doc, { registry: fakeRegistry(packages, requests), target: fakeTarget, ...extra });
