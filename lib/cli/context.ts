@@ -1,6 +1,6 @@
 /** The context of every command: the streams to write to and the signal that Ctrl-C aborts. */
-import { createWriteStream, rmSync } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { createWriteStream, rmSync, type Stats } from 'node:fs';
+import { chmod, chown, lstat, realpath, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -18,9 +18,15 @@ export interface CliContext {
  * Writes a document to `path` with `write`, then waits until the file is flushed, so that a
  * caller reading the file after the command returns reads all of it.
  *
- * The document goes to a temporary file beside `path` that replaces `path` only once it is
- * complete. So a failed run leaves no half-written file, and `--results` may name the input
- * itself: the writer still reads the old file while the new one is written.
+ * A new or regular file gets the document through a temporary file beside `path` that replaces
+ * `path` only once it is complete, with the old file's permission bits (and owner, when run as
+ * root). So a failed run leaves no half-written file, and `--results` may name the input
+ * itself: the writer still reads the old file while the new one is written. The replaced file's
+ * other hard links keep the old content.
+ *
+ * A symbolic link is followed, and the file it names is written as above. Anything else that
+ * is not a regular file (a device such as /dev/null or /dev/stdout, a FIFO) is written in place:
+ * replacing it would change the system, and a reader of the FIFO would wait for ever.
  *
  * When `signal` is aborted (Ctrl-C), the temporary file is closed, so the writer fails at its
  * next chunk. The temporary file is then removed and this throws an INTERRUPTED error. It is
@@ -28,13 +34,24 @@ export interface CliContext {
  */
 export async function writeToFile(path: string, write: (out: Writable) => Promise<void>, signal?: AbortSignal): Promise<void> {
   throwIfInterrupted(signal);
+  let existing = await lstat(path).catch(() => undefined);
+  if (existing?.isSymbolicLink()) {
+    const target = await realpath(path).catch(() => undefined);
+    // A link to nothing yet: the file is created through it, as any program writing to it would.
+    if (target === undefined) return writeInPlace(path, write, signal);
+    path = target;
+    existing = await lstat(path).catch(() => undefined);
+  }
+  if (existing !== undefined && !existing.isFile() && !existing.isDirectory()) return writeInPlace(path, write, signal);
+
   const temporary = `${path}.scapula-${process.pid}.tmp`;
-  const out = createWriteStream(temporary, { flags: 'wx' });
+  const out = createWriteStream(temporary, { flags: 'wx', mode: existing === undefined ? 0o666 : existing.mode & 0o7777 });
   const opened = new Promise<void>((resolve, reject) => {
     out.once('open', () => resolve());
-    out.once('error', (error) => reject(writeError(path, error)));
+    out.once('error', (error) => reject(temporaryFileError(path, error)));
   });
   await opened;
+  if (existing !== undefined) await keepAttributes(temporary, existing);
 
   const stopWriting = () => out.destroy();
   signal?.addEventListener('abort', stopWriting, { once: true });
@@ -52,12 +69,62 @@ export async function writeToFile(path: string, write: (out: Writable) => Promis
     out.destroy();
     await rm(temporary, { force: true });
     if (signal?.aborted) throw new ScapulaError('INTERRUPTED', 'interrupted', {}, { cause: error });
-    if (error instanceof ScapulaError) throw error;
-    throw writeError(path, error);
+    throw outputError(path, error);
   } finally {
     signal?.removeEventListener('abort', stopWriting);
     process.off('exit', removeOnExit);
   }
+}
+
+/** Writes the document into `path` itself, for a device or FIFO, or through a dangling link. */
+async function writeInPlace(path: string, write: (out: Writable) => Promise<void>, signal?: AbortSignal): Promise<void> {
+  const out = createWriteStream(path, { flags: 'w' });
+  await new Promise<void>((resolve, reject) => {
+    out.once('open', () => resolve());
+    out.once('error', (error) => reject(writeError(path, error)));
+  });
+  const stopWriting = () => out.destroy();
+  signal?.addEventListener('abort', stopWriting, { once: true });
+  try {
+    await write(out);
+    throwIfInterrupted(signal);
+    if (!out.writableEnded) out.end();
+    await finished(out);
+    throwIfInterrupted(signal);
+  } catch (error) {
+    out.destroy();
+    if (signal?.aborted) throw new ScapulaError('INTERRUPTED', 'interrupted', {}, { cause: error });
+    throw outputError(path, error);
+  } finally {
+    signal?.removeEventListener('abort', stopWriting);
+  }
+}
+
+/**
+ * Gives the new file the permission bits (with the open mode, which the umask narrows) and,
+ * when run as root, the owner of the file it replaces.
+ */
+async function keepAttributes(temporary: string, existing: Stats): Promise<void> {
+  await chmod(temporary, existing.mode & 0o7777).catch(() => undefined);
+  if (process.getuid?.() === 0) await chown(temporary, existing.uid, existing.gid).catch(() => undefined);
+}
+
+/** Names the output file in a failure the writer reports for the stream it was given. */
+function outputError(path: string, error: unknown): ScapulaError {
+  if (!(error instanceof ScapulaError)) return writeError(path, error);
+  if (error.code !== 'IO' || error.file === path) return error;
+  return writeError(path, error.cause ?? error);
+}
+
+function temporaryFileError(path: string, error: unknown): ScapulaError {
+  const cause = error as NodeJS.ErrnoException;
+  if (cause.code !== 'EACCES' && cause.code !== 'EPERM') return writeError(path, error);
+  return new ScapulaError(
+    'IO',
+    `cannot write: no permission to create a file in ${dirname(path)}; results are written to a new file there that then replaces ${path}`,
+    { file: path },
+    { cause: error },
+  );
 }
 
 /** Describes a failed write of `path`, naming the output file rather than its temporary file. */

@@ -59,12 +59,14 @@ export type CopyWorkerMessage =
 export type CopyVerdict = { wellFormed: true; span: { start?: number; end?: number } } | { wellFormed: false; fault: ScapulaError };
 
 /**
- * Limits of the worker's heap. The copy keeps one element's start tag per level of nesting and
- * 64 KiB of output at a time, and everything else it allocates is garbage. saxes makes a lot of
- * garbage, though: with 32 MB and 4 MB the worker spent a third of its time collecting it
- * (6.1 s instead of 4.5 s for the bench feed, with the machine loaded).
+ * The worker's young generation. saxes makes a lot of short-lived garbage: with 4 MiB the
+ * worker spent a third of its time collecting it (6.1 s instead of 4.5 s for the bench feed,
+ * with the machine loaded). The old generation keeps V8's default limit. A lower one made a
+ * valid document with a 40-million-character description end the whole process: a worker that
+ * reaches its limit while allocating a buffer can abort the process instead of stopping alone
+ * (nodejs/node#47224).
  */
-const WORKER_LIMITS = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 24 };
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 24 };
 
 const WORKER_SCRIPT = new URL('./definitions-copy-worker.js', import.meta.url);
 
@@ -80,15 +82,22 @@ const SLAB_SIZE = 1024 * 1024;
 
 /** A definitions copy being made on a worker thread. */
 export class DefinitionsCopyJob {
-  private readonly outcome: Promise<CopyWorkerMessage | undefined>;
+  /** Settles when the worker has posted its message or stopped; it then sits in `message`. */
+  private readonly outcome: Promise<void>;
+  private message: CopyWorkerMessage | undefined;
+  /** Whether `result` has handed the copy over, and so no longer holds it. */
+  private handedOver = false;
 
   private constructor(private readonly worker: Worker) {
     // Until someone waits for the copy, the worker must not keep the process alive.
     worker.unref();
     this.outcome = new Promise((resolve) => {
-      worker.once('message', (message: CopyWorkerMessage) => resolve(message));
-      worker.once('error', () => resolve(undefined));
-      worker.once('exit', () => resolve(undefined));
+      worker.once('message', (message: CopyWorkerMessage) => {
+        this.message = message;
+        resolve();
+      });
+      worker.once('error', () => resolve());
+      worker.once('exit', () => resolve());
     });
   }
 
@@ -99,8 +108,9 @@ export class DefinitionsCopyJob {
    */
   async verdict(): Promise<CopyVerdict | undefined> {
     this.worker.ref();
-    const message = await this.outcome;
+    await this.outcome;
     this.worker.unref();
+    const message = this.message;
     if (message === undefined || 'error' in message) return undefined;
     if ('fault' in message) return { wellFormed: false, fault: errorOfFault(message.fault) };
     return { wellFormed: true, span: message.span };
@@ -117,12 +127,21 @@ export class DefinitionsCopyJob {
     return new DefinitionsCopyJob(new Worker(WORKER_SCRIPT, { workerData: { path: source.path }, resourceLimits: WORKER_LIMITS, stdout: true, stderr: true }));
   }
 
-  /** Waits for the copy; undefined when the worker failed, so that the caller makes it itself. */
+  /**
+   * Waits for the copy and hands it over: the job keeps no reference to it, so that its memory
+   * (13 MB for the bench feed) is freed once the caller has written it. Undefined when the
+   * worker failed, or on a second call, so that the caller makes the copy itself.
+   */
   async result(): Promise<KeptDefinitionsCopy | undefined> {
     this.worker.ref();
     try {
-      const message = await this.outcome;
-      return message !== undefined && 'chunks' in message ? { chunks: message.chunks } : undefined;
+      await this.outcome;
+      const message = this.message;
+      if (this.handedOver || message === undefined || !('chunks' in message)) return undefined;
+      this.handedOver = true;
+      // The span stays for a verdict asked later; only the chunks go.
+      this.message = { chunks: [], span: message.span };
+      return { chunks: message.chunks };
     } finally {
       void this.worker.terminate();
     }

@@ -105,17 +105,11 @@ export async function parseOvalDefinitionsUnchecked(input: ByteSource | string, 
   /** Waits for the worker's verdict and returns the model, read again with saxes where needed. */
   const finish = async (): Promise<ParsedOvalDefinitions> => {
     const verdict = await copyJob.verdict();
-    let span: { start?: number; end?: number };
-    if (verdict === undefined) {
-      // The worker failed for a reason of its own (its memory limit, say): check the document here.
-      if (document === undefined) return readDefinitions(source, options, 'checked');
-      const streamed = await streamXml(source, IGNORED_EVENTS);
-      span = { start: streamed.rootStart, end: streamed.rootEnd };
-    } else if (!verdict.wellFormed) {
-      throw earlierFault(verdict.fault, failure);
-    } else {
-      span = verdict.span;
-    }
+    // Where the worker failed for a reason of its own, or found a fault, the document is read
+    // again with saxes. saxes stops at the first fault in document order, the model's or the
+    // XML's, after the warnings before it, as a reading without the worker reports them.
+    if (verdict === undefined || !verdict.wellFormed) return readDefinitions(source, options, 'checked');
+    const span = verdict.span;
     if (document === undefined) {
       // The fast reader declines what it cannot read (an item over 1 MiB, a DOCTYPE), without a place.
       if (isScapulaError(failure, 'XML_MALFORMED') && failure.line === undefined) return readDefinitions(source, options, 'checked');
@@ -139,8 +133,12 @@ export async function parseOvalDefinitionsUnchecked(input: ByteSource | string, 
   }
 
   document.definitionsCopy = copyJob;
+  const model = document;
   const checked = finish().then(
-    () => undefined,
+    (read) => {
+      // Read again after a failed worker: the same model, but the span comes from that reading.
+      if (read !== model) model.span = read.span;
+    },
     (error: unknown) => {
       copyJob.cancel();
       throw error;
@@ -149,16 +147,6 @@ export async function parseOvalDefinitionsUnchecked(input: ByteSource | string, 
   // Marked as handled now: the caller awaits it later, after its evaluation.
   checked.catch(() => undefined);
   return { document, checked };
-}
-
-/** A handler for a read that only checks the document. */
-const IGNORED_EVENTS: XmlEventHandler = { openElement: () => undefined, text: () => undefined, closeElement: () => undefined };
-
-/** Returns the model's error when it lies before the document's fault, as a reader in one pass would have met it, else the fault. */
-function earlierFault(fault: ScapulaError, failure: unknown): ScapulaError {
-  if (!isScapulaError(failure) || failure.line === undefined || fault.line === undefined) return fault;
-  const before = failure.line < fault.line || (failure.line === fault.line && (failure.column ?? 0) < (fault.column ?? 0));
-  return before ? failure : fault;
 }
 
 /**

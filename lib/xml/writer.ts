@@ -4,7 +4,7 @@
  * is open and has nothing queued is written directly, with `writeSync`: see `writeChunk`. The
  * writer never ends the stream, because callers may write to standard output.
  */
-import { WriteStream, writeSync } from 'node:fs';
+import { fstatSync, WriteStream, writeSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 
 import { ScapulaError } from '../errors.js';
@@ -79,6 +79,8 @@ export class XmlWriter {
   private closedChild = false;
   /** Bytes written directly to a file since the event loop last ran. */
   private directBytes = 0;
+  /** Whether the file stream's descriptor is a regular file, once known. */
+  private regularFile: boolean | undefined;
 
   /** `depth`: the nesting depth of the first element written, for a part of a larger document. */
   constructor(
@@ -189,7 +191,7 @@ export class XmlWriter {
   /**
    * Hands a chunk to the stream. A file stream is written with `writeSync` while it has nothing
    * queued: a 64 KiB write into the page cache takes microseconds, while waiting for 'drain' after
-   * each one (the stream holds 16 KiB) left the thread idle for over a second on a 230 MB result.
+   * each one (the stream buffers 16 KiB) left the thread idle for over a second on a 230 MB result.
    */
   private async writeChunk(chunk: string | Uint8Array): Promise<void> {
     this.checkOpen();
@@ -222,15 +224,19 @@ export class XmlWriter {
   }
 
   /**
-   * The descriptor of a file stream that can be written directly: open, with nothing queued that
-   * would have to come first, and writing at the file's current offset (no `start` option).
+   * The descriptor of a file stream that can be written directly: open on a regular file, with
+   * nothing queued that would have to come first, and writing at the file's current offset (no
+   * `start` option). A pipe or FIFO is not written directly: a write to it waits for its reader,
+   * which may need this thread to run.
    */
   private directDescriptor(): number | undefined {
     const out = this.out;
     if (!(out instanceof WriteStream) || out.pending || out.writableLength > 0) return undefined;
     // Both are set by fs.WriteStream but not declared in its type.
     const { fd, pos } = out as unknown as { fd?: unknown; pos?: unknown };
-    return typeof fd === 'number' && pos === undefined ? fd : undefined;
+    if (typeof fd !== 'number' || pos !== undefined) return undefined;
+    this.regularFile ??= isRegularFile(fd);
+    return this.regularFile ? fd : undefined;
   }
 
   private checkOpen(): void {
@@ -241,6 +247,14 @@ export class XmlWriter {
 
   private writeError(error: Error): ScapulaError {
     return new ScapulaError('IO', `cannot write: ${error.message}`, { file: this.name }, { cause: error });
+  }
+}
+
+function isRegularFile(descriptor: number): boolean {
+  try {
+    return fstatSync(descriptor).isFile();
+  } catch {
+    return false;
   }
 }
 

@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
@@ -89,5 +90,54 @@ describe('writeToFile', () => {
     const writing = writeToFile(file, (out) => writeChunks(out, 1, () => {}));
 
     await expect(writing).rejects.toThrow(`${file}: cannot write: the folder ${path.join(work, 'missing')} does not exist`);
+  });
+
+  it('keeps the permission bits of the file it replaces', async () => {
+    const file = path.join(work, 'r.xml');
+    writeFileSync(file, 'old', { mode: 0o600 });
+    await writeToFile(file, (out) => writeChunks(out, 1, () => {}));
+
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readFileSync(file).length).toBe(64 * 1024);
+  });
+
+  it('writes the file a link names, keeping the link', async () => {
+    const target = path.join(work, 'target.xml');
+    const link = path.join(work, 'link.xml');
+    writeFileSync(target, 'old');
+    symlinkSync('target.xml', link);
+    await writeToFile(link, (out) => writeChunks(out, 1, () => {}));
+
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readFileSync(target).length).toBe(64 * 1024);
+    expect(readdirSync(work).sort()).toEqual(['link.xml', 'target.xml']);
+  });
+
+  it('writes into a FIFO in place', async () => {
+    const fifo = path.join(work, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const { spawn } = await import('node:child_process');
+    const reader = spawn('wc', ['-c'], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const { createReadStream } = await import('node:fs');
+    const counted = new Promise<string>((resolve) => {
+      let text = '';
+      reader.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      reader.on('close', () => resolve(text.trim()));
+    });
+    createReadStream(fifo).pipe(reader.stdin);
+    await writeToFile(fifo, (out) => writeChunks(out, 2, () => {}));
+
+    expect(await counted).toBe(String(2 * 64 * 1024));
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+  });
+
+  it('names the output file when a write fails', async () => {
+    const file = path.join(work, 'r.xml');
+    const writing = writeToFile(file, async (out) => {
+      out.destroy();
+      await writeChunks(out, 1, () => {});
+    });
+
+    await expect(writing).rejects.toMatchObject({ code: 'IO', file });
   });
 });

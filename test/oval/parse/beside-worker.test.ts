@@ -31,7 +31,7 @@ const FILLER = Array.from(
 ).join('\r\n    ');
 
 /** Writes a document of over 16 MiB: `tests` go in the tests section, `tail` just before the end. */
-function bigDocument(name: string, parts: { head?: string; tests?: string; objectsTail?: string; tail?: string }): string {
+function bigDocument(name: string, parts: { head?: string; tests?: string; objectsTail?: string; tail?: string; after?: string }): string {
   const text = [
     '<?xml version="1.0" encoding="UTF-8"?>\r\n',
     parts.head ?? '',
@@ -45,6 +45,7 @@ function bigDocument(name: string, parts: { head?: string; tests?: string; objec
     `  <objects>\r\n    ${FILLER}\r\n    ${parts.objectsTail ?? ''}\r\n  </objects>\r\n`,
     parts.tail ?? '',
     '</oval_definitions>\r\n',
+    parts.after ?? '',
   ].join('');
   const file = path.join(temporary, name);
   writeFileSync(file, text);
@@ -110,8 +111,16 @@ describe.skipIf(!built)('parseOvalDefinitions beside the copy worker', () => {
     expect(fast.code).toBe('XML_MALFORMED');
     expect(fast.error).toBe(checked.error);
     expect(fast.error).toMatch(/malformed\.xml:120014:33: malformed XML: unexpected close tag/);
-    // Warnings wait for the worker's verdict, and a malformed document gives none.
-    expect(fast.warnings).toEqual([]);
+    // The warnings before the fault, as saxes alone reports them.
+    expect(fast.warnings).toEqual(checked.warnings);
+    expect(fast.warnings).toHaveLength(2);
+  });
+
+  it('reports an element after the root as saxes does', { timeout: 60_000 }, async () => {
+    const [fast, checked] = await bothWays(bigDocument('after-root.xml', { tests: TESTS, after: '<extra/>\r\n' }));
+    expect(fast.code).toBe('XML_MALFORMED');
+    expect(fast.error).toBe(checked.error);
+    expect(fast.warnings).toEqual(checked.warnings);
   });
 
   it('forbids a DOCTYPE as saxes does', { timeout: 60_000 }, async () => {
@@ -125,6 +134,20 @@ describe.skipIf(!built)('parseOvalDefinitions beside the copy worker', () => {
     const [fast, checked] = await bothWays(bigDocument('long.xml', { tests: `${TESTS}\r\n    ${long}` }));
     expect(fast.error).toBeUndefined();
     expect(fast.document!.tests.get('oval:t:tst:3')!.comment).toHaveLength(1_200_000);
+    expect(fast.warnings).toEqual(checked.warnings);
+  });
+
+  it('reads a 40-million-character description', { timeout: 120_000 }, async () => {
+    // The worker once had a heap limit, and reaching it while allocating a buffer for this text
+    // ended the whole process.
+    const text = 'x'.repeat(40_000_000);
+    const file = bigDocument('huge-text.xml', { tests: TESTS });
+    const withText = path.join(temporary, 'huge-text-description.xml');
+    const { readFileSync } = await import('node:fs');
+    writeFileSync(withText, readFileSync(file, 'utf8').replace('<description/>', `<description>${text}</description>`));
+    const [fast, checked] = await bothWays(withText, { keepDescriptions: true });
+    expect(fast.error).toBeUndefined();
+    expect(fast.document!.definitions.get('oval:t:def:1')!.metadata.description).toHaveLength(40_000_000);
     expect(fast.warnings).toEqual(checked.warnings);
   });
 
@@ -154,7 +177,10 @@ describe.skipIf(!built)('parseOvalDefinitions beside the copy worker', () => {
     const malformed = run(malformedFile, path.join(temporary, 'malformed-results.xml'));
     expect(malformed.status).toBe(1);
     expect(malformed.stdout).toBe('');
-    expect(malformed.stderr).toBe(`scapula: ${malformedFile}:120014:33: malformed XML: unexpected close tag.\n`);
+    expect(malformed.stderr).toMatch(new RegExp(`\\nscapula: ${malformedFile}:120014:33: malformed XML: unexpected close tag\\.\\n$`));
     expect(existsSync(path.join(temporary, 'malformed-results.xml'))).toBe(false);
+    // Without --results no worker runs: the same warnings and error.
+    const alone = spawnSync(process.execPath, [path.join(repoRoot, 'bin/scapula.js'), 'oval', 'eval', '--root', root, malformedFile], { encoding: 'utf8' });
+    expect(malformed.stderr).toBe(alone.stderr);
   });
 });
