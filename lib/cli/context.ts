@@ -1,5 +1,5 @@
 /** The context of every command: the streams to write to and the signal that Ctrl-C aborts. */
-import { createWriteStream, rmSync, type Stats } from 'node:fs';
+import { createWriteStream, rmSync, type Stats, type WriteStream } from 'node:fs';
 import { chmod, chown, lstat, realpath, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -45,44 +45,50 @@ export async function writeToFile(path: string, write: (out: Writable) => Promis
   if (existing !== undefined && !existing.isFile() && !existing.isDirectory()) return writeInPlace(path, write, signal);
 
   const temporary = `${path}.scapula-${process.pid}.tmp`;
-  const out = createWriteStream(temporary, { flags: 'wx', mode: existing === undefined ? 0o666 : existing.mode & 0o7777 });
-  const opened = new Promise<void>((resolve, reject) => {
-    out.once('open', () => resolve());
-    out.once('error', (error) => reject(temporaryFileError(path, error)));
-  });
-  await opened;
+  const out = await openOutput(temporary, { flags: 'wx', mode: existing === undefined ? 0o666 : existing.mode & 0o7777 }, (error) =>
+    temporaryFileError(path, error),
+  );
   if (existing !== undefined) await keepAttributes(temporary, existing);
 
-  const stopWriting = () => out.destroy();
-  signal?.addEventListener('abort', stopWriting, { once: true });
   // A second Ctrl-C ends the process with process.exit(), which skips the cleanup below.
   const removeOnExit = () => rmSync(temporary, { force: true });
   process.once('exit', removeOnExit);
   try {
-    await write(out);
-    throwIfInterrupted(signal);
-    if (!out.writableEnded) out.end();
-    await finished(out);
-    throwIfInterrupted(signal);
-    await rename(temporary, path);
+    await writeAll(out, path, write, signal, () => rename(temporary, path));
   } catch (error) {
-    out.destroy();
     await rm(temporary, { force: true });
-    if (signal?.aborted) throw new ScapulaError('INTERRUPTED', 'interrupted', {}, { cause: error });
-    throw outputError(path, error);
+    throw error;
   } finally {
-    signal?.removeEventListener('abort', stopWriting);
     process.off('exit', removeOnExit);
   }
 }
 
 /** Writes the document into `path` itself, for a device or FIFO, or through a dangling link. */
 async function writeInPlace(path: string, write: (out: Writable) => Promise<void>, signal?: AbortSignal): Promise<void> {
-  const out = createWriteStream(path, { flags: 'w' });
+  const out = await openOutput(path, { flags: 'w' }, (error) => writeError(path, error));
+  await writeAll(out, path, write, signal, async () => undefined);
+}
+
+async function openOutput(path: string, options: { flags: string; mode?: number }, failure: (error: Error) => ScapulaError): Promise<WriteStream> {
+  const out = createWriteStream(path, options);
   await new Promise<void>((resolve, reject) => {
     out.once('open', () => resolve());
-    out.once('error', (error) => reject(writeError(path, error)));
+    out.once('error', (error) => reject(failure(error)));
   });
+  return out;
+}
+
+/**
+ * Runs `write` on `out`, waits until the file is flushed, then runs `complete`. Ctrl-C closes
+ * the stream, so the writer fails at its next chunk, and this throws INTERRUPTED.
+ */
+async function writeAll(
+  out: WriteStream,
+  path: string,
+  write: (out: Writable) => Promise<void>,
+  signal: AbortSignal | undefined,
+  complete: () => Promise<void>,
+): Promise<void> {
   const stopWriting = () => out.destroy();
   signal?.addEventListener('abort', stopWriting, { once: true });
   try {
@@ -91,6 +97,7 @@ async function writeInPlace(path: string, write: (out: Writable) => Promise<void
     if (!out.writableEnded) out.end();
     await finished(out);
     throwIfInterrupted(signal);
+    await complete();
   } catch (error) {
     out.destroy();
     if (signal?.aborted) throw new ScapulaError('INTERRUPTED', 'interrupted', {}, { cause: error });

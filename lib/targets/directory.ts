@@ -168,28 +168,18 @@ export class RootedFileSystemView implements FileSystemView {
       // Read to the end of the file instead of trusting st_size, which is 0 for /proc files and
       // changes when the file grows. The size only picks the first buffer, so that a small file
       // costs a small buffer and not a chunk of DEFAULT_CHUNK_SIZE.
-      let buffer = Buffer.alloc(Math.min(maxBytes + 1, Math.max(size + 1, MIN_READ_BUFFER)));
-      let total = 0;
-      while (true) {
-        if (total === buffer.byteLength) {
-          if (total > maxBytes) break;
-          const grown = Buffer.alloc(Math.min(maxBytes + 1, buffer.byteLength * 2));
-          buffer.copy(grown, 0, 0, total);
-          buffer = grown;
-        }
+      const file = new FileBuffer(size, maxBytes);
+      while (file.makeRoom()) {
         let bytesRead: number;
         try {
-          ({ bytesRead } = await handle.read(buffer, total, buffer.byteLength - total, null));
+          ({ bytesRead } = await handle.read(file.buffer, file.total, file.buffer.byteLength - file.total, null));
         } catch (error) {
           throw ioError(path, error);
         }
         if (bytesRead === 0) break;
-        total += bytesRead;
+        file.total += bytesRead;
       }
-      if (total > maxBytes) {
-        throw new ScapulaError('LIMIT', `${path} is larger than the limit of ${maxBytes} bytes`);
-      }
-      return buffer.subarray(0, total);
+      return file.contents(path);
     } finally {
       await handle.close();
     }
@@ -479,23 +469,13 @@ export class RootedFileSystemView implements FileSystemView {
       const opened = this.hostCallSync(path, () => fstatSync(descriptor));
       assertSameFile(path, resolved.stats, opened);
 
-      let buffer = Buffer.alloc(Math.min(maxBytes + 1, Math.max(opened.size + 1, MIN_READ_BUFFER)));
-      let total = 0;
-      while (true) {
-        if (total === buffer.byteLength) {
-          if (total > maxBytes) break;
-          const grown = Buffer.alloc(Math.min(maxBytes + 1, buffer.byteLength * 2));
-          buffer.copy(grown, 0, 0, total);
-          buffer = grown;
-        }
-        const bytesRead = this.hostCallSync(path, () => readSync(descriptor, buffer, total, buffer.byteLength - total, null));
+      const file = new FileBuffer(opened.size, maxBytes);
+      while (file.makeRoom()) {
+        const bytesRead = this.hostCallSync(path, () => readSync(descriptor, file.buffer, file.total, file.buffer.byteLength - file.total, null));
         if (bytesRead === 0) break;
-        total += bytesRead;
+        file.total += bytesRead;
       }
-      if (total > maxBytes) {
-        throw new ScapulaError('LIMIT', `${path} is larger than the limit of ${maxBytes} bytes`);
-      }
-      return buffer.subarray(0, total);
+      return file.contents(path);
     } finally {
       closeSync(descriptor);
     }
@@ -739,4 +719,35 @@ export async function openDirectoryTarget(root: string): Promise<Target> {
     throw new ScapulaError('NOT_A_DIRECTORY', `${root} is not a directory: a directory target needs a root file system directory`);
   }
   return new DirectoryTarget(root, rootPath);
+}
+
+/**
+ * A buffer that a whole file is read into, grown as needed to one byte past `maxBytes`. The
+ * size seen at the open only picks the first buffer, so that a small file costs a small one.
+ */
+class FileBuffer {
+  buffer: Buffer;
+  total = 0;
+
+  constructor(
+    sizeHint: number,
+    private readonly maxBytes: number,
+  ) {
+    this.buffer = Buffer.alloc(Math.min(maxBytes + 1, Math.max(sizeHint + 1, MIN_READ_BUFFER)));
+  }
+
+  /** Makes room for the next read; false once more than maxBytes have been read. */
+  makeRoom(): boolean {
+    if (this.total < this.buffer.byteLength) return true;
+    if (this.total > this.maxBytes) return false;
+    const grown = Buffer.alloc(Math.min(this.maxBytes + 1, this.buffer.byteLength * 2));
+    this.buffer.copy(grown, 0, 0, this.total);
+    this.buffer = grown;
+    return true;
+  }
+
+  contents(path: string): Uint8Array {
+    if (this.total > this.maxBytes) throw new ScapulaError('LIMIT', `${path} is larger than the limit of ${this.maxBytes} bytes`);
+    return this.buffer.subarray(0, this.total);
+  }
 }
