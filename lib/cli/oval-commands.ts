@@ -99,7 +99,7 @@ export async function ovalEvalCommand(argv: string[], context: CliContext): Prom
       keepComments: false,
       keepDefinitionsCopy: needsDefinitionsCopy(optionValue(args, 'results'), directives),
     });
-    const held = holdingLogger(logger, checked);
+    const heldLogger = holdingLogger(logger, checked);
     // A fault the check finds stops the evaluation: there will be no results to report.
     const onFault = new AbortController();
     checked.catch(() => onFault.abort());
@@ -113,14 +113,14 @@ export async function ovalEvalCommand(argv: string[], context: CliContext): Prom
 
       throwIfAborted(signal);
       target = await openTargetFromArgs(args, command, signal);
-      reportTargetWarnings(target, held);
-      held.info(`Evaluating ${definitionsFile} against ${target.kind} ${target.source}`);
+      reportTargetWarnings(target, heldLogger);
+      heldLogger.info(`Evaluating ${definitionsFile} against ${target.kind} ${target.source}`);
       results = await evaluateOval(definitions, {
         registry: createDefaultRegistry(),
         target,
         externalVariables,
         definitionIds,
-        logger: held,
+        logger: heldLogger,
         signal,
         ignoredPaths: ignoredPathsFromArgs(args),
       });

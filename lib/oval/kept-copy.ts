@@ -11,9 +11,9 @@
  * (64 KiB of text) is compressed on its own, synchronously. zlib's streams run on the thread
  * pool, and glibc keeps a heap per thread, so those threads held on to their memory.
  *
- * Where no worker can run (a source that is not a file, the library run from its TypeScript
- * sources, a worker that fails or runs out of memory), the parser reads with saxes and the
- * results writer makes the copy itself.
+ * Sometimes no worker can run: the source is not a file, the library runs from its TypeScript
+ * sources, or the worker fails. The parser then reads with saxes, and the results writer makes
+ * the copy itself.
  */
 import { existsSync } from 'node:fs';
 import { Writable } from 'node:stream';
@@ -85,7 +85,7 @@ export class DefinitionsCopyJob {
   /** Settles when the worker has posted its message or stopped; it then sits in `message`. */
   private readonly outcome: Promise<void>;
   private message: CopyWorkerMessage | undefined;
-  /** Whether `result` has handed the copy over, and so no longer holds it. */
+  /** Whether `result` has handed the copy over, and so no longer keeps it. */
   private handedOver = false;
 
   private constructor(private readonly worker: Worker) {

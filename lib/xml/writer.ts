@@ -224,10 +224,10 @@ export class XmlWriter {
   }
 
   /**
-   * The descriptor of a file stream that can be written directly: open on a regular file, with
-   * nothing queued that would have to come first, and writing at the file's current offset (no
-   * `start` option). A pipe or FIFO is not written directly: a write to it waits for its reader,
-   * which may need this thread to run.
+   * Returns the descriptor of a file stream that can be written directly: open on a regular
+   * file, with nothing queued that would have to come first, and writing at the file's current
+   * offset (no `start` option). A pipe or FIFO is not written directly: a write to it waits for
+   * its reader, which may need this thread to run.
    */
   private directDescriptor(): number | undefined {
     const out = this.out;
