@@ -21,7 +21,8 @@ export { detectCompression, openDecompressed } from './io/decompress.js';
 export type { Compression } from './io/decompress.js';
 
 // OVAL documents
-export { parseOvalDefinitions } from './oval/parser.js';
+export { parseOvalDefinitions, parseOvalDefinitionsUnchecked } from './oval/parser.js';
+export type { ParseOptions, ParsedOvalDefinitions, UncheckedOvalDefinitions } from './oval/parser.js';
 export { readOvalVariables } from './oval/variables-file.js';
 export { readDirectives } from './oval/directives.js';
 export { readSystemCharacteristics } from './oval/syschar-reader.js';

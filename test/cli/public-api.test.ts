@@ -60,6 +60,15 @@ describe('public API', () => {
     }
   });
 
+  it('parses without waiting for the check', async () => {
+    const { document, checked } = await scapula.parseOvalDefinitionsUnchecked(path.join(work, 'defs.xml'), { keepDefinitionsCopy: true });
+    // A small file gets no worker: the check is the parse itself, done already.
+    await expect(checked).resolves.toBeUndefined();
+    const definitions = await scapula.parseOvalDefinitions(path.join(work, 'defs.xml'));
+    expect([...document.definitions.keys()]).toEqual([...definitions.definitions.keys()]);
+    expect(document.span).toEqual(definitions.span);
+  });
+
   it('raises ScapulaError with the place', async () => {
     const bad = path.join(work, 'bad.xml');
     writeFileSync(bad, '<oval_definitions xmlns="http://oval.mitre.org/XMLSchema/oval-definitions-5">\n  <definitions>\n</oval_definitions>\n');
