@@ -8,9 +8,8 @@ import type { Criteria, CriteriaNode, Criterion, Definition, ExtendDefinition } 
 import type { CriteriaResult, CriterionResult, DefinitionResult, ExtendDefinitionResult, OvalResult } from '../results-model.js';
 import type { Message } from '../syschar.js';
 import type { Evaluation } from './evaluation.js';
-import { combineByOperator, combineRangeByOperator, negateResult } from './logic.js';
+import { combineRangeByOperator, negateResult } from './logic.js';
 
-type NodeResult = CriteriaResult | CriterionResult | ExtendDefinitionResult;
 
 /** Lists the tests that definitions `ids` need, following extend_definition, without recursion. */
 export function gatherTests(evaluation: Evaluation, ids: Iterable<string>): { tests: string[]; definitions: string[] } {
@@ -252,7 +251,7 @@ class CompactDefinitionResult implements DefinitionResult {
   }
 
   get criteria(): CriteriaResult | undefined {
-    return this.#criteria === undefined ? undefined : rebuildCriteria(this.#criteria, this.#leaves);
+    return this.#criteria === undefined ? undefined : rebuildCriteria({ root: this.#criteria, leaves: this.#leaves });
   }
 
   toJSON(): DefinitionResult {
@@ -264,40 +263,42 @@ class CompactDefinitionResult implements DefinitionResult {
 interface RebuildFrame {
   node: Criteria;
   next: number;
-  children: NodeResult[];
+  built: CriteriaResult;
 }
 
-/** Builds the criteria result tree of `root` from its leaf results, without recursion. */
-function rebuildCriteria(root: Criteria, leaves: string): CriteriaResult {
+/**
+ * Builds the criteria result tree that `compact` stands for, without recursion. The results of
+ * the criteria nodes come from compactNodeResults, in the same document order.
+ */
+function rebuildCriteria(compact: CompactCriteria): CriteriaResult {
+  const nodeResults = compactNodeResults(compact);
+  let nodes = 0;
   let leaf = 0;
-  const leafResult = (): OvalResult => RESULTS[leaves.charCodeAt(leaf++) - 48]!;
-  const stack: RebuildFrame[] = [{ node: root, next: 0, children: [] }];
-  while (true) {
-    const frame = stack[stack.length - 1]!;
-    if (frame.next >= frame.node.children.length) {
-      stack.pop();
-      const built = criteriaResult(frame.node, frame.children);
-      if (stack.length === 0) return built;
-      stack[stack.length - 1]!.children.push(built);
-      continue;
-    }
-    const child = frame.node.children[frame.next++]!;
-    if (child.kind === 'criteria') {
-      stack.push({ node: child, next: 0, children: [] });
-    } else {
-      frame.children.push(leafNode(child, leafResult()));
-    }
-  }
-}
-
-function criteriaResult(node: Criteria, children: NodeResult[]): CriteriaResult {
-  const combined = combineByOperator(node.operator, children.map((child) => child.result));
-  return {
+  const resultOf = (node: Criteria): CriteriaResult => ({
     kind: 'criteria',
     operator: node.operator,
     negate: node.negate,
     applicabilityCheck: node.applicabilityCheck,
-    result: negateResult(combined, node.negate),
-    children,
-  };
+    result: nodeResults[nodes++]!,
+    children: [],
+  });
+
+  const root = resultOf(compact.root);
+  const stack: RebuildFrame[] = [{ node: compact.root, next: 0, built: root }];
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1]!;
+    if (frame.next >= frame.node.children.length) {
+      stack.pop();
+      continue;
+    }
+    const child = frame.node.children[frame.next++]!;
+    if (child.kind === 'criteria') {
+      const built = resultOf(child);
+      frame.built.children.push(built);
+      stack.push({ node: child, next: 0, built });
+    } else {
+      frame.built.children.push(leafNode(child, leafResultAt(compact, leaf++)));
+    }
+  }
+  return root;
 }
