@@ -294,18 +294,18 @@ function selectedDefinitionIds(args: ParsedArgs, definitions: OvalDefinitions): 
  * on, as it does all later messages. When `checked` rejects, what it kept is dropped.
  */
 function holdingLogger(logger: Logger, checked: Promise<void>): Logger {
-  let held: [level: keyof Logger, message: string][] | undefined = [];
+  let pending: [level: keyof Logger, message: string][] | undefined = [];
   void checked.then(
     () => {
-      const messages = held ?? [];
-      held = undefined;
+      const messages = pending ?? [];
+      pending = undefined;
       for (const [level, message] of messages) logger[level](message);
     },
     () => undefined,
   );
   const log = (level: keyof Logger) => (message: string) => {
-    if (held === undefined) logger[level](message);
-    else held.push([level, message]);
+    if (pending === undefined) logger[level](message);
+    else pending.push([level, message]);
   };
   return { debug: log('debug'), info: log('info'), warn: log('warn') };
 }

@@ -154,8 +154,8 @@ async function writeDefinitionResults(writer: XmlWriter, options: ResultsWriterO
 /**
  * The tests that reported criteria name, with their versions. One map serves as the list of
  * reported tests and as the versions written on criterion elements: a Red Hat feed names each
- * of its 176,849 tests about twice. It keeps no markup, because 176,849 strings of it took
- * about 10 MB more at the peak of a run.
+ * of its 176,849 tests about twice. It keeps no markup, because 176,849 such strings would
+ * take about 10 MB at the peak of a run (an estimate).
  */
 class TestReferences {
   private readonly versions = new Map<string, number>();

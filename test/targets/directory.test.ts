@@ -285,7 +285,7 @@ describe('directory target caches', () => {
   it('reads a resolved small file to its end', async () => {
     writeFileSync(join(cacheRoot, 'growing'), 'start');
     expect(Buffer.from(await cached.fs.readFile('/growing')).toString()).toBe('start');
-    // The cached lstat still says 5 bytes: the read goes by the open file instead.
+    // The cached lstat still records 5 bytes, so the read must go by the open file instead.
     writeFileSync(join(cacheRoot, 'growing'), 'start and more');
     expect(Buffer.from(await cached.fs.readFile('/growing')).toString()).toBe('start and more');
     expect(await errorCode(cached.fs.readFile('/growing', { maxBytes: 13 }))).toBe('LIMIT');

@@ -738,17 +738,20 @@ describe('evaluateOval criteria', () => {
         definition('def:d', criteria('AND', [extend('def:missing', true)], true)),
       ],
     });
+
     const results = await run(doc);
     // Plain objects, as a caller building its own results passes them, take the writer's other path.
     const plain: OvalResults = {
       ...results,
       definitions: new Map([...results.definitions].map(([id, result]) => [id, JSON.parse(JSON.stringify(result)) as DefinitionResult])),
     };
+
     const directives = { ...defaultDirectives(), includeSourceDefinitions: false };
     const compactXml = await renderResults({ definitions: doc, results, directives });
     const plainXml = await renderResults({ definitions: doc, results: plain, directives });
     const withoutTimes = (xml: string) => xml.replace(/<oval:timestamp>[^<]*</g, '<oval:timestamp><');
     expect(withoutTimes(compactXml)).toBe(withoutTimes(plainXml));
+
     expect(compactXml).toContain('<criteria operator="AND" negate="true" result="true">');
     expect(compactXml).toContain('<criterion applicability_check="true" test_ref="tst:t" version="1" negate="true" result="false"/>');
     expect(compactXml).toContain('<criteria operator="XOR" result="error">');
