@@ -11,9 +11,9 @@
  * (64 KiB of text) is compressed on its own, synchronously. zlib's streams run on the thread
  * pool, and glibc keeps a heap per thread, so those threads held on to their memory.
  *
- * Sometimes no worker can run: the source is not a file, the library runs from its TypeScript
- * sources, or the worker fails. The parser then reads with saxes, and the results writer makes
- * the copy itself.
+ * Sometimes no worker runs: the source is small or not a file, or the library runs from its
+ * TypeScript sources. The parser then reads with saxes and records the copy during that reading,
+ * with the same recorder. Where the worker fails, the results writer makes the copy itself.
  */
 import { existsSync } from 'node:fs';
 import { Writable } from 'node:stream';
@@ -28,9 +28,19 @@ import type { StartTag, XmlEventHandler } from '../xml/stream.js';
 import { XmlWriter } from '../xml/writer.js';
 import { definitionsCopier } from './definitions-copy.js';
 
-/** A finished definitions copy: chunks in order, each a complete raw DEFLATE stream. */
+/**
+ * A finished definitions copy: chunks of UTF-8 in order, each a complete raw DEFLATE stream
+ * where `deflated` is true.
+ */
 export interface KeptDefinitionsCopy {
   readonly chunks: readonly Uint8Array[];
+  readonly deflated: boolean;
+}
+
+/** A definitions copy, finished or being made, as the results writer takes it. */
+export interface DefinitionsCopySource {
+  /** Hands the copy over once; undefined where there is none, and the writer makes it itself. */
+  result(): Promise<KeptDefinitionsCopy | undefined>;
 }
 
 /** A fault of the document that saxes found on the worker, as it crosses to the main thread. */
@@ -70,9 +80,9 @@ const WORKER_LIMITS = { maxYoungGenerationSizeMb: 24 };
 const WORKER_SCRIPT = new URL('./definitions-copy-worker.js', import.meta.url);
 
 /**
- * The smallest file copied on a worker; the results writer copies smaller ones. Starting a
- * worker and its modules costs about as much as copying ssg-debian11 (1.5 MB). On two cores
- * the wall time of ssg-debian11 on the bookworm root was the same with and without a worker.
+ * The smallest file copied on a worker; the parser records the copy of smaller ones. Starting
+ * a worker and its modules costs more than copying ssg-debian11 (1.5 MB): on two cores, its
+ * run on the bookworm root took 0.62 s with a worker and 0.58 s without.
  */
 const MIN_WORKER_BYTES = 16 * 1024 * 1024;
 
@@ -80,7 +90,7 @@ const MIN_WORKER_BYTES = 16 * 1024 * 1024;
 const SLAB_SIZE = 1024 * 1024;
 
 /** A definitions copy being made on a worker thread. */
-export class DefinitionsCopyJob {
+export class DefinitionsCopyJob implements DefinitionsCopySource {
   /** Settles when the worker has posted its message or stopped; it then sits in `message`. */
   private readonly outcome: Promise<void>;
   private message: CopyWorkerMessage | undefined;
@@ -140,7 +150,7 @@ export class DefinitionsCopyJob {
       this.handedOver = true;
       // The span stays for a verdict asked later; only the chunks go.
       this.message = { chunks: [], span: message.span };
-      return { chunks: message.chunks };
+      return { chunks: message.chunks, deflated: true };
     } finally {
       void this.worker.terminate();
     }
@@ -179,20 +189,41 @@ export class DefinitionsCopyRecorder implements XmlEventHandler {
   /** The slab the next compressed chunk is copied into, and how much of it is used. */
   private slab = new Uint8Array(0);
   private slabUsed = 0;
-  private readonly deflate = new Writable({
+  /** Whether the chunks kept are deflated; they are kept as written while they fit in `rawLimit`. */
+  private deflated: boolean;
+  private rawBytes = 0;
+  private readonly sink = new Writable({
     write: (chunk: Buffer, _encoding, done) => {
-      this.keep(deflateRawSync(chunk, { level: 1, memLevel: 9, strategy: constants.Z_DEFAULT_STRATEGY }));
+      if (!this.deflated && this.rawBytes + chunk.length <= this.rawLimit) {
+        this.chunks.push(chunk);
+        this.rawBytes += chunk.length;
+      } else {
+        if (!this.deflated) {
+          this.deflated = true;
+          for (const raw of this.chunks.splice(0)) this.keep(deflateChunk(raw));
+        }
+        this.keep(deflateChunk(chunk));
+      }
       done();
     },
   });
   /** Inside the results document, oval_definitions is a child of oval_results. */
-  private readonly writer = new XmlWriter(this.deflate, 'the definitions copy', 1);
+  private readonly writer = new XmlWriter(this.sink, 'the definitions copy', 1);
   private copier: XmlEventHandler | undefined;
   private pendingEvents: Event[] = [];
   private inGenerator = false;
   private readingVersion = false;
   private version = '';
   private versionText = '';
+
+  /**
+   * @param rawLimit the number of bytes of the copy kept as written. A longer copy is deflated,
+   *   to about a tenth of its size. Deflating ssg-debian11's copy (1.3 MB) costs about 5 ms, an
+   *   estimate from the difference of whole runs.
+   */
+  constructor(private readonly rawLimit = 0) {
+    this.deflated = rawLimit === 0;
+  }
 
   openElement(tag: StartTag, depth: number): void {
     // Once the copy has started, events go straight to the copier, without an event object each.
@@ -231,7 +262,7 @@ export class DefinitionsCopyRecorder implements XmlEventHandler {
   async finish(): Promise<KeptDefinitionsCopy> {
     if (this.copier === undefined) this.start();
     await this.writer.flush();
-    return { chunks: this.chunks };
+    return { chunks: this.chunks, deflated: this.deflated };
   }
 
   /**
@@ -268,7 +299,11 @@ export class DefinitionsCopyRecorder implements XmlEventHandler {
   }
 }
 
+function deflateChunk(chunk: Uint8Array): Buffer {
+  return deflateRawSync(chunk, { level: 1, memLevel: 9, strategy: constants.Z_DEFAULT_STRATEGY });
+}
+
 /** Writes a kept copy into the results document that `writer` is writing. */
 export async function writeKeptCopy(writer: XmlWriter, copy: KeptDefinitionsCopy): Promise<void> {
-  for (const chunk of copy.chunks) await writer.bytes(inflateRawSync(chunk));
+  for (const chunk of copy.chunks) await writer.bytes(copy.deflated ? inflateRawSync(chunk) : chunk);
 }

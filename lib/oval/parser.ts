@@ -20,7 +20,7 @@ import { convertDefinition, keepInDefinition } from './parse/definitions.js';
 import { convertObject, convertState } from './parse/entities.js';
 import { convertTest } from './parse/tests.js';
 import { convertVariable } from './parse/variables.js';
-import { DefinitionsCopyJob } from './kept-copy.js';
+import { DefinitionsCopyJob, DefinitionsCopyRecorder, type DefinitionsCopySource, type KeptDefinitionsCopy } from './kept-copy.js';
 
 export interface ParseOptions {
   /** Keep each definition's description in memory (off by default: results copy it from the source). */
@@ -35,10 +35,11 @@ export interface ParseOptions {
   /** Called for every warning as it is found. */
   onWarning?: (warning: ScapulaError) => void;
   /**
-   * Start making the definitions copy of a results document on a worker thread beside the
-   * parse (see ./kept-copy.ts), so that `writeOvalResults` need not parse the source again.
-   * For file sources of 16 MiB and more; the copy takes about a tenth of the document's size in
-   * memory. The worker's saxes also checks the document, so the parse itself uses a faster reader.
+   * Make the definitions copy of a results document during the parse (see ./kept-copy.ts), so
+   * that `writeOvalResults` need not read the source again. A file of 16 MiB and more is copied
+   * on a worker thread beside the parse. The worker's saxes also checks the document, so the
+   * parse itself uses a faster reader. A smaller source is copied during the parse itself. The
+   * copy is kept as written up to 16 MiB, and deflated beyond, to about a tenth of its size.
    */
   keepDefinitionsCopy?: boolean;
 }
@@ -51,8 +52,11 @@ export interface ParsedOvalDefinitions extends OvalDefinitions {
   /** The source, kept so that a results writer can copy the definitions through. */
   source: ByteSource;
   /** The definitions copy being made beside the parse, with `keepDefinitionsCopy`. */
-  definitionsCopy?: DefinitionsCopyJob;
+  definitionsCopy?: DefinitionsCopySource;
 }
+
+/** How much of a definitions copy recorded during the parse is kept as written, not deflated. */
+const RAW_COPY_BYTES = 16 * 1024 * 1024;
 
 type Section = 'definitions' | 'tests' | 'objects' | 'states' | 'variables';
 
@@ -88,7 +92,13 @@ export interface UncheckedOvalDefinitions {
 export async function parseOvalDefinitionsUnchecked(input: ByteSource | string, options: ParseOptions = {}): Promise<UncheckedOvalDefinitions> {
   const source = toByteSource(input);
   const copyJob = options.keepDefinitionsCopy === true ? await DefinitionsCopyJob.start(source) : undefined;
-  if (copyJob === undefined) return { document: await readDefinitions(source, options, 'checked'), checked: Promise.resolve() };
+  if (copyJob === undefined) {
+    // Without a worker, the copy is recorded during the one reading with saxes.
+    const recorder = options.keepDefinitionsCopy === true ? new DefinitionsCopyRecorder(RAW_COPY_BYTES) : undefined;
+    const document = await readDefinitions(source, options, 'checked', recorder);
+    if (recorder !== undefined) document.definitionsCopy = recordedCopy(recorder);
+    return { document, checked: Promise.resolve() };
+  }
 
   // The worker reads the document with saxes, which checks it, while this thread builds the
   // model with the fast reader of ../xml/trusted-scan.ts: 3.1 s instead of 4.0 s for the bench
@@ -153,7 +163,12 @@ export async function parseOvalDefinitionsUnchecked(input: ByteSource | string, 
  * Reads the document into the model: `checked` with saxes (./xml/stream.ts), which raises every
  * fault of the XML, or `trusted` with the fast reader, whose input must be checked apart.
  */
-async function readDefinitions(source: ByteSource, options: ParseOptions, reading: 'checked' | 'trusted'): Promise<ParsedOvalDefinitions> {
+async function readDefinitions(
+  source: ByteSource,
+  options: ParseOptions,
+  reading: 'checked' | 'trusted',
+  recorder?: DefinitionsCopyRecorder,
+): Promise<ParsedOvalDefinitions> {
   const context = new ParseContext(source.name, options.strict ?? false, options.onWarning);
   context.keepComments = options.keepComments ?? true;
   const document: ParsedOvalDefinitions = {
@@ -174,7 +189,7 @@ async function readDefinitions(source: ByteSource, options: ParseOptions, readin
   if (reading === 'trusted') {
     await scanTrustedXml(source, reader, undefined, { positions: true });
   } else {
-    const result = await streamXml(source, reader);
+    const result = recorder === undefined ? await streamXml(source, reader) : await streamXml(source, new Tee(reader, recorder), () => recorder.drain());
     if (result.rootStart !== undefined && result.rootEnd !== undefined) {
       document.span = { start: result.rootStart, end: result.rootEnd };
     }
@@ -354,4 +369,39 @@ function convertGenerator(context: ParseContext, node: XmlNode): Generator {
 
 function stripPlace(message: string): string {
   return message.replace(/^.*?:\d+:\d+: /, '');
+}
+
+/** Hands each event to two handlers: the model's reader and the copy's recorder. */
+class Tee implements XmlEventHandler {
+  constructor(
+    private readonly first: XmlEventHandler,
+    private readonly second: XmlEventHandler,
+  ) {}
+
+  openElement(tag: StartTag, depth: number): void {
+    this.first.openElement(tag, depth);
+    this.second.openElement(tag, depth);
+  }
+
+  text(text: string, depth: number): void {
+    this.first.text(text, depth);
+    this.second.text(text, depth);
+  }
+
+  closeElement(depth: number): void {
+    this.first.closeElement(depth);
+    this.second.closeElement(depth);
+  }
+}
+
+/** Wraps the copy a recorder made during the parse, so that it is handed over once. */
+function recordedCopy(recorder: DefinitionsCopyRecorder): DefinitionsCopySource {
+  let copy: Promise<KeptDefinitionsCopy> | undefined = recorder.finish();
+  return {
+    async result() {
+      const kept = copy;
+      copy = undefined;
+      return kept;
+    },
+  };
 }

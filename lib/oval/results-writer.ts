@@ -15,7 +15,7 @@ import { fileSource, type ByteSource } from '../io/source.js';
 import { OVAL_COMMON_NS, OVAL_RESULTS_NS, XSI_NS } from '../xml/namespaces.js';
 import { escapeAttribute, XmlWriter, type Attributes } from '../xml/writer.js';
 import { writeDefinitionsCopy } from './definitions-copy.js';
-import { writeKeptCopy, type DefinitionsCopyJob } from './kept-copy.js';
+import { writeKeptCopy, type DefinitionsCopySource } from './kept-copy.js';
 import { DIRECTIVE_ELEMENTS, defaultDirectives, directiveFor, type Directives, type ResultDirectives } from './directives.js';
 import type { Component, Criteria, CriteriaNode, Criterion, ExtendDefinition, Generator, OvalDefinitions, OvalObject } from './model.js';
 import type { CriteriaResult, CriterionResult, DefinitionResult, ExtendDefinitionResult, OvalResult, OvalResults, TestResult } from './results-model.js';
@@ -101,7 +101,7 @@ async function copyDefinitions(writer: XmlWriter, options: ResultsWriterOptions)
       file: definitions.file,
     });
   }
-  const job = (definitions as { definitionsCopy?: DefinitionsCopyJob }).definitionsCopy;
+  const job = (definitions as { definitionsCopy?: DefinitionsCopySource }).definitionsCopy;
   const kept = job === undefined || options.source !== undefined ? undefined : await job.result();
   if (kept !== undefined) {
     await writeKeptCopy(writer, kept);

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { bufferSource, type ByteSource } from '../../lib/io/source.js';
 import { writeDefinitionsCopy } from '../../lib/oval/definitions-copy.js';
+import { parseOvalDefinitions } from '../../lib/oval/parser.js';
 import { DefinitionsCopyJob, DefinitionsCopyRecorder, writeKeptCopy } from '../../lib/oval/kept-copy.js';
 import { streamXml } from '../../lib/xml/stream.js';
 import { XmlWriter } from '../../lib/xml/writer.js';
@@ -43,8 +44,8 @@ async function written(write: (writer: XmlWriter) => Promise<void>): Promise<str
 }
 
 /** Makes the copy with the recorder from the document's events, then inflates it again. */
-async function recorded(source: ByteSource): Promise<string> {
-  const recorder = new DefinitionsCopyRecorder();
+async function recorded(source: ByteSource, rawLimit?: number): Promise<string> {
+  const recorder = new DefinitionsCopyRecorder(rawLimit);
   await streamXml(source, recorder);
   const copy = await recorder.finish();
   return written((writer) => writeKeptCopy(writer, copy));
@@ -83,6 +84,43 @@ describe('DefinitionsCopyRecorder', () => {
   });
 });
 
+describe('the copy recorded during the parse', () => {
+  const ssg = '/usr/share/xml/scap/ssg/content/ssg-debian11-oval.xml';
+
+  it('keeps a copy within its limit as written, and deflates all of a longer one', async (context) => {
+    if (!existsSync(ssg)) context.skip();
+    const source = bufferSource(ssg, readFileSync(ssg));
+    const recorder = new DefinitionsCopyRecorder(16 * 1024 * 1024);
+    await streamXml(source, recorder);
+    const raw = await recorder.finish();
+    expect(raw.deflated).toBe(false);
+    const rawText = Buffer.concat(raw.chunks).toString('utf8');
+    expect(rawText).toBe(await direct(source, '5.11'));
+
+    // 100 KiB holds the first chunk of 64 KiB but not the second: both end deflated.
+    const limited = new DefinitionsCopyRecorder(100 * 1024);
+    await streamXml(source, limited);
+    const deflated = await limited.finish();
+    expect(deflated.deflated).toBe(true);
+    expect(deflated.chunks.length).toBe(raw.chunks.length);
+    expect(await written((writer) => writeKeptCopy(writer, deflated))).toBe(rawText);
+  });
+
+  it('is made by parseOvalDefinitions for a small file, and handed over once', async () => {
+    const generator = '<generator><oval:schema_version>5.9</oval:schema_version><oval:timestamp>2024-01-01T00:00:00</oval:timestamp></generator>';
+    const file = path.join(temporary, 'small-masked.xml');
+    writeFileSync(file, document(generator, MASKED_BODY));
+    const parsed = await parseOvalDefinitions(file, { keepDefinitionsCopy: true });
+    const copy = await parsed.definitionsCopy?.result();
+    expect(copy?.deflated).toBe(false);
+    const text = await written((writer) => writeKeptCopy(writer, copy!));
+    expect(text).toContain('<unix-def:filepath mask="true"/>');
+    expect(text).toBe(await direct(bufferSource(file, readFileSync(file)), '5.9'));
+    expect(await parsed.definitionsCopy?.result()).toBeUndefined();
+    expect((await parseOvalDefinitions(file)).definitionsCopy).toBeUndefined();
+  });
+});
+
 describe('DefinitionsCopyJob', () => {
   it('runs no worker for a source that is not a file', async () => {
     expect(await DefinitionsCopyJob.start(bufferSource('memory.xml', Buffer.from(document('', ''))))).toBeUndefined();
@@ -90,7 +128,7 @@ describe('DefinitionsCopyJob', () => {
 
   const built = existsSync(path.join(repoRoot, 'dist/lib/oval/definitions-copy-worker.js'));
   it.skipIf(!built)('the command line writes the copy made on the worker thread, byte for byte as the writer makes it', () => {
-    // The worker copies files of 16 MiB and more; smaller ones are copied by the writer.
+    // The worker copies files of 16 MiB and more; the parser records the copy of smaller ones.
     const generator = '<generator><oval:schema_version>5.9</oval:schema_version><oval:timestamp>2024-01-01T00:00:00</oval:timestamp></generator>';
     const filler = Array.from(
       { length: 100_000 },
@@ -105,7 +143,7 @@ describe('DefinitionsCopyJob', () => {
     const results = readFileSync(resultsFile, 'utf8');
     expect(results).toContain('<unix-def:filepath mask="true"/>');
 
-    // The same command in a process whose worker script cannot be found copies in the writer.
+    // The same command in a process that starts no worker records the copy during its parse.
     const script = `
       const { DefinitionsCopyJob } = await import(${JSON.stringify(path.join(repoRoot, 'dist/lib/oval/kept-copy.js'))});
       DefinitionsCopyJob.start = async () => undefined;
