@@ -99,8 +99,12 @@ export function compareValuesWithReason(operation: Operation, datatype: Datatype
   }
 }
 
+/** The comparisons without a reason, shared: callers only read them. */
+const TRUE: Comparison = Object.freeze({ result: 'true' });
+const FALSE: Comparison = Object.freeze({ result: 'false' });
+
 function truth(value: boolean): Comparison {
-  return { result: value ? 'true' : 'false' };
+  return value ? TRUE : FALSE;
 }
 
 function invalid(datatype: Datatype, actual: string, expected: string): Comparison {

@@ -119,6 +119,15 @@ export function combineByCheck(check: CheckEnumeration, results: Iterable<OvalRe
   }
 }
 
+/**
+ * Combines a single result with a check, as combineByCheck does for a set of one: the result
+ * itself, or its negation for "none satisfy". Most state comparisons have one value and one
+ * item entity, and this skips the set and its counts for them.
+ */
+export function combineOneByCheck(check: CheckEnumeration, result: OvalResult): OvalResult {
+  return check === 'none satisfy' || check === 'none exist' ? negateResult(result, true) : result;
+}
+
 /** Flips true and false; every other result stays as it is. */
 export function negateResult(result: OvalResult, negate: boolean): OvalResult {
   if (!negate) return result;

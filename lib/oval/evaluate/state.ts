@@ -12,7 +12,7 @@ import type { Entity, ExistenceEnumeration, OvalState } from '../model.js';
 import type { OvalResult } from '../results-model.js';
 import type { Item, ItemEntity } from '../syschar.js';
 import type { Evaluation } from './evaluation.js';
-import { combineByCheck, combineByOperator } from './logic.js';
+import { combineByCheck, combineByOperator, combineOneByCheck } from './logic.js';
 import { resolveVariable } from './variables.js';
 
 export interface StateOutcome {
@@ -44,6 +44,8 @@ export function evaluateState(evaluation: Evaluation, state: OvalState, item: It
   if (state.entities.length === 0) return { result: 'true' };
 
   const context: Comparing = { evaluation, state, item };
+  // Any operator gives a single result back unchanged.
+  if (state.entities.length === 1) return { result: evaluateStateEntity(context, state.entities[0]!) };
   const results: OvalResult[] = [];
   for (const entity of state.entities) {
     results.push(evaluateStateEntity(context, entity));
@@ -51,8 +53,18 @@ export function evaluateState(evaluation: Evaluation, state: OvalState, item: It
   return { result: combineByOperator(state.operator, results) };
 }
 
+/** The list of one value of each state entity without a var_ref, made once: entities never change. */
+const constantValues = new WeakMap<Entity, string[]>();
+
 function expectedValues(context: Comparing, entity: Entity): string[] | undefined {
-  if (entity.varRef === undefined) return [entity.value ?? ''];
+  if (entity.varRef === undefined) {
+    let values = constantValues.get(entity);
+    if (values === undefined) {
+      values = [entity.value ?? ''];
+      constantValues.set(entity, values);
+    }
+    return values;
+  }
   const resolved = context.evaluation.variables.get(entity.varRef);
   if (resolved === undefined) throw new Error(`internal error: the variable '${entity.varRef}' of the state '${context.state.id}' was not prepared`);
   if (resolved.error !== undefined || resolved.values.length === 0) {
@@ -75,7 +87,7 @@ function itemEntityFor(state: OvalState, entity: Entity): string {
 
 function evaluateStateEntity(context: Comparing, entity: Entity): OvalResult {
   const itemEntityName = itemEntityFor(context.state, entity);
-  const matching = context.item.entities.filter((candidate) => candidate.name === itemEntityName);
+  const matching = entitiesNamed(context.item.entities, itemEntityName);
   const existence = entityExistence(entity.checkExistence ?? 'at_least_one_exists', context.item.entities);
   // Like OpenSCAP 1.3.7, a masked state entity masks the item entities it is compared with.
   if (entity.mask) maskEntities(context.item, itemEntityName);
@@ -99,12 +111,29 @@ function evaluateStateEntity(context: Comparing, entity: Entity): OvalResult {
   const fieldValues = entity.datatype === 'record' ? recordFieldValues(context, entity) : NO_FIELD_VALUES;
   if (fieldValues === undefined) return 'error';
 
+  if (matching.length === 1) return combineOneByCheck(entity.entityCheck ?? 'all', compareItemEntity(context, entity, matching[0]!, expected, fieldValues));
   const perItemEntity: OvalResult[] = [];
   for (const candidate of matching) {
     perItemEntity.push(compareItemEntity(context, entity, candidate, expected, fieldValues));
   }
   return combineByCheck(entity.entityCheck ?? 'all', perItemEntity);
 }
+
+/** Returns the item entities named `name`, without a callback per entity in the common case of one or none. */
+function entitiesNamed(entities: readonly ItemEntity[], name: string): readonly ItemEntity[] {
+  let first = -1;
+  let count = 0;
+  for (let index = 0; index < entities.length; index++) {
+    if (entities[index]!.name !== name) continue;
+    if (first === -1) first = index;
+    count++;
+  }
+  if (count === 0) return NO_ENTITIES;
+  if (count === 1) return [entities[first]!];
+  return entities.filter((candidate) => candidate.name === name);
+}
+
+const NO_ENTITIES: readonly ItemEntity[] = [];
 
 /**
  * Marks the item's entities named `name` as masked. The item gets new entity objects: probes
@@ -190,21 +219,25 @@ function compareItemEntity(
   if (entity.datatype === 'record') return compareRecord(context, entity, candidate, fieldValues);
 
   const actual = candidate.value ?? '';
-  const results = expected.map((value) => {
-    const comparison = compareValuesWithReason(entity.operation, entity.datatype, actual, value);
-    if (comparison.result === 'error' && comparison.message !== undefined) {
-      const subject =
-        entity.varRef === undefined
-          ? `Can't compare the state '${context.state.id}' entity '${entity.name}' value = '${value}'`
-          : `Can't compare variable '${entity.varRef}' value = '${value}'`;
-      context.evaluation.logOnce(
-        comparison.invalidInput ? 'warn' : 'debug',
-        `${subject} with collected item entity = '${actual}' (item id: ${context.item.id}): ${comparison.message}`,
-      );
-    }
-    return comparison.result;
-  });
+  if (expected.length === 1) return combineOneByCheck(entity.varCheck ?? 'all', compareValue(context, entity, actual, expected[0]!));
+  const results = expected.map((value) => compareValue(context, entity, actual, value));
   return combineByCheck(entity.varCheck ?? 'all', results);
+}
+
+/** Compares an item entity's value with one value of the state entity, logging why a comparison failed. */
+function compareValue(context: Comparing, entity: Entity, actual: string, value: string): OvalResult {
+  const comparison = compareValuesWithReason(entity.operation, entity.datatype, actual, value);
+  if (comparison.result === 'error' && comparison.message !== undefined) {
+    const subject =
+      entity.varRef === undefined
+        ? `Can't compare the state '${context.state.id}' entity '${entity.name}' value = '${value}'`
+        : `Can't compare variable '${entity.varRef}' value = '${value}'`;
+    context.evaluation.logOnce(
+      comparison.invalidInput ? 'warn' : 'debug',
+      `${subject} with collected item entity = '${actual}' (item id: ${context.item.id}): ${comparison.message}`,
+    );
+  }
+  return comparison.result;
 }
 
 /** Compares a record field by field: each field of the state's record against the item's fields of that name. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { combineByCheck, combineByOperator, evaluateExistence, negateResult } from '../../../lib/oval/evaluate/logic.js';
+import { combineByCheck, combineByOperator, combineOneByCheck, evaluateExistence, negateResult } from '../../../lib/oval/evaluate/logic.js';
 import type { OvalResult } from '../../../lib/oval/results-model.js';
 
 const T: OvalResult = 'true';
@@ -39,6 +39,13 @@ describe('combineByOperator', () => {
   it.each(rows)('%s of %j is %s', (operator, results, expected) => {
     expect(combineByOperator(operator as 'AND', results)).toBe(expected);
   });
+
+  // evaluateState returns the result of a state with one entity as it is.
+  it.each(['AND', 'OR', 'ONE', 'XOR'] as const)('%s of one result is that result', (operator) => {
+    for (const result of [T, F, E, U, NE, NA]) {
+      expect(combineByOperator(operator, [result])).toBe(result);
+    }
+  });
 });
 
 describe('combineByCheck', () => {
@@ -60,6 +67,27 @@ describe('combineByCheck', () => {
   ];
   it.each(rows)('%s of %j is %s', (check, results, expected) => {
     expect(combineByCheck(check as 'all', results)).toBe(expected);
+  });
+});
+
+describe('combineOneByCheck', () => {
+  const checks = ['all', 'at least one', 'only one', 'none satisfy', 'none exist'] as const;
+  const single: [string, OvalResult, OvalResult][] = [
+    ['all', T, T],
+    ['at least one', F, F],
+    ['only one', U, U],
+    ['none satisfy', T, F],
+    ['none exist', F, T],
+    ['none satisfy', NA, NA],
+  ];
+  it.each(single)('%s of %s is %s', (check, result, expected) => {
+    expect(combineOneByCheck(check as 'all', result)).toBe(expected);
+  });
+
+  it.each(checks)('agrees with combineByCheck for %s', (check) => {
+    for (const result of [T, F, E, U, NE, NA]) {
+      expect(combineOneByCheck(check, result)).toBe(combineByCheck(check, [result]));
+    }
   });
 });
 
