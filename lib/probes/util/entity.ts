@@ -6,7 +6,6 @@
 import { ScapulaError } from '../../errors.js';
 import type { CheckEnumeration } from '../../oval/model.js';
 import { compareValuesWithReason } from '../../oval/operations.js';
-import type { OvalResult } from '../../oval/results-model.js';
 import type { ProbeRequest, ResolvedEntity } from '../probe.js';
 
 export function findEntity(request: ProbeRequest, name: string): ResolvedEntity | undefined {
@@ -22,8 +21,11 @@ export function findEntity(request: ProbeRequest, name: string): ResolvedEntity 
 export function entityMatches(entity: ResolvedEntity, actual: string): boolean {
   // An entity written as xsi:nil places no constraint, as the collector treats it.
   if (entity.nil) return true;
-  const results: OvalResult[] = [];
-  for (const expected of entity.values) {
+  // Probes call this for every candidate of a walk, so it counts instead of keeping the results.
+  const values = entity.values;
+  let trueCount = 0;
+  for (let index = 0; index < values.length; index++) {
+    const expected = values[index]!;
     const comparison = compareValuesWithReason(entity.operation, entity.datatype, actual, expected);
     if (comparison.result === 'error') {
       throw new ScapulaError(
@@ -32,9 +34,9 @@ export function entityMatches(entity: ResolvedEntity, actual: string): boolean {
         { line: entity.position.line, column: entity.position.column },
       );
     }
-    results.push(comparison.result);
+    if (comparison.result === 'true') trueCount++;
   }
-  return combineByCheck(entity.varCheck ?? 'all', results.filter((result) => result === 'true').length, results.length);
+  return combineByCheck(entity.varCheck ?? 'all', trueCount, values.length);
 }
 
 function combineByCheck(check: CheckEnumeration, trueCount: number, total: number): boolean {
