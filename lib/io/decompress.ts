@@ -6,7 +6,7 @@
 import { Readable, Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { createRequire } from 'node:module';
-import { Decompress as ZstdDecompress } from 'fzstd';
+import type * as Fzstd from 'fzstd';
 
 import { ScapulaError } from '../errors.js';
 import { bzip2Stream } from './bzip2.js';
@@ -70,7 +70,9 @@ function pipeWithErrors(input: Readable, transform: Transform, name: string, for
 }
 
 function zstdTransform(): Transform {
-  let decoder: ZstdDecompress;
+  // Loaded on first use, as the other decoders: most documents are not compressed with zstd.
+  const { Decompress } = require('fzstd') as typeof Fzstd;
+  let decoder: Fzstd.Decompress;
   const transform = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       try {
@@ -89,7 +91,7 @@ function zstdTransform(): Transform {
       }
     },
   });
-  decoder = new ZstdDecompress((data) => {
+  decoder = new Decompress((data) => {
     transform.push(Buffer.from(data));
   });
   return transform;

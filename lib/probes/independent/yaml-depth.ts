@@ -5,7 +5,11 @@
  * "RegExpCompiler Allocation failed - process out of memory". The depth is measured on the
  * concrete syntax tree that yaml's Parser builds without recursion.
  */
-import { CST, Parser } from 'yaml';
+import { createRequire } from 'node:module';
+
+import type * as Yaml from 'yaml';
+
+const require = createRequire(import.meta.url);
 
 /** Collections nested deeper than this are not read. OpenSCAP 1.3.7 (libyaml) read 100,000 levels in a test. */
 export const MAX_YAML_DEPTH = 256;
@@ -15,8 +19,10 @@ export const MAX_YAML_DEPTH = 256;
  * none does. A top-level mapping or sequence is level 1.
  */
 export function findTooDeepCollection(text: string, limit: number): number | null {
+  // Loaded here, so that the command line's bundle loads yaml only for content that needs it.
+  const { CST, Parser } = require('yaml') as typeof Yaml;
   for (const token of new Parser().parse(text)) {
-    const pending: Array<[CST.Token | null | undefined, number]> = [[token, 0]];
+    const pending: Array<[Yaml.CST.Token | null | undefined, number]> = [[token, 0]];
     while (pending.length > 0) {
       const [current, depth] = pending.pop()!;
       if (current === null || current === undefined) continue;

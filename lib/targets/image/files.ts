@@ -4,13 +4,21 @@
  * once, so a blob is read in place at its offset in the archive.
  */
 import type { Stats } from 'node:fs';
+import { createRequire } from 'node:module';
 import { lstat, realpath, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import * as tar from 'tar-stream';
+import type * as TarStream from 'tar-stream';
 
 import { ScapulaError } from '../../errors.js';
 import { FileStore, type RandomAccessStore } from '../tree/content.js';
+
+const require = createRequire(import.meta.url);
+
+/** Returns tar-stream, loaded when an image is first read: a root directory needs none. */
+export function tarStream(): typeof TarStream {
+  return require('tar-stream') as typeof TarStream;
+}
 
 /** A file of the image: `size` bytes at `offset` of `store`. */
 export interface FileRegion {
@@ -35,14 +43,14 @@ export const MAX_JSON_BYTES = 4 * 1024 * 1024;
 export async function indexTarArchive(store: RandomAccessStore, size: number, signal?: AbortSignal): Promise<TarArchiveFiles> {
   const entries = new Map<string, { offset: number; size: number }>();
   const otherTypes = new Map<string, string>();
-  const extract = tar.extract();
+  const extract = tarStream().extract();
   const piping = pipeline(store.stream(0, size), extract);
   piping.catch(() => {});
 
   try {
     for await (const entry of extract) {
       signal?.throwIfAborted();
-      const header = entry.header as tar.Header & { byteOffset: number };
+      const header = entry.header as TarStream.Header & { byteOffset: number };
       if (header.type === 'file' || header.type === 'contiguous-file') {
         entries.set(normalizeArchiveName(header.name), { offset: header.byteOffset, size: header.size ?? 0 });
       } else {

@@ -10,14 +10,16 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import * as tar from 'tar-stream';
+import type * as TarStream from 'tar-stream';
 
 import { ScapulaError } from '../../errors.js';
 import { decompressStream, detectCompression, type Compression } from '../../io/decompress.js';
 import { FileStore } from '../tree/content.js';
 import type { ContentLocation, FileTree } from '../tree/tree.js';
 import { LayerApplier, type LayerEntry } from './apply.js';
+import { tarStream } from './files.js';
 import type { LayerPlan } from './manifest.js';
+
 
 const TAR_BLOCK = 512;
 const SCHILY_XATTR = 'SCHILY.xattr.';
@@ -34,7 +36,7 @@ export interface LayerReadOptions {
 }
 
 /** tar-stream's header with the fields its type leaves out: the data offset, PAX records and unknown types. */
-type TarHeader = Omit<tar.Header, 'type' | 'pax'> & { type: string | null; byteOffset: number; pax?: Record<string, string> | null };
+type TarHeader = Omit<TarStream.Header, 'type' | 'pax'> & { type: string | null; byteOffset: number; pax?: Record<string, string> | null };
 
 /** A tar entry's data stream (a streamx Readable). */
 type EntryStream = AsyncIterable<Buffer> & { resume(): unknown };
@@ -188,7 +190,7 @@ async function readTar(
   const hashedBlob = raw.pipe(hashingTransform(blobHash, { value: 0 }));
   raw.on('error', (error) => hashedBlob.destroy(error));
   const decompressed = decompressStream(hashedBlob, compression, layerName);
-  const extract = tar.extract();
+  const extract = tarStream().extract();
   const piping = pipeline(decompressed, hashingTransform(tarHash, tarSize, onTarBytes), extract);
   piping.catch(() => {});
 
