@@ -275,8 +275,10 @@ function writeFully(descriptor: number, chunk: string | Uint8Array, failure: (er
 
 function openingTag(name: string, attributes: Attributes, empty: boolean): string {
   let tag = `<${name}`;
-  for (const [attribute, value] of attributes) {
-    if (value !== undefined) tag += ` ${attribute}="${escapeAttribute(String(value))}"`;
+  // An indexed loop: before V8 optimizes this function, destructuring each pair costs an iterator.
+  for (let index = 0; index < attributes.length; index++) {
+    const value = attributes[index]![1];
+    if (value !== undefined) tag += ` ${attributes[index]![0]}="${escapeAttribute(String(value))}"`;
   }
   return empty ? `${tag}/>` : `${tag}>`;
 }

@@ -152,12 +152,14 @@ function maskEntities(item: Item, name: string): void {
  * one. The entity's values are compared only when this returns true.
  */
 function entityExistence(claim: ExistenceEnumeration, entities: readonly ItemEntity[]): OvalResult {
+  // The default claim holds as soon as one entity exists, which is nearly always the first.
+  if (claim === 'at_least_one_exists' && entities.length > 0 && (entities[0]!.status ?? 'exists') === 'exists') return 'true';
   let exists = 0;
   let doesNotExist = 0;
   let errors = 0;
   let notCollected = 0;
-  for (const entity of entities) {
-    const status = entity.status ?? 'exists';
+  for (let index = 0; index < entities.length; index++) {
+    const status = entities[index]!.status ?? 'exists';
     if (status === 'exists') exists++;
     else if (status === 'does not exist') doesNotExist++;
     else if (status === 'error') errors++;

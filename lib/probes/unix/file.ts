@@ -61,8 +61,7 @@ async function readFileItem(fs: FileSystemView, file: FoundFile): Promise<ProbeI
   const stat = await fs.lstat(file.filepath);
   if (stat === null) return null;
   const entities = locationEntities(file);
-  for (const entity of statEntities(stat)) entities.push(entity);
-  entities.push(await extendedAclEntity(fs, file.filepath));
+  entities.push(...statEntities(stat), await extendedAclEntity(fs, file.filepath));
   return makeItem('file_item', 'unix', entities);
 }
 
