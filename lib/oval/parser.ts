@@ -397,6 +397,8 @@ class Tee implements XmlEventHandler {
 /** Wraps the copy a recorder made during the parse, so that it is handed over once. */
 function recordedCopy(recorder: DefinitionsCopyRecorder): DefinitionsCopySource {
   let copy: Promise<KeptDefinitionsCopy> | undefined = recorder.finish();
+  // Marked as handled now: a caller that never writes results never awaits it.
+  copy.catch(() => undefined);
   return {
     async result() {
       const kept = copy;
