@@ -18,7 +18,7 @@ export default defineConfig([
     platform: 'node',
     logLevel: 'warn',
     // One file: the probes that main.js imports on first use are parsed up front instead.
-    output: { file: 'dist/cli/main.js', format: 'esm', inlineDynamicImports: true },
+    output: { file: 'dist/cli/main.js', format: 'esm', codeSplitting: false },
   },
   {
     // kept-copy.js starts its worker from ./definitions-copy-worker.js next to itself.

@@ -59,7 +59,7 @@ ${TARGET_OPTIONS}
 ${LOG_OPTIONS}
 
 Exit status: 0 when the evaluation ran (whatever the results), 1 on an error that stopped it,
-130 when interrupted (SIGINT, SIGTERM).
+130 when interrupted (SIGINT, SIGTERM), 141 when the reader of the output went away.
 `;
 
 export const OVAL_ANALYSE_HELP = `Usage: scapula oval analyse [OPTIONS] --results FILE OVAL_FILE SYSCHAR_FILE

@@ -39,8 +39,15 @@ const INFO_COMMAND = async (): Promise<Command> => (await import('./info-command
 export const EXIT_INTERRUPTED = 130;
 
 /**
+ * Exit status when the reader of standard output or error has gone (`scapula ... | head`), as
+ * shells report a process that SIGPIPE ended (128 + signal 13). oscap 1.3.7 ends so.
+ */
+export const EXIT_BROKEN_PIPE = 141;
+
+/**
  * Runs one command line (without the program name) and returns its exit status: 0 on success,
- * 1 on an error, 2 for an invalid document in `oval validate`, 130 when interrupted.
+ * 1 on an error, 2 for an invalid document in `oval validate`, 130 when interrupted. (runCli
+ * also exits with 141 when the reader of the output has gone.)
  */
 export async function main(argv: string[], streams: CliStreams): Promise<number> {
   const context: CliContext = {
@@ -176,6 +183,15 @@ export async function runCli(argv: string[] = process.argv.slice(2)): Promise<vo
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // Node.js ignores SIGPIPE, so a closed pipe comes back as an 'error' event, which would end
+  // the process with a stack trace if no one listened.
+  const onOutputError = (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(EXIT_BROKEN_PIPE);
+    process.stderr.write(`scapula: cannot write to the output: ${error.message}\n`);
+    process.exit(1);
+  };
+  process.stdout.on('error', onOutputError);
+  process.stderr.on('error', onOutputError);
 
   const status = await main(argv, { stdout: process.stdout, stderr: process.stderr, signal: controller.signal });
   process.off('SIGINT', onSignal);
