@@ -26,7 +26,8 @@ Subcommands:
 
 const TARGET_OPTIONS = `Target (at most one of --root and --image):
   --root DIR               Read the root file system at DIR; "/" (the default) is the running host
-  --image PATH             Read a container image archive (docker save tar or OCI layout) in place
+  --image PATH             Read a container image in place: a docker save tar, an OCI layout
+                           (folder or tar) or a root file system tar, plain or compressed
   --platform OS/ARCH       Pick one image of a multi-platform archive, e.g. linux/arm64
   --no-verify              Do not check blob digests of the image archive
   --skip-path PATH         Leave out the files at and below PATH in the target (repeatable); the
