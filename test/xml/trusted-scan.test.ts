@@ -106,6 +106,26 @@ describe('scanTrustedXml', () => {
     expect(item[5]).toEqual({ id: 'x&yA', note: 'single "quoted"', spaced: 'line break tab\nkept', 'xsi:nil': 'true' });
   });
 
+  it('decodes references as streamXml does, in long texts too', async () => {
+    const references = 'A&amp;&lt;\u00fc&#x41;&#66;&#x1F600;&quot;&apos;&gt;&#10;';
+    for (const repeats of [1, 20_000]) {
+      const document = `<r a="${references}"><t>${references.repeat(repeats)}</t></r>`;
+      const expected = await eventsOf(streamXml, document, 1 << 16);
+      expect(expected).toContainEqual(['text', 1, 'A&<\u00fcAB\u{1F600}"\'>\n'.repeat(repeats)]);
+      expect(await eventsOf(scanTrustedXml, document, 1 << 16)).toEqual(expected);
+    }
+  });
+
+  it('keeps a text of five million references small', async () => {
+    // With String.replace and a callback, reading this text took about 900 MB more.
+    const document = `<r>${'&amp;'.repeat(5_000_000)}</r>`;
+    let length = 0;
+    const before = process.memoryUsage().rss;
+    await scanTrustedXml(piecewise(document, 1 << 16), { openElement: () => {}, text: (text) => (length += text.length), closeElement: () => {} });
+    expect(length).toBe(5_000_000);
+    expect(process.memoryUsage().rss - before).toBeLessThan(300 * 1024 * 1024);
+  });
+
   it('declines a markup item over 1 MiB quickly', async () => {
     // Read in 64 KiB chunks, a 60 MB attribute would be searched again with each chunk.
     const document = `<a b="${'x'.repeat(60 * 1024 * 1024)}"/>`;
