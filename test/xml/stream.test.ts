@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 import { isScapulaError, ScapulaError } from '../../lib/errors.js';
 import { bufferSource, type ByteSource } from '../../lib/io/source.js';
-import { MAX_ELEMENT_DEPTH, MAX_TEXT_CHARACTERS, streamXml, type StartTag, type XmlEventHandler } from '../../lib/xml/stream.js';
+import { MAX_ELEMENT_DEPTH, MAX_REFERENCES_PER_TEXT, MAX_TEXT_CHARACTERS, streamXml, type StartTag, type XmlEventHandler } from '../../lib/xml/stream.js';
 
 /** Records every start tag and the deepest level reached. */
 class Recorder implements XmlEventHandler {
@@ -164,6 +164,38 @@ describe('streamXml DOCTYPE', () => {
       expect(error.line).toBe(5);
       expect(error.column).toBe(3);
     }
+  });
+});
+
+describe('streamXml reference limit', () => {
+  const prefix = '<r>\n<t>';
+
+  it('reads a text of exactly the maximum of references', async () => {
+    const recorder = await record('most.xml', `${prefix}${'&amp;'.repeat(MAX_REFERENCES_PER_TEXT)}</t></r>`);
+    expect(recorder.tags.map((tag) => tag.local)).toEqual(['r', 't']);
+  });
+
+  it('rejects one reference more, at its place', async () => {
+    const text = 'x&lt;'.repeat(MAX_REFERENCES_PER_TEXT + 1);
+    const error = await errorOf(record('many.xml', `${prefix}${text}</t></r>`));
+    expect(error.code).toBe('LIMIT');
+    expect(error.file).toBe('many.xml');
+    expect(error.line).toBe(2);
+    // The reference past the maximum follows MAX_REFERENCES_PER_TEXT times "x&lt;", and its own "x".
+    expect(error.column).toBe('<t>'.length + MAX_REFERENCES_PER_TEXT * 'x&lt;'.length + 2);
+    expect(error.message).toContain(`more than the maximum of ${MAX_REFERENCES_PER_TEXT} character or entity references`);
+  });
+
+  it('counts each stretch between two tags apart', async () => {
+    const half = '&#65;'.repeat(MAX_REFERENCES_PER_TEXT / 2 + 1);
+    const recorder = await record('split.xml', `${prefix}${half}<b/>${half}</t></r>`);
+    expect(recorder.tags.map((tag) => tag.local)).toEqual(['r', 't', 'b']);
+  });
+
+  it('rejects an attribute value with too many references', async () => {
+    const error = await errorOf(record('attribute.xml', `<r a="${'&quot;'.repeat(MAX_REFERENCES_PER_TEXT + 1)}"/>`));
+    expect(error.code).toBe('LIMIT');
+    expect(error.line).toBe(1);
   });
 });
 
