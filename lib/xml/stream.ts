@@ -346,9 +346,10 @@ class StreamReader {
   private checkEncoding(encoding: string | undefined): void {
     const name = encoding?.toLowerCase();
     if (name !== undefined && name !== 'utf-8' && name !== 'utf8' && name !== 'us-ascii' && name !== 'ascii') {
+      // The XML declaration can only open the document, so it is on line 1 whatever follows it.
       throw new ScapulaError('UNSUPPORTED', `encoding "${encoding}" is not supported; convert the document to UTF-8`, {
         file: this.file,
-        line: this.parser.line,
+        line: 1,
       });
     }
   }

@@ -547,6 +547,13 @@ describe('parseOvalDefinitions on hostile or broken input', () => {
     expect(error.code).toBe('UNSUPPORTED');
   });
 
+  it('places an unsupported encoding on the line of the XML declaration', async () => {
+    const text = `<?xml version="1.0" encoding="ISO-8859-1"?>\n\n${ROOT_OPEN}</oval_definitions>`;
+    const error = await errorOf(parseText(text));
+    expect(error.code).toBe('UNSUPPORTED');
+    expect(error.line).toBe(1);
+  });
+
   it('reports corrupt gzip data', async (context) => {
     skipWithoutShared(context, debianExcerpt);
     const whole = gzipSync(readFileSync(debianExcerpt));
