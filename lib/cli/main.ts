@@ -174,6 +174,10 @@ export async function runCli(argv: string[] = process.argv.slice(2)): Promise<vo
   // 0.5 s of compiling in a 0.7 s run of ssg-debian11. With four times V8 11.3's default budget,
   // only the functions that stay hot are optimized, and that run takes 0.57 s.
   setFlagsFromString('--interrupt-budget=270336');
+  // A quarter of V8 11.3's inlining budget per optimized function makes each compilation
+  // smaller: ssg-debian11 took 5 % less time and 7 % less CPU (median of 21 runs, in turn),
+  // and the 145 MiB feed, whose hot loops are small, took the same time.
+  setFlagsFromString('--max-inlined-bytecode-size-cumulative=230');
 
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
