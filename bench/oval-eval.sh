@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Evaluates OVAL content with scapula and with oscap 1.3.7 in the same run and prints the wall
 # time and peak memory of both:
-#   1. ssg-debian11-oval.xml on the bookworm root (extracted; oscap-chroot on a fresh copy),
-#      RUNS times each (default 5) after one run of each that is not counted, in turn, with the
-#      median of each tool: a single run of half a second varies by a tenth between runs;
+#   1. ssg-debian11-oval.xml on the bookworm root (extracted; oscap-chroot on a fresh copy).
+#      Each tool runs once uncounted, then RUNS times (default 5) in turn, and the medians are
+#      printed, because a single run of half a second varies by a tenth;
 #   2. the 145 MiB Red-Hat-style feed from make-feed on the RPM lab root (sqlite form).
 # Run as root from the repository root after `npm install`; needs ../shared, oscap-chroot, rpm.
 # FEED=FILE and LAB=DIR reuse a feed and an RPM lab root (sqlite form) made before, instead of

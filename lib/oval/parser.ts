@@ -401,9 +401,9 @@ function recordedCopy(recorder: DefinitionsCopyRecorder): DefinitionsCopySource 
   copy.catch(() => undefined);
   return {
     async result() {
-      const kept = copy;
+      const handedOver = copy;
       copy = undefined;
-      return kept;
+      return handedOver;
     },
   };
 }

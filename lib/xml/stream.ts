@@ -208,7 +208,7 @@ class StreamReader {
         open = text.indexOf('<', at);
       }
       if (++this.references > MAX_REFERENCES_PER_TEXT) {
-        throw new ScapulaError('LIMIT', `a text node or attribute value holds more than the maximum of ${MAX_REFERENCES_PER_TEXT} character or entity references`, {
+        throw new ScapulaError('LIMIT', `a text node or attribute value has more than the maximum of ${MAX_REFERENCES_PER_TEXT} character or entity references; split the text or write its characters without references`, {
           file: this.file,
           ...this.placeInWindow(text, at, 0),
         });

@@ -87,7 +87,7 @@ describe('DefinitionsCopyRecorder', () => {
 describe('the copy recorded during the parse', () => {
   const ssg = '/usr/share/xml/scap/ssg/content/ssg-debian11-oval.xml';
 
-  it('keeps a copy within its limit as written, and deflates all of a longer one', async (context) => {
+  it('keeps a short copy raw, a long one deflated', async (context) => {
     if (!existsSync(ssg)) context.skip();
     const source = bufferSource(ssg, readFileSync(ssg));
     const recorder = new DefinitionsCopyRecorder(16 * 1024 * 1024);
@@ -97,7 +97,7 @@ describe('the copy recorded during the parse', () => {
     const rawText = Buffer.concat(raw.chunks).toString('utf8');
     expect(rawText).toBe(await direct(source, '5.11'));
 
-    // 100 KiB holds the first chunk of 64 KiB but not the second: both end deflated.
+    // 100 KiB has room for the first chunk of 64 KiB but not the second: both end deflated.
     const limited = new DefinitionsCopyRecorder(100 * 1024);
     await streamXml(source, limited);
     const deflated = await limited.finish();

@@ -152,7 +152,7 @@ function maskEntities(item: Item, name: string): void {
  * one. The entity's values are compared only when this returns true.
  */
 function entityExistence(claim: ExistenceEnumeration, entities: readonly ItemEntity[]): OvalResult {
-  // The default claim holds as soon as one entity exists, which is nearly always the first.
+  // The default claim is true as soon as one entity exists, which is nearly always the first.
   if (claim === 'at_least_one_exists' && entities.length > 0 && (entities[0]!.status ?? 'exists') === 'exists') return 'true';
   let exists = 0;
   let doesNotExist = 0;
